@@ -1,0 +1,213 @@
+"""The `posecoach` command. The only module that prints for the user or exits."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from posecoach import __version__
+from posecoach.config import Settings, load_settings
+from posecoach.display import display_available
+from posecoach.errors import PosecoachError
+from posecoach.pipeline import SessionStats
+
+app = typer.Typer(
+    name="posecoach",
+    help="A private camera coach for posture and foam-roller / tennis-ball self-massage. "
+         "Nothing leaves this machine; nothing is recorded unless you ask (--out, --log).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ProfileOpt = Annotated[Path | None, typer.Option(
+    "--profile", help="TOML settings profile (camera, smoothing, display…); flags override it.")]
+ModelOpt = Annotated[Path | None, typer.Option(
+    "--model", help="A PoseLandmarker .task file to use instead of the bundled full model "
+                    "(e.g. Google's lite or heavy model).")]
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", help="Write the annotated video here (H.264 .mp4). Nothing is written without it.")]
+LogOpt = Annotated[Path | None, typer.Option(
+    "--log", help="Write a per-frame JSONL log here: landmarks, metrics and cues, one row per "
+                  "frame.")]
+NoWindowOpt = Annotated[bool, typer.Option(
+    "--no-window", help="Never open a window (automatic when there is no display).")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print diagnostics.")]
+
+
+def _settings(profile: Path | None, model: Path | None, **overrides: object) -> Settings:
+    flat = {"model.path": str(model) if model else None}
+    flat.update(overrides)
+    return load_settings(profile, flat)
+
+
+def _want_window(requested: bool, no_window: bool) -> bool:
+    if no_window or not requested:
+        return False
+    if not display_available():
+        err.print("posecoach: no display found — running without a window "
+                  "(use --out to save the annotated video).")
+        return False
+    return True
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="posecoach: %(message)s")
+
+
+def _summary(stats: SessionStats, outputs: list[tuple[str, Path | None]]) -> None:
+    seen = 100.0 * stats.person_frames / stats.frames if stats.frames else 0.0
+    speed = stats.media_s / stats.wall_s if stats.wall_s > 0 else 0.0
+    state = "stopped by you" if stats.interrupted else "finished"
+    out.print(f"Session {state}: {stats.frames} frames, {stats.media_s:.1f} s of video, "
+              f"person tracked in {seen:.0f} % of frames.")
+    out.print(f"Speed: {stats.fps:.1f} frames/s ({speed:.1f}× real time), "
+              f"model {stats.mean_inference_ms:.1f} ms/frame.")
+    for cue, count in sorted(stats.cue_counts.items()):
+        out.print(f"  cue {cue}: shown {count}×")
+    for label, path in outputs:
+        if path is not None:
+            out.print(f"{label}: {path}")
+    if stats.source_error:
+        err.print(f"posecoach: {stats.source_error}")
+
+
+@app.command()
+def replay(
+    video: Annotated[Path, typer.Argument(
+        help="A video file, or a folder of images (played at --fps).", show_default=False)],
+    out_path: OutOpt = None,
+    log_path: LogOpt = None,
+    show: Annotated[bool, typer.Option(
+        "--show", help="Show a window and play at the video's own speed (otherwise as fast as "
+                       "the CPU allows, with a progress bar).")] = False,
+    no_window: NoWindowOpt = False,
+    fps: Annotated[float, typer.Option(
+        "--fps", min=1.0, max=240.0, help="Frame rate of an image folder.")] = 30.0,
+    profile: ProfileOpt = None,
+    model: ModelOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Analyse a recorded video (or image folder) with the same pipeline as live coaching."""
+    from posecoach.session import Outputs, open_replay_source, run_session
+
+    _logging(verbose)
+    settings = _settings(profile, model)
+    window = _want_window(show, no_window)
+    source = open_replay_source(video, fps=fps)
+    outputs = Outputs(video=out_path, log=log_path)
+    if window:
+        stats = run_session(source, settings, outputs, show_window=True, pace=True)
+    else:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[fps]:.0f} fps"), TimeRemainingColumn(),
+                      console=err, transient=True) as progress:
+            task = progress.add_task(video.name, total=None, fps=0.0)
+
+            def advance(result) -> None:
+                progress.update(task, advance=1, fps=result.fps)
+
+            stats = run_session(source, settings, outputs, show_window=False, pace=False,
+                                on_result=_with_total(progress, task, source, advance))
+    _summary(stats, [("Annotated video", out_path), ("Frame log", log_path)])
+    if stats.camera_lost:
+        raise typer.Exit(3)
+
+
+def _with_total(progress: Progress, task, source, advance):
+    """Set the bar's total once the source is open (its frame count is known then)."""
+    state = {"total_set": False}
+
+    def on_result(result) -> None:
+        if not state["total_set"]:
+            progress.update(task, total=source.info.frame_count)
+            state["total_set"] = True
+        advance(result)
+
+    return on_result
+
+
+@app.command()
+def live(
+    camera: Annotated[str | None, typer.Option(
+        "--camera", help="Camera index (0), device path (/dev/video2) or name as listed by "
+                         "`posecoach doctor`. Default: the profile's, else 0.")] = None,
+    width: Annotated[int | None, typer.Option("--width", help="Requested capture width.")] = None,
+    height: Annotated[int | None, typer.Option(
+        "--height", help="Requested capture height.")] = None,
+    simulate_camera: Annotated[Path | None, typer.Option(
+        "--simulate-camera", help="Play this video through the live camera path at its own "
+                                  "frame rate, as if it were a webcam (for trying posecoach "
+                                  "without a camera).")] = None,
+    out_path: OutOpt = None,
+    log_path: LogOpt = None,
+    no_window: NoWindowOpt = False,
+    profile: ProfileOpt = None,
+    model: ModelOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Coach live from a webcam. Press q or Esc in the window (or Ctrl-C) to stop."""
+    from posecoach.session import Outputs, open_camera_source, run_session
+
+    _logging(verbose)
+    settings = _settings(profile, model, **{"camera.device": camera, "camera.width": width,
+                                            "camera.height": height})
+    window = _want_window(settings.display.window != "off", no_window)
+    if settings.display.window == "on" and not window and not no_window:
+        raise PosecoachError("display.window is 'on' but there is no display",
+                             "run under a desktop session or set it to auto")
+    source = open_camera_source(settings, simulate=simulate_camera)
+    if not window:
+        err.print("posecoach: coaching without a window; press Ctrl-C to stop.")
+    stats = run_session(source, settings, Outputs(video=out_path, log=log_path),
+                        show_window=window)
+    _summary(stats, [("Annotated video", out_path), ("Frame log", log_path)])
+    if stats.camera_lost:
+        raise typer.Exit(3)
+
+
+@app.command()
+def doctor(model: ModelOpt = None) -> None:
+    """Check the setup: packages, pose model, cameras, display, audio. Exits 1 if unusable."""
+    from posecoach.doctor import Status, run_checks
+
+    checks = run_checks(str(model) if model else None)
+    table = Table(title=f"posecoach {__version__} — setup check")
+    table.add_column("check")
+    table.add_column("status")
+    table.add_column("detail", overflow="fold")
+    colours = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
+    for check in checks:
+        table.add_row(check.name, f"[{colours[check.status]}]{check.status.value}[/]",
+                      check.detail)
+    out.print(table)
+    if any(check.status is Status.FAIL for check in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(f"posecoach {__version__}")
+
+
+def main() -> None:
+    """Entry point: runs the app; user errors become one line on stderr and a non-zero exit."""
+    try:
+        app()
+    except PosecoachError as exc:
+        err.print(f"posecoach: error: {exc.one_line()}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("posecoach: stopped.")
+        sys.exit(130)

@@ -1,0 +1,223 @@
+"""Settings: one frozen dataclass tree, defaults in code, an optional TOML profile, CLI overrides.
+
+A profile is a TOML file with one table per section, e.g.::
+
+    [camera]
+    device = "0"        # index, /dev/videoN path, or name
+    width = 640
+
+    [smoothing]
+    min_cutoff_hz = 1.0
+
+Unknown keys and values of the wrong type or out of range raise :class:`ConfigError` naming them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posecoach.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Pose model options.
+
+    Attributes:
+        path: a PoseLandmarker ``.task`` file; empty means the bundled full model.
+        num_poses: how many people the model may return. More than 1 lets posecoach keep the
+            tracked person when someone walks past (DESIGN.md §3) at some cost in speed.
+        min_detection_confidence: MediaPipe's person-detector threshold.
+        min_presence_confidence: MediaPipe's landmark presence threshold.
+        min_tracking_confidence: below this MediaPipe re-runs the detector.
+    """
+
+    path: str = ""
+    num_poses: int = 1
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+    def validate(self) -> None:
+        _check_range("model.num_poses", self.num_poses, 1, 5)
+        for name in ("min_detection_confidence", "min_presence_confidence",
+                     "min_tracking_confidence"):
+            _check_range(f"model.{name}", getattr(self, name), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class SmoothingSettings:
+    """One-Euro filter on landmark pixels (Casiez 2012).
+
+    Attributes:
+        min_cutoff_hz: cut-off at rest; lower = steadier but laggier when still.
+        beta: speed coefficient (per px/s); higher = less lag when moving fast.
+        derivative_cutoff_hz: cut-off of the speed estimate.
+        reset_after_s: a person missing this long starts a fresh filter.
+    """
+
+    min_cutoff_hz: float = 1.0
+    beta: float = 0.02
+    derivative_cutoff_hz: float = 1.0
+    reset_after_s: float = 0.5
+
+    def validate(self) -> None:
+        _check_range("smoothing.min_cutoff_hz", self.min_cutoff_hz, 1e-3, 100.0)
+        _check_range("smoothing.beta", self.beta, 0.0, 10.0)
+        _check_range("smoothing.derivative_cutoff_hz", self.derivative_cutoff_hz, 1e-3, 100.0)
+        _check_range("smoothing.reset_after_s", self.reset_after_s, 0.0, 60.0)
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    """Live camera options.
+
+    Attributes:
+        device: camera index (``"0"``), device path (``/dev/video2``) or a name shown by
+            ``posecoach doctor``.
+        width, height: requested capture size; the camera's real size is read back.
+        fps: requested frame rate.
+        reconnect_timeout_s: how long to keep trying after the camera stops delivering.
+    """
+
+    device: str = "0"
+    width: int = 640
+    height: int = 480
+    fps: int = 30
+    reconnect_timeout_s: float = 10.0
+
+    def validate(self) -> None:
+        _check_range("camera.width", self.width, 64, 7680)
+        _check_range("camera.height", self.height, 48, 4320)
+        _check_range("camera.fps", self.fps, 1, 240)
+        _check_range("camera.reconnect_timeout_s", self.reconnect_timeout_s, 0.0, 600.0)
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    """What the window and overlay show.
+
+    Attributes:
+        window: ``"auto"`` shows a window when a display exists, ``"on"`` requires one,
+            ``"off"`` never opens one.
+        skeleton: draw the skeleton.
+        hud: draw the heads-up line (fps, inference time, person found).
+    """
+
+    window: str = "auto"
+    skeleton: bool = True
+    hud: bool = True
+
+    def validate(self) -> None:
+        if self.window not in ("auto", "on", "off"):
+            raise ConfigError(
+                f"display.window must be auto, on or off, got {self.window!r}",
+                "fix the profile or the flag",
+            )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All of posecoach's settings."""
+
+    model: ModelSettings = field(default_factory=ModelSettings)
+    smoothing: SmoothingSettings = field(default_factory=SmoothingSettings)
+    camera: CameraSettings = field(default_factory=CameraSettings)
+    display: DisplaySettings = field(default_factory=DisplaySettings)
+
+    def validate(self) -> Settings:
+        for section in dataclasses.fields(self):
+            getattr(self, section.name).validate()
+        return self
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Settings:
+        """A copy with ``{"section.key": value}`` overrides applied; None values are skipped."""
+        nested: dict[str, dict[str, Any]] = {}
+        for dotted, value in overrides.items():
+            if value is None:
+                continue
+            section, _, key = dotted.partition(".")
+            nested.setdefault(section, {})[key] = value
+        return _merge(self, nested).validate()
+
+
+def load_settings(profile: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Defaults, then the TOML ``profile`` if given, then ``overrides``; validated.
+
+    Raises:
+        ConfigError: the profile is missing, not TOML, or holds an unknown key or bad value.
+    """
+    settings = Settings()
+    if profile is not None:
+        try:
+            data = tomllib.loads(Path(profile).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"profile not found: {profile}", "check the path") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"profile {profile} is not valid TOML: {exc}",
+                              "fix the file or remove it") from None
+        settings = _merge(settings, data)
+    return settings.with_overrides(overrides or {})
+
+
+def _merge(settings: Settings, data: dict[str, Any]) -> Settings:
+    sections = {f.name: f for f in dataclasses.fields(settings)}
+    replaced: dict[str, Any] = {}
+    for section_name, values in data.items():
+        if section_name not in sections:
+            raise ConfigError(f"unknown settings section [{section_name}]",
+                              f"use one of: {', '.join(sections)}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"[{section_name}] must be a table", "fix the profile")
+        current = getattr(settings, section_name)
+        replaced[section_name] = dataclasses.replace(
+            current, **_typed_values(section_name, current, values)
+        )
+    return dataclasses.replace(settings, **replaced)
+
+
+def _typed_values(section_name: str, current: Any, values: dict[str, Any]) -> dict[str, Any]:
+    known = {f.name for f in dataclasses.fields(current)}
+    typed: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting {section_name}.{key}",
+                              f"known keys: {', '.join(sorted(known))}")
+        default = getattr(current, key)
+        typed[key] = _coerce(f"{section_name}.{key}", value, type(default))
+    return typed
+
+
+def _coerce(name: str, value: Any, kind: type) -> Any:
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "on", "off", "1", "0"):
+            return value.lower() in ("true", "on", "1")
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+    elif kind is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    elif kind is str:
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value)
+    raise ConfigError(f"{name} must be a {kind.__name__}, got {value!r}", "fix the value")
+
+
+def _check_range(name: str, value: float, low: float, high: float) -> None:
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}",
+                          "fix the value")

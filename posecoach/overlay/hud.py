@@ -1,0 +1,39 @@
+"""The heads-up line: throughput, inference time, and whether a person is tracked."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posecoach.overlay.base import BAD, GOOD, NEUTRAL, PANEL
+from posecoach.overlay.text import draw_panel, draw_text
+from posecoach.types import FrameResult
+
+
+class HudAnnotator:
+    """A panel along the top edge: ``30.0 fps · model 16 ms · person found``.
+
+    Args:
+        size_px: text height at 640 px image width; scaled with the image.
+    """
+
+    def __init__(self, size_px: int = 15) -> None:
+        self.size_px = size_px
+
+    def annotate(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
+        scale = max(1.0, image.shape[1] / 640.0)
+        size = int(round(self.size_px * scale))
+        pad = int(round(6 * scale))
+        draw_panel(image, (0, 0, image.shape[1], size + 2 * pad), PANEL, 0.55)
+        found = result.pose is not None
+        parts = [
+            (f"{result.fps:4.1f} fps", NEUTRAL),
+            (f"model {result.inference_ms:3.0f} ms", NEUTRAL),
+            ("person found" if found else "no person", GOOD if found else BAD),
+        ]
+        if result.status:
+            parts.append((result.status, NEUTRAL))
+        x = pad
+        for text, colour in parts:
+            width, _ = draw_text(image, text, (x, pad), size, colour)
+            x += width + 3 * pad
+        return image

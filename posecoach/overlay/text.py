@@ -1,0 +1,81 @@
+"""Anti-aliased Unicode text on BGR images.
+
+OpenCV's Hershey fonts have no dashes, arrows or accents, and the opencv wheel has no FreeType
+module, so text is rendered with Pillow and DejaVu Sans (shipped with matplotlib, which
+MediaPipe depends on), cached per (text, size, colour) and alpha-blended: a cue that stays on
+screen costs one small blend per frame.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+
+@lru_cache(maxsize=4)
+def _font(size_px: int, bold: bool):
+    import matplotlib
+    from PIL import ImageFont
+
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
+    return ImageFont.truetype(str(path), size_px)
+
+
+@lru_cache(maxsize=512)
+def render_text(text: str, size_px: int, color_bgr: tuple[int, int, int],
+                bold: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A text bitmap: (colour (h, w, 3) float32 BGR, alpha (h, w, 1) float32 in [0, 1])."""
+    from PIL import Image, ImageDraw
+
+    font = _font(size_px, bold)
+    left, top, right, bottom = font.getbbox(text)
+    width, height = max(1, right - left), max(1, bottom - top)
+    mask = Image.new("L", (width, height), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, fill=255, font=font)
+    alpha = np.asarray(mask, dtype=np.float32)[..., None] / 255.0
+    colour = np.empty((height, width, 3), dtype=np.float32)
+    colour[:] = color_bgr
+    return colour, alpha
+
+
+def text_size(text: str, size_px: int, bold: bool = False) -> tuple[int, int]:
+    """(width, height) in pixels of ``text`` drawn at ``size_px``."""
+    colour, _ = render_text(text, size_px, (0, 0, 0), bold)
+    return colour.shape[1], colour.shape[0]
+
+
+def draw_text(image: np.ndarray, text: str, origin: tuple[int, int], size_px: int,
+              color_bgr: tuple[int, int, int], bold: bool = False) -> tuple[int, int]:
+    """Draw ``text`` with its top-left corner at ``origin``; clipped to the image.
+
+    Returns:
+        (width, height) of the drawn text in pixels.
+    """
+    colour, alpha = render_text(text, size_px, tuple(int(c) for c in color_bgr), bold)
+    height, width = alpha.shape[:2]
+    x, y = origin
+    x0, y0 = max(x, 0), max(y, 0)
+    x1, y1 = min(x + width, image.shape[1]), min(y + height, image.shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return width, height
+    a = alpha[y0 - y:y1 - y, x0 - x:x1 - x]
+    region = image[y0:y1, x0:x1].astype(np.float32)
+    region += a * (colour[y0 - y:y1 - y, x0 - x:x1 - x] - region)
+    image[y0:y1, x0:x1] = region.astype(np.uint8)
+    return width, height
+
+
+def draw_panel(image: np.ndarray, box: tuple[int, int, int, int],
+               color_bgr: tuple[int, int, int], opacity: float = 0.6) -> None:
+    """Darken/tint the box (x0, y0, x1, y1) so text on it stays readable on any background."""
+    x0, y0, x1, y1 = box
+    x0, y0 = max(x0, 0), max(y0, 0)
+    x1, y1 = min(x1, image.shape[1]), min(y1, image.shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return
+    region = image[y0:y1, x0:x1].astype(np.float32)
+    region += opacity * (np.array(color_bgr, dtype=np.float32) - region)
+    image[y0:y1, x0:x1] = region.astype(np.uint8)

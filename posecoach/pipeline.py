@@ -1,0 +1,260 @@
+"""The one loop: source → pose → person → smoothing → stages (analyzers, coach) → sinks.
+
+No domain logic lives here. Analyzers and the coach are :class:`Stage` objects that take the
+frame's result so far and return it enriched. Drawing and encoding run on a worker thread so
+they overlap with inference, which keeps one core busy by itself (DESIGN.md §3); the window,
+which Qt needs on the main thread, is drawn there.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+import numpy as np
+
+from posecoach.errors import CameraLostError
+from posecoach.overlay import Annotator, compose
+from posecoach.sinks.base import Sink
+from posecoach.sinks.window import WindowSink
+from posecoach.smoothing import PoseSmoother
+from posecoach.tracking import PersonSelector
+from posecoach.types import Frame, FrameResult, Pose
+
+log = logging.getLogger(__name__)
+
+
+class Estimator(Protocol):
+    """Anything that returns the poses in an image taken at ``t_s`` seconds."""
+
+    last_inference_ms: float
+
+    def __call__(self, image_bgr: np.ndarray, t_s: float) -> list[Pose]: ...
+
+
+class Stage(Protocol):
+    """A step after pose estimation: reads the frame and the result so far, returns it enriched.
+
+    Stages are called in order on the pipeline thread, once per frame.
+    """
+
+    def update(self, frame: Frame, result: FrameResult) -> FrameResult: ...
+
+
+@dataclass
+class SessionStats:
+    """Totals of one run.
+
+    Attributes:
+        frames: frames processed.
+        person_frames: frames in which a person was tracked.
+        first_t, last_t: media time of the first and last frame (s).
+        wall_s: wall-clock duration of the run (s).
+        inference_ms_total: summed model time (ms).
+        interrupted: True when the user stopped the run (Ctrl-C, q, window closed).
+        source_error: a one-line note when the source ended early (damaged data, camera lost).
+        camera_lost: True when the live camera went away and did not come back.
+        cue_counts: how often each cue key was shown (counted on its appearance).
+    """
+
+    frames: int = 0
+    person_frames: int = 0
+    first_t: float | None = None
+    last_t: float | None = None
+    wall_s: float = 0.0
+    inference_ms_total: float = 0.0
+    interrupted: bool = False
+    source_error: str | None = None
+    camera_lost: bool = False
+    cue_counts: dict[str, int] = field(default_factory=dict)
+    last_cue_key: str | None = field(default=None, repr=False)
+
+    @property
+    def media_s(self) -> float:
+        if self.first_t is None or self.last_t is None:
+            return 0.0
+        return self.last_t - self.first_t
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def mean_inference_ms(self) -> float:
+        return self.inference_ms_total / self.frames if self.frames else 0.0
+
+
+class FpsMeter:
+    """Throughput over a sliding window of recent frames (wall clock)."""
+
+    def __init__(self, window: int = 30) -> None:
+        self._times: list[float] = []
+        self._window = window
+
+    def tick(self, now: float) -> float:
+        self._times.append(now)
+        if len(self._times) > self._window:
+            del self._times[0]
+        if len(self._times) < 2:
+            return 0.0
+        return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
+
+
+class Pipeline:
+    """Turns frames into :class:`FrameResult` s and hands them to sinks.
+
+    Args:
+        estimator: the pose model.
+        smoother: landmark smoothing.
+        selector: keeps the tracked person among several.
+        stages: analyzers and the coach, in order.
+        annotators: overlay drawn for sinks that want an image.
+    """
+
+    def __init__(self, estimator: Estimator, smoother: PoseSmoother, selector: PersonSelector,
+                 stages: Sequence[Stage] = (), annotators: Sequence[Annotator] = ()) -> None:
+        self.estimator = estimator
+        self.smoother = smoother
+        self.selector = selector
+        self.stages = list(stages)
+        self.annotators = list(annotators)
+        self._fps = FpsMeter()
+
+    def process(self, frame: Frame, poses: list[Pose] | None = None,
+                inference_ms: float | None = None) -> FrameResult:
+        """One frame through estimation (unless ``poses`` are given), selection, smoothing and
+        the stages."""
+        if poses is None:
+            poses = self.estimator(frame.image, frame.t)
+            inference_ms = self.estimator.last_inference_ms
+        person = self.selector.update(poses, frame.t)
+        smoothed = self.smoother.update(person, frame.t)
+        result = FrameResult(frame_index=frame.index, t=frame.t, pose=smoothed,
+                             inference_ms=inference_ms or 0.0,
+                             fps=self._fps.tick(time.perf_counter()))
+        if self.selector.people_in_view > 1:
+            result = replace(result, status=f"{self.selector.people_in_view} people in view")
+        for stage in self.stages:
+            result = stage.update(frame, result)
+        return result
+
+    def run(self, frames: Iterable[Frame], sinks: Sequence[Sink] = (),
+            window: WindowSink | None = None,
+            on_result: Callable[[FrameResult], None] | None = None) -> SessionStats:
+        """Process every frame until the source ends, the user quits, or Ctrl-C.
+
+        Sinks are written in order on a worker thread; ``window`` (if any) on this thread.
+        Whatever was processed is flushed to the sinks even when the run is interrupted.
+        """
+        stats = SessionStats()
+        started = time.perf_counter()
+        with _SinkWorker(sinks, self.annotators) as worker:
+            try:
+                for frame in frames:
+                    result = self.process(frame)
+                    _count(stats, result)
+                    annotated = None
+                    if window is not None:
+                        annotated = compose(frame.image, result, self.annotators)
+                        window.write(annotated, result)
+                    worker.submit(frame.image, result, annotated=annotated is not None)
+                    if on_result is not None:
+                        on_result(result)
+                    if window is not None and window.closed:
+                        stats.interrupted = True
+                        break
+            except KeyboardInterrupt:
+                stats.interrupted = True
+            except CameraLostError as exc:
+                # Keep the session: sinks still flush; the caller reports the loss.
+                stats.source_error = exc.one_line()
+                stats.camera_lost = True
+        stats.wall_s = time.perf_counter() - started
+        return stats
+
+
+def _count(stats: SessionStats, result: FrameResult) -> None:
+    stats.frames += 1
+    stats.person_frames += result.pose is not None
+    stats.inference_ms_total += result.inference_ms
+    if stats.first_t is None:
+        stats.first_t = result.t
+    stats.last_t = result.t
+    cue_key = result.cue.key if result.cue else None
+    if cue_key is not None and cue_key != stats.last_cue_key:
+        stats.cue_counts[cue_key] = stats.cue_counts.get(cue_key, 0) + 1
+    stats.last_cue_key = cue_key
+
+
+_STOP = object()
+
+
+class _SinkWorker:
+    """Draws the overlay and writes sinks on a background thread, in frame order.
+
+    The queue is bounded, so a slow sink slows the pipeline rather than growing memory; an
+    error in a sink stops the run at the next frame and is raised on the caller's thread.
+    """
+
+    def __init__(self, sinks: Sequence[Sink], annotators: Sequence[Annotator],
+                 max_pending: int = 4) -> None:
+        self._sinks = list(sinks)
+        self._annotators = list(annotators)
+        self._queue: queue.Queue = queue.Queue(maxsize=max_pending)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name="sink-writer", daemon=True)
+        self._entered: list[Sink] = []
+
+    def __enter__(self) -> _SinkWorker:
+        try:
+            for sink in self._sinks:
+                sink.__enter__()
+                self._entered.append(sink)
+        except BaseException:
+            self._close_sinks()
+            raise
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._queue.put(_STOP)
+        self._thread.join()
+        self._close_sinks()
+        if self._error is not None and exc[0] is None:
+            raise self._error
+
+    def submit(self, image: np.ndarray, result: FrameResult, annotated: bool) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._sinks:
+            self._queue.put((image, result, annotated))
+
+    def _loop(self) -> None:
+        wants_image = any(sink.wants_image for sink in self._sinks)
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            if self._error is not None:
+                continue  # drain so the producer never blocks
+            image, result, annotated = item
+            try:
+                if wants_image and not annotated:
+                    image = compose(image, result, self._annotators)
+                for sink in self._sinks:
+                    sink.write(image if sink.wants_image else None, result)
+            except BaseException as exc:
+                self._error = exc
+
+    def _close_sinks(self) -> None:
+        for sink in reversed(self._entered):
+            try:
+                sink.__exit__(None, None, None)
+            except Exception:
+                log.exception("closing %s failed", type(sink).__name__)
+        self._entered = []

@@ -1,0 +1,209 @@
+"""Tennis / massage ball detection: colour mask, then a circle fitted to the visible arc.
+
+The ball is pressed between the upper back and a wall, or lies under the back on the floor,
+so half of it is usually hidden; the circle is fitted to the arc that shows
+(:mod:`posecoach.props.circlefit`) and must have the size a ball has at the body's scale.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from posecoach.props.circlefit import CircleFit, circles_in_mask
+from posecoach.props.colour import BallColorModel
+from posecoach.props.geometry import band_box
+from posecoach.props.hints import BodyHint
+from posecoach.props.tracking import CircleSmoother
+
+logger = logging.getLogger(__name__)
+
+BALL_RADIUS_CM = 3.3  # a tennis ball is 6.5–6.9 cm across (DESIGN.md §2)
+RADIUS_RANGE = (0.6, 1.6)  # accepted radius ÷ expected: scale error, other ball sizes
+SEARCH_FRACTIONS = (-0.3, 1.5)  # along hip → shoulder; the ball sits at ~0.5–1.1
+SEARCH_OFFSET_CM = 32.0  # either side of the axis: half torso depth (~12 cm) + ball + slack
+MIN_CONFIDENCE = 0.3
+_NO_HINT_RADIUS_PX = (4.0, 80.0)
+
+
+@dataclass(frozen=True)
+class BallDetection:
+    """A ball seen in one frame.
+
+    Attributes:
+        center_px: (2,) float (x, y) centre of the whole ball (hidden part included), pixels.
+        radius_px: float radius in pixels.
+        confidence: in [0, 1].
+        method: "colour" (found by its colour and round outline) or "hold" (not found in
+            this frame; the tracker repeats its last position for a few frames).
+    """
+
+    center_px: np.ndarray
+    radius_px: float
+    confidence: float
+    method: str
+
+    def __post_init__(self) -> None:
+        center = np.asarray(self.center_px, dtype=np.float64)
+        if center.shape != (2,):
+            raise ValueError(f"BallDetection.center_px must be (2,), got {center.shape}")
+        if not self.radius_px > 0:
+            raise ValueError(f"BallDetection.radius_px must be > 0, got {self.radius_px}")
+        if not 0 <= self.confidence <= 1:
+            raise ValueError(f"BallDetection.confidence must be in [0, 1], got {self.confidence}")
+        object.__setattr__(self, "center_px", center)
+
+
+def _check_frame(frame_bgr: np.ndarray) -> None:
+    if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:
+        raise ValueError(f"frame_bgr must be (H, W, 3) uint8, got {frame_bgr.shape} "
+                         f"{frame_bgr.dtype}")
+
+
+def _ball_mask(roi_bgr: np.ndarray, model: BallColorModel, r_exp: float) -> np.ndarray:
+    mask = model.mask(cv2.cvtColor(roi_bgr, cv2.COLOR_BGR2HSV))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    k = max(3, int(round(r_exp * 0.35)) | 1)  # bridge the seam and specular spots
+    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+
+
+def _score(fit: CircleFit, r_exp: float | None, prior: tuple[np.ndarray, float] | None,
+           offset: np.ndarray) -> float:
+    score = fit.quality
+    if r_exp is not None:  # log-normal prior on the radius around the body's scale
+        score *= math.exp(-math.log(fit.radius / r_exp) ** 2 / (2 * 0.3 ** 2))
+    if prior is not None:
+        d = float(np.hypot(*(fit.center + offset - prior[0])))
+        score *= 0.7 + 0.3 * math.exp(-(d / (3.0 * prior[1])) ** 2)
+    return score
+
+
+def _search(frame_bgr: np.ndarray, box: tuple[int, int, int, int], model: BallColorModel,
+            r_range: tuple[float, float], r_exp: float | None,
+            prior: tuple[np.ndarray, float] | None) -> tuple[CircleFit, np.ndarray, float] | None:
+    x0, y0, x1, y1 = box
+    mask = _ball_mask(frame_bgr[y0:y1, x0:x1], model, r_exp or r_range[0] * 2)
+    offset = np.array([x0, y0], dtype=np.float64)
+    fits = circles_in_mask(mask, *r_range)
+    if not fits:
+        return None
+    scored = [(f, _score(f, r_exp, prior, offset)) for f in fits]
+    best, score = max(scored, key=lambda fs: fs[1])
+    return best, offset, score
+
+
+def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
+                model: BallColorModel | None = None,
+                prior: tuple[np.ndarray, float] | None = None) -> BallDetection | None:
+    """Find the ball in one frame.
+
+    Searches a band around the hip → shoulder axis first, then the whole frame.
+
+    Args:
+        frame_bgr: (H, W, 3) uint8 BGR image.
+        hint: where the trunk is and the image scale, or None (whole frame, radius 4–80 px).
+        model: the ball's colour; default fluorescent yellow.
+        prior: ((2,) centre, radius) in pixels from the previous frame, or None.
+
+    Returns:
+        The best detection with confidence >= MIN_CONFIDENCE, or None.
+
+    Raises:
+        ValueError: the frame is not (H, W, 3) uint8.
+    """
+    _check_frame(frame_bgr)
+    model = model or BallColorModel.default()
+    h, w = frame_bgr.shape[:2]
+    boxes: list[tuple[int, int, int, int]] = []
+    if hint is not None:
+        r_exp: float | None = BALL_RADIUS_CM * hint.px_per_cm
+        r_range = (RADIUS_RANGE[0] * r_exp, RADIUS_RANGE[1] * r_exp)
+        off = SEARCH_OFFSET_CM * hint.px_per_cm
+        band = band_box(hint.hip_px, hint.shoulder_px, SEARCH_FRACTIONS, (-off, off),
+                        image_shape=frame_bgr.shape)
+        if band is not None:
+            boxes.append(band)
+    else:
+        r_exp, r_range = None, _NO_HINT_RADIUS_PX
+    boxes.append((0, 0, w, h))
+    for box in boxes:
+        found = _search(frame_bgr, box, model, r_range, r_exp, prior)
+        if found is None:
+            continue
+        fit, offset, score = found
+        if score >= MIN_CONFIDENCE:
+            return BallDetection(fit.center + offset, fit.radius, min(1.0, score), "colour")
+        logger.debug("ball candidate r=%.1f rejected, score %.2f", fit.radius, score)
+    return None
+
+
+class BallTracker:
+    """Ball detection over time: smoothing, a confidence and "lost" after misses.
+
+    Args:
+        model: the ball's colour; default fluorescent yellow. See :meth:`calibrate`.
+        max_misses: frames without a detection during which the last position is held
+            (method "hold", fading confidence) before the ball counts as lost, >= 0.
+        time_constant_s: smoothing of centre and radius, seconds, >= 0.
+
+    Raises:
+        ValueError: a parameter is out of range.
+    """
+
+    def __init__(self, model: BallColorModel | None = None, max_misses: int = 5,
+                 time_constant_s: float = 0.08) -> None:
+        if max_misses < 0:
+            raise ValueError(f"max_misses must be >= 0, got {max_misses}")
+        self.model = model or BallColorModel.default()
+        self.max_misses = max_misses
+        self._smoother = CircleSmoother(time_constant_s)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the track (keeps the colour model)."""
+        self._smoother.reset()
+        self._last: BallDetection | None = None
+        self._misses = 0
+
+    @property
+    def lost(self) -> bool:
+        """True when there is no current track."""
+        return self._last is None
+
+    def calibrate(self, frame_bgr: np.ndarray, center_px: np.ndarray | None = None,
+                  radius_px: float | None = None) -> BallColorModel:
+        """Learn the ball's colour from a circle around it (default: the current track).
+
+        Raises:
+            ValueError: no circle was given and nothing is tracked.
+        """
+        if center_px is None or radius_px is None:
+            if self._last is None:
+                raise ValueError("calibrate needs center_px and radius_px: no ball tracked")
+            center_px, radius_px = self._last.center_px, self._last.radius_px
+        self.model = BallColorModel.from_circle(frame_bgr, center_px, radius_px)
+        logger.info("ball colour calibrated: %s", self.model)
+        return self.model
+
+    def update(self, frame_bgr: np.ndarray, hint: BodyHint | None,
+               t_s: float) -> BallDetection | None:
+        """Detect in one frame at time ``t_s`` (s); None once the ball is lost."""
+        prior = None if self._last is None else (self._last.center_px, self._last.radius_px)
+        found = detect_ball(frame_bgr, hint, self.model, prior)
+        if found is None:
+            self._misses += 1
+            if self._last is None or self._misses > self.max_misses:
+                self.reset()
+                return None
+            fade = 1.0 - self._misses / (self.max_misses + 1)
+            return BallDetection(self._last.center_px, self._last.radius_px,
+                                 self._last.confidence * fade, "hold")
+        self._misses = 0
+        center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
+        self._last = BallDetection(center, radius, found.confidence, "colour")
+        return self._last

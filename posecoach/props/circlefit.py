@@ -1,0 +1,226 @@
+"""Circles from binary masks when part of the circle is hidden.
+
+A ball pressed against a back, or a roller under one, is often half hidden: the visible blob
+is a disc cut by a straight-ish occluding edge. Fitting a circle to the whole blob outline (or
+taking its enclosing circle) is then biased. Instead we fit the circle to the outline points
+that agree on one circle (RANSAC over point triples, then least squares on the inliers), so
+the occluding edge drops out as outliers, and we then check the blob against the circle.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+_MAX_POINTS = 240  # outline points per blob used for fitting (subsampled evenly)
+_CONTOUR_OFFSET_PX = 0.5  # outline pixel centres sit half a pixel inside the true edge
+
+
+@dataclass(frozen=True)
+class CircleFit:
+    """A circle fitted to one blob of a mask.
+
+    Attributes:
+        center: (2,) float (x, y) in the pixel frame of the mask (add any ROI offset).
+        radius: float radius in pixels.
+        inlier_fraction: share of the blob's usable outline points within tolerance of the
+            circle, in [0, 1].
+        arc_deg: angular extent of the inlier points around the centre, degrees in [0, 360].
+        fill: blob pixels inside the circle ÷ circle area, in [0, 1] (≈ 0.5 half hidden).
+        spill: blob pixels outside 1.15 × radius ÷ blob pixels, in [0, 1] (≈ 0 for a disc).
+    """
+
+    center: np.ndarray
+    radius: float
+    inlier_fraction: float
+    arc_deg: float
+    fill: float
+    spill: float
+
+    @property
+    def quality(self) -> float:
+        """Shape quality in [0, 1]: 1 for a clean disc, ~0.7 for a clean half disc."""
+        arc = min(1.0, self.arc_deg / 300.0)
+        return float(self.inlier_fraction ** 0.5 * (0.4 + 0.6 * arc) * (1.0 - self.spill)
+                     * min(1.0, self.fill / 0.4))
+
+
+def fit_circle_lsq(points: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least-squares circle through (n, 2) points, n >= 3: algebraic fit, then geometric.
+
+    Returns:
+        ((2,) centre, radius) in the points' units.
+
+    Raises:
+        ValueError: fewer than 3 points, or all points collinear.
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 3:
+        raise ValueError(f"need (n >= 3, 2) points, got {pts.shape}")
+    mean = pts.mean(axis=0)
+    q = pts - mean
+    a = np.column_stack([q, np.ones(len(q))])
+    b = (q ** 2).sum(axis=1)
+    sol, *_ = np.linalg.lstsq(a, b, rcond=None)
+    c = sol[:2] / 2.0
+    r2 = sol[2] + c @ c
+    if not np.all(np.isfinite(c)) or r2 <= 0:
+        raise ValueError("points are collinear: no circle")
+    r = math.sqrt(r2)
+    for _ in range(5):  # Gauss-Newton on the geometric distance
+        d = q - c
+        dist = np.hypot(d[:, 0], d[:, 1])
+        dist = np.maximum(dist, 1e-9)
+        jac = np.column_stack([-d[:, 0] / dist, -d[:, 1] / dist, -np.ones(len(q))])
+        res = dist - r
+        step, *_ = np.linalg.lstsq(jac, -res, rcond=None)
+        c, r = c + step[:2], r + step[2]
+        if abs(step).max() < 1e-3:
+            break
+    if not (np.all(np.isfinite(c)) and math.isfinite(r) and r > 0):
+        raise ValueError("circle fit diverged")
+    return c + mean, float(abs(r))
+
+
+def _circumcircles(p1: np.ndarray, p2: np.ndarray, p3: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Centres (k, 2) and radii (k,) of the circles through k point triples (nan if collinear)."""
+    ax, ay = p1[:, 0], p1[:, 1]
+    bx, by = p2[:, 0], p2[:, 1]
+    cx, cy = p3[:, 0], p3[:, 1]
+    d = 2.0 * (ax * (by - cy) + bx * (cy - ay) + cx * (ay - by))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a2, b2, c2 = ax * ax + ay * ay, bx * bx + by * by, cx * cx + cy * cy
+        ux = (a2 * (by - cy) + b2 * (cy - ay) + c2 * (ay - by)) / d
+        uy = (a2 * (cx - bx) + b2 * (ax - cx) + c2 * (bx - ax)) / d
+    centres = np.column_stack([ux, uy])
+    radii = np.hypot(ax - ux, ay - uy)
+    return centres, radii
+
+
+def fit_circle_to_arc(points: np.ndarray, r_min: float, r_max: float, iterations: int = 80,
+                      seed: int = 0) -> tuple[np.ndarray, float, np.ndarray] | None:
+    """Robust circle through the points that lie on one arc, radius in [r_min, r_max].
+
+    Args:
+        points: (n, 2) outline points in pixels.
+        r_min, r_max: accepted radius range in pixels, 0 < r_min <= r_max.
+        iterations: RANSAC triples tried.
+        seed: random seed (the result is deterministic for given inputs).
+
+    Returns:
+        ((2,) centre, radius, (n,) bool inlier mask), or None when no circle is supported.
+
+    Raises:
+        ValueError: the radius range is invalid.
+    """
+    if not 0 < r_min <= r_max:
+        raise ValueError(f"need 0 < r_min <= r_max, got r_min={r_min}, r_max={r_max}")
+    pts = np.asarray(points, dtype=np.float64)
+    if len(pts) < 6:
+        return None
+    rng = np.random.default_rng(seed)
+    idx = np.stack([rng.choice(len(pts), 3, replace=False) for _ in range(iterations)])
+    centres, radii = _circumcircles(pts[idx[:, 0]], pts[idx[:, 1]], pts[idx[:, 2]])
+    ok = np.isfinite(radii) & (radii >= r_min * 0.9) & (radii <= r_max * 1.1)
+    if not ok.any():
+        return None
+    centres, radii = centres[ok], radii[ok]
+    tol = np.maximum(1.0, 0.08 * radii)
+    dist = np.hypot(pts[None, :, 0] - centres[:, None, 0], pts[None, :, 1] - centres[:, None, 1])
+    support = (np.abs(dist - radii[:, None]) < tol[:, None]).sum(axis=1)
+    best = int(np.argmax(support))
+    if support[best] < 6:
+        return None
+    centre, radius = centres[best], float(radii[best])
+    inliers = np.zeros(len(pts), dtype=bool)
+    for _ in range(2):  # refine on the inliers, then re-select them
+        d = np.hypot(pts[:, 0] - centre[0], pts[:, 1] - centre[1])
+        inliers = np.abs(d - radius) < max(1.0, 0.08 * radius)
+        if inliers.sum() < 6:
+            return None
+        try:
+            centre, radius = fit_circle_lsq(pts[inliers])
+        except ValueError:
+            return None
+    if not r_min * 0.85 <= radius <= r_max * 1.15:
+        return None
+    return centre, radius, inliers
+
+
+def _arc_extent_deg(points: np.ndarray, centre: np.ndarray, bins: int = 36) -> float:
+    ang = np.arctan2(points[:, 1] - centre[1], points[:, 0] - centre[0])
+    hist = np.bincount(((ang + math.pi) / (2 * math.pi) * bins).astype(int) % bins,
+                       minlength=bins)
+    return float((hist > 0).sum() * 360.0 / bins)
+
+
+def circles_in_mask(mask: np.ndarray, r_min: float, r_max: float, min_arc_deg: float = 140.0,
+                    max_spill: float = 0.15, min_inlier_fraction: float = 0.35,
+                    keep_border: bool = False) -> list[CircleFit]:
+    """Fit a circle to each blob of a binary mask whose size could be a circle in range.
+
+    Outline points on the mask border are ignored (the circle may continue outside the mask)
+    unless ``keep_border``. Blobs much larger than the largest circle are skipped.
+
+    Args:
+        mask: (H, W) uint8, non-zero where the colour matched.
+        r_min, r_max: radius range in pixels.
+        min_arc_deg: least angular extent of the visible arc (180 = half a circle).
+        max_spill: most of the blob allowed outside 1.15 × the circle.
+        min_inlier_fraction: least share of usable outline points on the circle.
+        keep_border: use outline points on the mask border too.
+
+    Returns:
+        Fits in no particular order, centres in the mask's pixel frame.
+    """
+    h, w = mask.shape[:2]
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    min_area = 0.2 * math.pi * r_min ** 2
+    max_area = 1.6 * math.pi * r_max ** 2
+    fits: list[CircleFit] = []
+    for contour in contours:
+        area = cv2.contourArea(contour)
+        if not min_area <= area <= max_area:
+            continue
+        pts = contour[:, 0, :].astype(np.float64)
+        if not keep_border:
+            inside = ((pts[:, 0] > 0) & (pts[:, 0] < w - 1) & (pts[:, 1] > 0)
+                      & (pts[:, 1] < h - 1))
+            pts = pts[inside]
+        if len(pts) > _MAX_POINTS:
+            pts = pts[np.linspace(0, len(pts) - 1, _MAX_POINTS).astype(int)]
+        found = fit_circle_to_arc(pts, r_min, r_max)
+        if found is None:
+            continue
+        centre, radius, inliers = found
+        radius += _CONTOUR_OFFSET_PX
+        inlier_fraction = float(inliers.mean())
+        arc = _arc_extent_deg(pts[inliers], centre)
+        if inlier_fraction < min_inlier_fraction or arc < min_arc_deg:
+            continue
+        fill, spill = _fill_and_spill(contour, centre, radius)
+        if spill > max_spill:
+            continue
+        fits.append(CircleFit(center=centre, radius=radius, inlier_fraction=inlier_fraction,
+                              arc_deg=arc, fill=fill, spill=spill))
+    return fits
+
+
+def _fill_and_spill(contour: np.ndarray, centre: np.ndarray, radius: float) -> tuple[float, float]:
+    x, y, bw, bh = cv2.boundingRect(contour)
+    blob = np.zeros((bh, bw), dtype=np.uint8)
+    cv2.drawContours(blob, [contour - np.array([x, y])], -1, 1, thickness=-1)
+    ys, xs = np.nonzero(blob)
+    if len(xs) == 0:
+        return 0.0, 1.0
+    d = np.hypot(xs + x - centre[0], ys + y - centre[1])
+    inside = float((d <= radius).sum())
+    spill = float((d > 1.15 * radius + 1.0).mean())
+    return min(1.0, inside / (math.pi * radius ** 2)), spill

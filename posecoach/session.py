@@ -1,0 +1,126 @@
+"""Wiring a session from settings: sources, model, pipeline stages, overlay and sinks.
+
+The CLI calls these; tests and the benchmark call them too, so every entry point runs the same
+code path.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from posecoach.config import Settings
+from posecoach.estimator import PoseEstimator
+from posecoach.model import ModelFile, resolve_model
+from posecoach.overlay import Annotator, CueAnnotator, HudAnnotator, SkeletonAnnotator
+from posecoach.pipeline import Pipeline, SessionStats, Stage
+from posecoach.sinks import JsonlSink, VideoFileSink, WindowSink
+from posecoach.sinks.base import Sink
+from posecoach.smoothing import OneEuroFilter, PoseSmoother
+from posecoach.sources import (
+    CameraSource,
+    FrameSource,
+    ImageFolderSource,
+    OpenCvCamera,
+    PacedFileCamera,
+    VideoFileSource,
+)
+from posecoach.tracking import PersonSelector
+from posecoach.types import Frame
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What a session writes. Nothing is written unless asked (private by default).
+
+    Attributes:
+        video: annotated video file, or None.
+        log: per-frame JSONL log, or None.
+    """
+
+    video: Path | None = None
+    log: Path | None = None
+
+
+def open_replay_source(path: Path, fps: float = 30.0) -> FrameSource:
+    """A video file, or a folder of images played at ``fps``."""
+    return ImageFolderSource(path, fps=fps) if path.is_dir() else VideoFileSource(path)
+
+
+def open_camera_source(settings: Settings, simulate: Path | None = None) -> CameraSource:
+    """The live camera from settings, or a video paced like a camera when ``simulate`` is set."""
+    camera = settings.camera
+    grabber = (PacedFileCamera(simulate) if simulate is not None
+               else OpenCvCamera(camera.device, camera.width, camera.height, camera.fps))
+    return CameraSource(grabber, reconnect_timeout_s=camera.reconnect_timeout_s)
+
+
+def build_annotators(settings: Settings) -> list[Annotator]:
+    annotators: list[Annotator] = []
+    if settings.display.skeleton:
+        annotators.append(SkeletonAnnotator())
+    annotators.append(CueAnnotator())
+    if settings.display.hud:
+        annotators.append(HudAnnotator())
+    return annotators
+
+
+def build_stages(settings: Settings) -> list[Stage]:
+    """Analyzers and the coach, in order. (Filled by the coaching modules.)"""
+    return []
+
+
+def build_pipeline(settings: Settings, estimator: PoseEstimator) -> Pipeline:
+    smoothing = settings.smoothing
+    smoother = PoseSmoother(
+        OneEuroFilter(smoothing.min_cutoff_hz, smoothing.beta, smoothing.derivative_cutoff_hz),
+        reset_after_s=smoothing.reset_after_s,
+    )
+    return Pipeline(estimator, smoother, PersonSelector(), build_stages(settings),
+                    build_annotators(settings))
+
+
+def paced(frames: Iterable[Frame], speed: float = 1.0) -> Iterator[Frame]:
+    """Release frames no faster than their timestamps (for watching a replay)."""
+    start_wall: float | None = None
+    for frame in frames:
+        now = time.monotonic()
+        if start_wall is None:
+            start_wall = now - frame.t / speed
+        delay = start_wall + frame.t / speed - now
+        if delay > 0:
+            time.sleep(delay)
+        yield frame
+
+
+def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
+                show_window: bool, pace: bool = False, model: ModelFile | None = None,
+                on_result=None) -> SessionStats:
+    """Open everything, run the pipeline over ``source``, close everything (flushing outputs).
+
+    Raises:
+        PosecoachError: the model, the source or an output cannot be opened.
+    """
+    model = model or resolve_model(settings.model.path or None)
+    with ExitStack() as stack:
+        estimator = stack.enter_context(PoseEstimator(model, settings.model))
+        stack.enter_context(source)
+        info = source.info
+        sinks: list[Sink] = []
+        if outputs.video is not None:
+            sinks.append(VideoFileSink(outputs.video, info.fps, (info.width, info.height)))
+        if outputs.log is not None:
+            sinks.append(JsonlSink(outputs.log))
+        window = stack.enter_context(WindowSink()) if show_window else None
+        pipeline = build_pipeline(settings, estimator)
+        frames: Iterable[Frame] = paced(source) if pace else source
+        stats = pipeline.run(frames, sinks, window=window, on_result=on_result)
+        if stats.source_error is None:
+            stats.source_error = getattr(source, "error", None)
+        return stats

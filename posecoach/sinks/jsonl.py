@@ -1,0 +1,81 @@
+"""Per-frame log: one JSON object per line, flushed often so a crash loses little."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from posecoach.errors import PosecoachError
+from posecoach.types import FrameResult
+
+FLUSH_EVERY = 30
+
+
+class JsonlSink:
+    """Writes one row per frame: index, time, landmarks (px, visibility, presence), metrics, cue.
+
+    Row format::
+
+        {"frame": 12, "t": 0.4, "person": true, "inference_ms": 15.2,
+         "landmarks": [[x, y, visibility, presence], ... 33] | null,
+         "metrics": {...}, "cue": "posture.slouch" | null, "status": "..."}
+    """
+
+    wants_image = False
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._file: IO[str] | None = None
+        self._rows = 0
+
+    def __enter__(self) -> JsonlSink:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise PosecoachError(f"cannot write log {self.path}: {exc.strerror}",
+                                 "choose another --log path") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def write(self, image: np.ndarray | None, result: FrameResult) -> None:
+        if self._file is None:
+            raise RuntimeError("open the sink with `with` first")
+        self._file.write(json.dumps(frame_record(result), separators=(",", ":")) + "\n")
+        self._rows += 1
+        if self._rows % FLUSH_EVERY == 0:
+            self._file.flush()
+
+
+def frame_record(result: FrameResult) -> dict[str, Any]:
+    """The JSON-ready record of one frame."""
+    pose = result.pose
+    landmarks = None
+    if pose is not None:
+        landmarks = [
+            [round(float(x), 1), round(float(y), 1), round(float(v), 3), round(float(p), 3)]
+            for (x, y), v, p in zip(pose.xy, pose.visibility, pose.presence, strict=True)
+        ]
+    return {
+        "frame": result.frame_index,
+        "t": round(result.t, 4),
+        "person": pose is not None,
+        "inference_ms": round(result.inference_ms, 2),
+        "landmarks": landmarks,
+        "metrics": {k: _finite(v) for k, v in result.metrics.items()},
+        "cue": result.cue.key if result.cue else None,
+        "status": result.status,
+    }
+
+
+def _finite(value: float) -> float | None:
+    value = float(value)
+    return round(value, 4) if math.isfinite(value) else None

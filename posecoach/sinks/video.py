@@ -1,0 +1,80 @@
+"""Annotated video files: browser-playable H.264 MP4 through PyAV's bundled libx264.
+
+OpenCV's VideoWriter cannot write H.264 on these machines (DESIGN.md §3), so PyAV is used.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from posecoach.errors import PosecoachError
+from posecoach.types import FrameResult
+
+
+class VideoFileSink:
+    """Encodes every frame it is given, timed by the frames' own timestamps.
+
+    Args:
+        path: output file (``.mp4`` recommended); parent folders are created.
+        fps: nominal frame rate written in the header.
+        size: (width, height) of the frames; odd sizes are cropped by one pixel (yuv420p).
+        crf: x264 quality (lower = better, 23 = default).
+    """
+
+    wants_image = True
+
+    def __init__(self, path: str | Path, fps: float, size: tuple[int, int],
+                 crf: int = 23) -> None:
+        self.path = Path(path)
+        self.fps = fps
+        self.width, self.height = size[0] - size[0] % 2, size[1] - size[1] % 2
+        self.crf = crf
+        self._container: av.container.OutputContainer | None = None
+        self._stream: av.video.stream.VideoStream | None = None
+        self._last_pts = -1
+        self.frames_written = 0
+
+    def __enter__(self) -> VideoFileSink:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._container = av.open(str(self.path), mode="w")
+        except (OSError, av.error.FFmpegError) as exc:
+            raise PosecoachError(f"cannot write video {self.path}: {exc}",
+                                 "choose another --out path (.mp4)") from None
+        rate = Fraction(self.fps).limit_denominator(1001)
+        stream = self._container.add_stream("libx264", rate=rate)
+        stream.width, stream.height = self.width, self.height
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, 1000)
+        # veryfast: encoding must keep up beside inference on the second core.
+        stream.options = {"crf": str(self.crf), "preset": "veryfast"}
+        self._stream = stream
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._container is None:
+            return
+        try:
+            if self._stream is not None:
+                self._container.mux(self._stream.encode(None))
+        finally:
+            self._container.close()
+            self._container = None
+
+    def write(self, image: np.ndarray | None, result: FrameResult) -> None:
+        if self._container is None or self._stream is None:
+            raise RuntimeError("open the sink with `with` first")
+        if image is None:
+            raise ValueError("VideoFileSink needs the annotated image")
+        frame = av.VideoFrame.from_ndarray(
+            np.ascontiguousarray(image[: self.height, : self.width]), format="bgr24"
+        )
+        pts = max(int(round(result.t * 1000.0)), self._last_pts + 1)
+        frame.pts, frame.time_base = pts, Fraction(1, 1000)
+        self._last_pts = pts
+        self._container.mux(self._stream.encode(frame))
+        self.frames_written += 1

@@ -10,6 +10,7 @@ files) may be passed by path; those are checked for the right layout only.
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,11 @@ class ModelFile:
 
 
 def models_dir() -> Path:
-    """The repository's ``models/`` folder (next to the ``posecoach`` package)."""
+    """Where the bundled model lives: ``$POSECOACH_MODELS_DIR`` if set (packagers, tests), else
+    the repository's ``models/`` folder next to the ``posecoach`` package."""
+    override = os.environ.get("POSECOACH_MODELS_DIR")
+    if override:
+        return Path(override)
     return Path(__file__).resolve().parent.parent / "models"
 
 

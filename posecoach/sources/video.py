@@ -120,6 +120,11 @@ class VideoFileSource:
                 try:
                     pending = next(self._decoded)
                 except StopIteration:
+                    expected = self.info.frame_count
+                    if expected is not None and yielded < expected:
+                        self.error = (f"video {self.path.name} ended after {yielded} of "
+                                      f"{expected} frames: the file may be damaged")
+                        log.warning(self.error)
                     return
                 except av.error.FFmpegError as exc:
                     # A damaged tail: keep what was decoded and say where it stopped.

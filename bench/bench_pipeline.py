@@ -1,0 +1,108 @@
+"""Pipeline speed vs bare MediaPipe inference, measured in one run on the same frames.
+
+Decodes a clip once, letterboxes it to each target size and loops it to N frames, then measures
+(a) bare PoseLandmarker inference (VIDEO mode) and (b) the full pipeline (inference, person
+selection, smoothing, analyzers and coach, overlay, H.264 video file and JSONL log), and prints
+both, their ratio and the peak resident memory. Run:
+
+    python bench/bench_pipeline.py [--video samples/...mp4] [--frames 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posecoach.config import Settings
+from posecoach.estimator import PoseEstimator
+from posecoach.model import resolve_model
+from posecoach.session import build_pipeline
+from posecoach.sinks import JsonlSink, VideoFileSink
+from posecoach.sources import VideoFileSource
+from posecoach.types import Frame
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VIDEO = ROOT / "samples" / "real" / "pose2sim_cam01.mp4"
+
+
+def letterbox(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Fit ``image`` into width×height keeping its aspect ratio, padding with black."""
+    scale = min(width / image.shape[1], height / image.shape[0])
+    resized = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)),
+                         interpolation=cv2.INTER_AREA)
+    canvas = np.zeros((height, width, 3), dtype=np.uint8)
+    y0 = (height - resized.shape[0]) // 2
+    x0 = (width - resized.shape[1]) // 2
+    canvas[y0:y0 + resized.shape[0], x0:x0 + resized.shape[1]] = resized
+    return canvas
+
+
+def load_frames(video: Path, size: tuple[int, int], count: int, fps: float) -> list[Frame]:
+    """``count`` frames at ``fps``: the clip letterboxed to ``size``, played forward and back so
+    tracking sees continuous motion."""
+    with VideoFileSource(video) as source:
+        images = [letterbox(f.image, *size) for f in source]
+    cycle = images + images[-2:0:-1]
+    return [Frame(image=cycle[i % len(cycle)].copy(), t=i / fps, index=i) for i in range(count)]
+
+
+def bench_bare(frames: list[Frame], settings: Settings) -> float:
+    model = resolve_model(settings.model.path or None)
+    with PoseEstimator(model, settings.model) as estimator:
+        estimator(frames[0].image, -1.0)  # warm-up outside the timing
+        started = time.perf_counter()
+        for frame in frames:
+            estimator(frame.image, frame.t)
+        return len(frames) / (time.perf_counter() - started)
+
+
+def bench_pipeline(frames: list[Frame], settings: Settings, out_dir: Path) -> float:
+    model = resolve_model(settings.model.path or None)
+    width, height = frames[0].size
+    with PoseEstimator(model, settings.model) as estimator:
+        estimator(frames[0].image, -1.0)
+        pipeline = build_pipeline(settings, estimator)
+        sinks = [VideoFileSink(out_dir / "bench.mp4", 30.0, (width, height)),
+                 JsonlSink(out_dir / "bench.jsonl")]
+        # Overlay draws in place: give the pipeline its own copies, made outside the timing.
+        copies = [Frame(image=f.image.copy(), t=f.t, index=f.index) for f in frames]
+        started = time.perf_counter()
+        stats = pipeline.run(copies, sinks)
+        elapsed = time.perf_counter() - started
+    assert stats.frames == len(frames)
+    return len(frames) / elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO)
+    parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("--fps", type=float, default=30.0, help="timestamp rate of the frames")
+    parser.add_argument("--sizes", default="640x480,1280x720")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    print(f"clip: {args.video.name}, {args.frames} frames per size, full model, VIDEO mode")
+    print(f"{'size':>10} {'bare fps':>9} {'pipeline fps':>13} {'ratio':>6} {'x real time':>12}")
+    for size_text in args.sizes.split(","):
+        width, height = (int(v) for v in size_text.split("x"))
+        frames = load_frames(args.video, (width, height), args.frames, args.fps)
+        bare = bench_bare(frames, settings)
+        with tempfile.TemporaryDirectory() as tmp:
+            full = bench_pipeline(frames, settings, Path(tmp))
+        print(f"{size_text:>10} {bare:9.1f} {full:13.1f} {full / bare:6.2f} "
+              f"{full / args.fps:11.2f}x")
+        del frames
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(f"peak RSS: {peak_mb:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

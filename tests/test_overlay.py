@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import numpy as np
+
+from posecoach.overlay import CueAnnotator, HudAnnotator
+from posecoach.overlay.base import BAD, GOOD
+from posecoach.types import Cue, Severity
+from tests.factories import make_pose, make_result
+
+
+def _has_colour(image: np.ndarray, colour, region, tolerance: int = 40) -> bool:
+    y0, y1, x0, x1 = region
+    patch = image[y0:y1, x0:x1].astype(int)
+    return bool((np.abs(patch - np.array(colour)).max(axis=2) < tolerance).any())
+
+
+def test_hud_says_person_found_in_green_and_no_person_in_red():
+    found = HudAnnotator().annotate(np.zeros((480, 640, 3), np.uint8),
+                                    make_result(pose=make_pose()))
+    lost = HudAnnotator().annotate(np.zeros((480, 640, 3), np.uint8), make_result(pose=None))
+    top = (0, 30, 0, 640)
+    assert _has_colour(found, GOOD, top) and not _has_colour(found, BAD, top)
+    assert _has_colour(lost, BAD, top) and not _has_colour(lost, GOOD, top)
+    assert found[200:, :].max() == 0  # the HUD stays in its strip
+
+
+def test_cue_banner_sits_at_the_bottom_with_readable_text():
+    image = np.full((480, 640, 3), 128, np.uint8)
+    cue = Cue("posture.slouch", "Sit tall — lift your chest", Severity.FORM)
+    CueAnnotator().annotate(image, make_result(cue=cue))
+    assert (image[:380] == 128).all()  # nothing drawn above the banner
+    banner = image[420:, :]
+    assert banner.max() > 200 and banner.min() < 60  # light text on a dark panel
+
+
+def test_long_cues_shrink_to_fit_the_frame():
+    image = np.zeros((240, 320, 3), np.uint8)
+    cue = Cue("x", "Move the roller up — off your lower back, and keep breathing slowly")
+    CueAnnotator().annotate(image, make_result(cue=cue))
+    white = (image > 200).all(axis=2)  # the text; the amber accent bar is not white
+    rows, columns = np.nonzero(white)
+    assert columns.min() > 0 and columns.max() < 319  # not clipped at either side
+    assert rows.max() - rows.min() > 20  # wrapped onto two lines rather than clipped

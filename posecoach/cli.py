@@ -17,6 +17,7 @@ from posecoach.config import Settings, load_settings
 from posecoach.display import display_available
 from posecoach.errors import PosecoachError
 from posecoach.pipeline import SessionStats
+from posecoach.sources.base import SourceInfo
 
 app = typer.Typer(
     name="posecoach",
@@ -26,8 +27,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ProfileOpt = Annotated[Path | None, typer.Option(
     "--profile", help="TOML settings profile (camera, smoothing, display…); flags override it.")]
@@ -113,28 +114,12 @@ def replay(
                       TextColumn("{task.fields[fps]:.0f} fps"), TimeRemainingColumn(),
                       console=err, transient=True) as progress:
             task = progress.add_task(video.name, total=None, fps=0.0)
-
-            def advance(result) -> None:
-                progress.update(task, advance=1, fps=result.fps)
-
-            stats = run_session(source, settings, outputs, show_window=False, pace=False,
-                                on_result=_with_total(progress, task, source, advance))
+            stats = run_session(
+                source, settings, outputs, show_window=False, pace=False,
+                on_start=lambda info: progress.update(task, total=info.frame_count),
+                on_result=lambda result: progress.update(task, advance=1, fps=result.fps),
+            )
     _summary(stats, [("Annotated video", out_path), ("Frame log", log_path)])
-    if stats.camera_lost:
-        raise typer.Exit(3)
-
-
-def _with_total(progress: Progress, task, source, advance):
-    """Set the bar's total once the source is open (its frame count is known then)."""
-    state = {"total_set": False}
-
-    def on_result(result) -> None:
-        if not state["total_set"]:
-            progress.update(task, total=source.info.frame_count)
-            state["total_set"] = True
-        advance(result)
-
-    return on_result
 
 
 @app.command()
@@ -167,10 +152,14 @@ def live(
         raise PosecoachError("display.window is 'on' but there is no display",
                              "run under a desktop session or set it to auto")
     source = open_camera_source(settings, simulate=simulate_camera)
-    if not window:
-        err.print("posecoach: coaching without a window; press Ctrl-C to stop.")
+
+    def started(info: SourceInfo) -> None:
+        err.print(f"posecoach: {info.name} open at {info.width}×{info.height}, "
+                  f"{info.fps:.0f} fps" + ("" if window else
+                                          " — coaching without a window; press Ctrl-C to stop."))
+
     stats = run_session(source, settings, Outputs(video=out_path, log=log_path),
-                        show_window=window)
+                        show_window=window, on_start=started)
     _summary(stats, [("Annotated video", out_path), ("Frame log", log_path)])
     if stats.camera_lost:
         raise typer.Exit(3)

@@ -61,6 +61,8 @@ def resolve_model(path: str | Path | None = None) -> ModelFile:
     if path:
         return _verify(Path(path).expanduser(), expected_sha256=None)
     bundled = models_dir() / BUNDLED_MODEL_NAME
+    if not bundled.is_file():
+        raise ModelError(f"model file not found: {bundled}", REBUILD_HINT)
     checksum_file = bundled.with_name(bundled.name + ".sha256")
     try:
         expected = checksum_file.read_text(encoding="utf-8").split()[0].lower()

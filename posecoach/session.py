@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +27,11 @@ from posecoach.sources import (
     ImageFolderSource,
     OpenCvCamera,
     PacedFileCamera,
+    SourceInfo,
     VideoFileSource,
 )
 from posecoach.tracking import PersonSelector
-from posecoach.types import Frame
+from posecoach.types import Frame, FrameResult
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,12 @@ def paced(frames: Iterable[Frame], speed: float = 1.0) -> Iterator[Frame]:
 
 def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 show_window: bool, pace: bool = False, model: ModelFile | None = None,
-                on_result=None) -> SessionStats:
+                on_start: Callable[[SourceInfo], None] | None = None,
+                on_result: Callable[[FrameResult], None] | None = None) -> SessionStats:
     """Open everything, run the pipeline over ``source``, close everything (flushing outputs).
+
+    ``on_start`` is called once the source is open (its size and frame count known),
+    ``on_result`` after every frame.
 
     Raises:
         PosecoachError: the model, the source or an output cannot be opened.
@@ -112,6 +117,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         estimator = stack.enter_context(PoseEstimator(model, settings.model))
         stack.enter_context(source)
         info = source.info
+        if on_start is not None:
+            on_start(info)
         sinks: list[Sink] = []
         if outputs.video is not None:
             sinks.append(VideoFileSink(outputs.video, info.fps, (info.width, info.height)))

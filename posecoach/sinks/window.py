@@ -23,14 +23,18 @@ class WindowSink:
 
     wants_image = True
 
-    def __init__(self, title: str = "posecoach") -> None:
+    def __init__(self, title: str = "posecoach", max_size: tuple[int, int] = (1280, 800)) -> None:
         self.title = title
+        self.max_size = max_size
         self.last_key = -1
         self.closed = False
         self._opened = False
+        self._sized = False
 
     def __enter__(self) -> WindowSink:
-        cv2.namedWindow(self.title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
+        # GUI_NORMAL: no Qt toolbar or status bar, just the picture.
+        cv2.namedWindow(self.title,
+                        cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
         self._opened = True
         return self
 
@@ -43,6 +47,12 @@ class WindowSink:
     def write(self, image: np.ndarray | None, result: FrameResult) -> None:
         if image is None:
             return
+        if not self._sized:
+            # Qt opens resizable windows tiny: size it to the frame, within max_size.
+            height, width = image.shape[:2]
+            scale = min(1.0, self.max_size[0] / width, self.max_size[1] / height)
+            cv2.resizeWindow(self.title, int(width * scale), int(height * scale))
+            self._sized = True
         cv2.imshow(self.title, image)
         key = cv2.waitKey(1)
         self.last_key = key & 0xFF if key >= 0 else -1

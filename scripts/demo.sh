@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Sets up (if needed) and runs posecoach: live coaching when a camera exists, otherwise a replay
+# of a bundled sample into out/demo.mp4 (annotated video) and out/demo.jsonl (per-frame log),
+# shown in a window when there is a display.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if ls /dev/video* >/dev/null 2>&1 && [ -z "${POSECOACH_DEMO_REPLAY:-}" ]; then
+  exec .venv/bin/posecoach live "$@"
+fi
+sample="${POSECOACH_DEMO_SAMPLE:-samples/real/pose2sim_cam01.mp4}"
+echo "demo: no camera found — replaying $sample"
+exec .venv/bin/posecoach replay "$sample" --out out/demo.mp4 --log out/demo.jsonl "$@"

@@ -74,6 +74,14 @@ def _summary(stats: SessionStats, outputs: list[tuple[str, Path | None]]) -> Non
               f"person tracked in {seen:.0f} % of frames.")
     out.print(f"Speed: {stats.fps:.1f} frames/s ({speed:.1f}× real time), "
               f"model {stats.mean_inference_ms:.1f} ms/frame.")
+    present = stats.totals.get("present_s", 0.0)
+    if present > 0:
+        good = stats.totals.get("good_posture_s", 0.0)
+        out.print(f"In view {present:.0f} s; good posture {good:.0f} s "
+                  f"({100.0 * good / present:.0f} %).")
+    for key, seconds in stats.totals.items():
+        if key.startswith("problem_s."):
+            out.print(f"  {key.removeprefix('problem_s.')}: {seconds:.0f} s")
     for cue, count in sorted(stats.cue_counts.items()):
         out.print(f"  cue {cue}: shown {count}×")
     for label, path in outputs:

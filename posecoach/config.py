@@ -121,6 +121,70 @@ class DisplaySettings:
 
 
 @dataclass(frozen=True)
+class CoachSettings:
+    """When cues appear and go (seconds). See :mod:`posecoach.coach`.
+
+    Attributes:
+        persist_s: a problem must last this long before its cue shows (DESIGN.md §1: ~1–2 s).
+        clear_s: a problem must stay fixed this long before its cue goes.
+        cooldown_s: a cue that went is not shown again for this long (safety cues excepted).
+        away_after_s: nobody in view this long pauses coaching and timers.
+    """
+
+    persist_s: float = 2.0
+    clear_s: float = 1.0
+    cooldown_s: float = 20.0
+    away_after_s: float = 3.0
+
+    def validate(self) -> None:
+        _check_range("coach.persist_s", self.persist_s, 0.0, 60.0)
+        _check_range("coach.clear_s", self.clear_s, 0.0, 60.0)
+        _check_range("coach.cooldown_s", self.cooldown_s, 0.0, 3600.0)
+        _check_range("coach.away_after_s", self.away_after_s, 0.0, 600.0)
+
+
+SENSITIVITY_SCALE = {"low": 1.5, "medium": 1.0, "high": 0.7}
+
+
+@dataclass(frozen=True)
+class PostureSettings:
+    """Posture checks.
+
+    Attributes:
+        sensitivity: low, medium or high; scales every margin (×1.5, ×1, ×0.7).
+        dead_zone_deg: angle changes smaller than this never count, whatever the sensitivity.
+        calibration_s: how long calibration records your upright posture.
+        front_auto_baseline_s: with no saved baseline in a front view, the first seconds in view
+            are taken as your upright posture (said on screen). 0 turns this off.
+        baseline: a baseline file; empty means the one saved for this camera by calibrate.
+        height_cm: your height, for cm measurements; 0 means an adult average trunk length.
+    """
+
+    sensitivity: str = "medium"
+    dead_zone_deg: float = 3.0
+    calibration_s: float = 5.0
+    front_auto_baseline_s: float = 5.0
+    baseline: str = ""
+    height_cm: float = 0.0
+
+    def validate(self) -> None:
+        if self.sensitivity not in SENSITIVITY_SCALE:
+            raise ConfigError(
+                f"posture.sensitivity must be low, medium or high, got {self.sensitivity!r}",
+                "fix the profile or the flag",
+            )
+        _check_range("posture.dead_zone_deg", self.dead_zone_deg, 0.0, 30.0)
+        _check_range("posture.calibration_s", self.calibration_s, 1.0, 60.0)
+        _check_range("posture.front_auto_baseline_s", self.front_auto_baseline_s, 0.0, 60.0)
+        if self.height_cm:
+            _check_range("posture.height_cm", self.height_cm, 80.0, 250.0)
+
+    @property
+    def margin_scale(self) -> float:
+        return SENSITIVITY_SCALE[self.sensitivity]
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of posecoach's settings."""
 
@@ -128,6 +192,8 @@ class Settings:
     smoothing: SmoothingSettings = field(default_factory=SmoothingSettings)
     camera: CameraSettings = field(default_factory=CameraSettings)
     display: DisplaySettings = field(default_factory=DisplaySettings)
+    coach: CoachSettings = field(default_factory=CoachSettings)
+    posture: PostureSettings = field(default_factory=PostureSettings)
 
     def validate(self) -> Settings:
         for section in dataclasses.fields(self):

@@ -60,6 +60,7 @@ class SessionStats:
         source_error: a one-line note when the source ended early (damaged data, camera lost).
         camera_lost: True when the live camera went away and did not come back.
         cue_counts: how often each cue key was shown (counted on its appearance).
+        totals: session totals the stages report (e.g. time in good posture, s).
     """
 
     frames: int = 0
@@ -73,6 +74,7 @@ class SessionStats:
     camera_lost: bool = False
     cue_counts: dict[str, int] = field(default_factory=dict)
     last_cue_key: str | None = field(default=None, repr=False)
+    totals: dict[str, float] = field(default_factory=dict)
 
     @property
     def media_s(self) -> float:
@@ -162,6 +164,8 @@ class Pipeline:
                     if window is not None:
                         annotated = compose(frame.image, result, self.annotators)
                         window.write(annotated, result)
+                        if window.last_key >= 0:
+                            self._key(window.last_key, frame.t)
                     worker.submit(frame.image, result, annotated=annotated is not None)
                     if on_result is not None:
                         on_result(result)
@@ -176,6 +180,13 @@ class Pipeline:
                 stats.camera_lost = True
         stats.wall_s = time.perf_counter() - started
         return stats
+
+    def _key(self, key: int, t: float) -> None:
+        """Hand a key press from the window to the stages that take keys (e.g. c: calibrate)."""
+        for stage in self.stages:
+            on_key = getattr(stage, "on_key", None)
+            if on_key is not None:
+                on_key(key, t)
 
 
 def _count(stats: SessionStats, result: FrameResult) -> None:

@@ -13,10 +13,13 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from posecoach.baseline import PostureBaseline, baseline_path_for, load_baseline, save_baseline
 from posecoach.config import Settings
 from posecoach.estimator import PoseEstimator
+from posecoach.exercises.posture import PostureAnalyzer
 from posecoach.model import ModelFile, resolve_model
 from posecoach.overlay import Annotator, CueAnnotator, HudAnnotator, SkeletonAnnotator
+from posecoach.overlay.posture import PostureAnnotator
 from posecoach.pipeline import Pipeline, SessionStats, Stage
 from posecoach.sinks import JsonlSink, VideoFileSink, WindowSink
 from posecoach.sinks.base import Sink
@@ -30,6 +33,7 @@ from posecoach.sources import (
     SourceInfo,
     VideoFileSource,
 )
+from posecoach.stages import CoachStage, PostureStage, SceneStage
 from posecoach.tracking import PersonSelector
 from posecoach.types import Frame, FrameResult
 
@@ -66,24 +70,39 @@ def build_annotators(settings: Settings) -> list[Annotator]:
     annotators: list[Annotator] = []
     if settings.display.skeleton:
         annotators.append(SkeletonAnnotator())
+    annotators.append(PostureAnnotator())
     annotators.append(CueAnnotator())
     if settings.display.hud:
         annotators.append(HudAnnotator())
     return annotators
 
 
-def build_stages(settings: Settings) -> list[Stage]:
-    """Analyzers and the coach, in order. (Filled by the coaching modules.)"""
-    return []
+def load_posture_baseline(settings: Settings, source_name: str) -> PostureBaseline | None:
+    """The baseline named in settings, else the one saved for this camera, else None."""
+    if settings.posture.baseline:
+        return load_baseline(Path(settings.posture.baseline).expanduser())
+    saved = baseline_path_for(source_name)
+    return load_baseline(saved) if saved.is_file() else None
 
 
-def build_pipeline(settings: Settings, estimator: PoseEstimator) -> Pipeline:
+def build_stages(settings: Settings, source_name: str = "",
+                 baseline: PostureBaseline | None = None,
+                 on_calibrated: Callable[[PostureBaseline], None] | None = None) -> list[Stage]:
+    """Scene checks, the posture analyzer and the coach, in order."""
+    posture = PostureAnalyzer(settings.posture, baseline=baseline, on_calibrated=on_calibrated,
+                              source_name=source_name)
+    return [SceneStage(), PostureStage(posture), CoachStage(settings.coach)]
+
+
+def build_pipeline(settings: Settings, estimator: PoseEstimator,
+                   stages: list[Stage] | None = None) -> Pipeline:
     smoothing = settings.smoothing
     smoother = PoseSmoother(
         OneEuroFilter(smoothing.min_cutoff_hz, smoothing.beta, smoothing.derivative_cutoff_hz),
         reset_after_s=smoothing.reset_after_s,
     )
-    return Pipeline(estimator, smoother, PersonSelector(), build_stages(settings),
+    return Pipeline(estimator, smoother, PersonSelector(),
+                    build_stages(settings) if stages is None else stages,
                     build_annotators(settings))
 
 
@@ -125,9 +144,16 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         if outputs.log is not None:
             sinks.append(JsonlSink(outputs.log))
         window = stack.enter_context(WindowSink()) if show_window else None
-        pipeline = build_pipeline(settings, estimator)
+        baseline = load_posture_baseline(settings, info.name)
+        stages = build_stages(settings, info.name, baseline,
+                              on_calibrated=lambda b: save_baseline(
+                                  b, baseline_path_for(info.name)))
+        pipeline = build_pipeline(settings, estimator, stages)
         frames: Iterable[Frame] = paced(source) if pace else source
         stats = pipeline.run(frames, sinks, window=window, on_result=on_result)
         if stats.source_error is None:
             stats.source_error = getattr(source, "error", None)
+        for stage in stages:
+            if isinstance(stage, CoachStage):
+                stats.totals.update(stage.summary())
         return stats

@@ -1,5 +1,10 @@
 """Plain data passed between the stages. Frozen; shapes and units stated.
 
+A :class:`Check` is what an analyzer hands the coach: a measured value with the **onset**
+threshold that makes it a problem and the **clear** threshold it must come back past to stop
+being one (hysteresis), so the coach applies persistence, priority and cooldown without knowing
+any anatomy.
+
 Coordinates are image pixels with the origin at the top-left, x to the right, y down.
 Times are seconds on the source's monotonic clock.
 """
@@ -106,6 +111,57 @@ class Cue:
 
 
 @dataclass(frozen=True)
+class Check:
+    """One measured quantity judged this frame.
+
+    Attributes:
+        cue: what to tell the user when this check is a problem (``cue.key`` identifies it).
+        value: the measurement, or None when it cannot be judged this frame.
+        onset: crossing this makes the check bad.
+        clear: coming back past this makes it good again (between the two: unchanged).
+        higher_is_worse: True when values above ``onset`` are bad, False when below.
+        unit: for display, e.g. ``"°"``, ``"cm/s"``.
+        source: where the thresholds come from, for display (e.g. ``"baseline"``,
+            ``"heuristic: LearnOpenCV"``).
+    """
+
+    cue: Cue
+    value: float | None
+    onset: float
+    clear: float
+    higher_is_worse: bool = True
+    unit: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.higher_is_worse and self.clear > self.onset:
+            raise ValueError(f"{self.key}: clear {self.clear} must not exceed onset {self.onset}")
+        if not self.higher_is_worse and self.clear < self.onset:
+            raise ValueError(f"{self.key}: clear {self.clear} must not be below onset {self.onset}")
+
+    @property
+    def key(self) -> str:
+        return self.cue.key
+
+    def is_bad(self, was_bad: bool) -> bool | None:
+        """Bad this frame, given whether it was bad before (hysteresis); None: not judged."""
+        if self.value is None:
+            return None
+        sign = 1.0 if self.higher_is_worse else -1.0
+        if sign * (self.value - self.onset) > 0:
+            return True
+        if sign * (self.value - self.clear) < 0:
+            return False
+        return was_bad
+
+    def fraction_to_onset(self) -> float | None:
+        """0 at clear, 1 at onset (beyond 1: past onset), for gauges and colours."""
+        if self.value is None or self.onset == self.clear:
+            return None
+        return (self.value - self.clear) / (self.onset - self.clear)
+
+
+@dataclass(frozen=True)
 class FrameResult:
     """Everything the pipeline knows about one frame, for the overlay, sinks and logs.
 
@@ -116,6 +172,8 @@ class FrameResult:
         inference_ms: wall time the pose model took on this frame.
         fps: pipeline throughput over the last second, frames per second.
         metrics: named numbers the analyzers measured (units in the names, e.g. ``neck_deg``).
+        checks: every threshold check the analyzers applied this frame.
+        active: keys of the problems the coach considers present (shown or not).
         cue: the one cue to show now, or None.
         status: short human-readable state, e.g. ``"person found"``.
         extras: analyzer data for the overlay (zones, thresholds), keyed by analyzer name.
@@ -127,6 +185,8 @@ class FrameResult:
     inference_ms: float
     fps: float = 0.0
     metrics: dict[str, float] = field(default_factory=dict)
+    checks: tuple[Check, ...] = ()
+    active: tuple[str, ...] = ()
     cue: Cue | None = None
     status: str = ""
     extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Exercise analyzers: pure functions of body geometry, props and time → metrics and checks."""

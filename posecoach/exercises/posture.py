@@ -1,0 +1,343 @@
+"""Posture at a desk (or standing): slouch, forward head and sideways lean.
+
+Judged relative to the user's calibrated upright baseline; uncalibrated, a side view falls back
+to published heuristics and a front view learns its baseline from the first seconds in view.
+Every threshold shown on screen is the one used here.
+
+Sources for the numbers:
+- LearnOpenCV "Building a Body Posture Analysis System using MediaPipe" (heuristics "set by
+  intuition"): neck inclination (shoulder→ear vs vertical) < 40° and torso inclination
+  (hip→shoulder vs vertical) < 10° count as good posture.
+- Lau et al. 2009 (Manual Therapy 14:363): craniovertebral angle 50.6 ± 2.1° pain-free vs
+  43.9 ± 3.6° with neck pain, a ~7° difference. BlazePose has no C7 or tragus, so the
+  ear–shoulder angle is only a CVA-like proxy: we judge its change from the user's baseline,
+  with a 10° margin (above the 7° group difference and the few degrees of landmark jitter).
+- dorso (front-view desk monitor): a nose drop of 0.03 of frame height vs baseline; face width
+  +5–15 % when the head comes forward (DESIGN.md §2). The nose is not used for slouching here,
+  because looking down at a keyboard moves it without any slouch (peers' top complaint).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from posecoach.baseline import PostureBaseline
+from posecoach.config import PostureSettings
+from posecoach.geometry import (
+    BodyGeometry,
+    BodyPosture,
+    View,
+    angle_above_horizontal_deg,
+    angle_from_vertical_deg,
+    body_geometry,
+    line_tilt_deg,
+)
+from posecoach.landmarks import Landmark as L
+from posecoach.types import Check, Cue, Pose, Severity
+
+# Heuristic limits (LearnOpenCV), used only without a baseline in a side view.
+HEURISTIC_NECK_DEG = 40.0
+HEURISTIC_TORSO_DEG = 10.0
+# Margins from the baseline at medium sensitivity (module docstring for sources).
+NECK_MARGIN_DEG = 10.0
+TORSO_MARGIN_DEG = 8.0
+LEAN_MARGIN_DEG = 8.0
+#: Ears dropping toward the shoulder line by this fraction of the shoulder span (~4 cm at a
+#: 36 cm span) is a slumped head and trunk.
+HEAD_DROP_MARGIN = 0.10
+#: Shoulder span ÷ ear span falling by this fraction = the head came toward the camera
+#: relative to the shoulders (DESIGN.md §2: face width +5–15 %).
+FORWARD_HEAD_RATIO_MARGIN = 0.08
+#: Nose dropping below the ears by this fraction of the ear span, with the ears steady,
+#: is looking down (not a slouch).
+LOOK_DOWN_PITCH = 0.12
+#: A new view must hold this long before the analyzer switches to it.
+VIEW_HOLD_S = 0.7
+
+SIDE_METRICS = ("neck_deg", "cva_deg", "forward_lean_deg", "head_forward_cm")
+FRONT_METRICS = ("head_height", "shoulder_ear_ratio", "nose_pitch", "head_roll_deg",
+                 "shoulder_tilt_deg")
+
+
+def _cue_slouch(standing: bool) -> Cue:
+    return Cue("posture.slouch",
+               "Stand tall — lift your chest" if standing else "Sit tall — lift your chest")
+
+
+CUE_FORWARD_HEAD = Cue("posture.forward_head", "Bring your head back over your shoulders")
+CUE_LEAN = Cue("posture.lean", "Sit evenly — straighten up sideways")
+CUE_TURN_SIDE = Cue("view.turn", "Turn side-on to the camera for posture checks", Severity.INFO)
+CUE_FACE_CAMERA = Cue("view.turn", "Face the camera for posture checks", Severity.INFO)
+
+
+def side_metrics(pose: Pose, geometry: BodyGeometry) -> dict[str, float]:
+    """Side-view angles on the side nearest the camera.
+
+    neck_deg: shoulder→ear from vertical, positive when the ear is ahead of the shoulder.
+    cva_deg: shoulder→ear elevation above horizontal (a CVA-like proxy, not a clinical CVA).
+    forward_lean_deg: hip→shoulder from vertical, positive when the shoulders are ahead.
+    head_forward_cm: ear ahead of shoulder, horizontally, in cm.
+    """
+    ear = geometry.side_point(L.LEFT_EAR, L.RIGHT_EAR, pose)
+    shoulder = geometry.side_point(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, pose)
+    hip = geometry.side_point(L.LEFT_HIP, L.RIGHT_HIP, pose)
+    facing = geometry.facing or 1
+    ahead_ear = 1.0 if (ear[0] - shoulder[0]) * facing >= 0 else -1.0
+    ahead_shoulder = 1.0 if (shoulder[0] - hip[0]) * facing >= 0 else -1.0
+    return {
+        "neck_deg": ahead_ear * angle_from_vertical_deg(shoulder, ear),
+        "cva_deg": angle_above_horizontal_deg(shoulder, ear),
+        "forward_lean_deg": ahead_shoulder * angle_from_vertical_deg(hip, shoulder),
+        "head_forward_cm": geometry.to_cm(float(ear[0] - shoulder[0]) * facing),
+    }
+
+
+def front_metrics(pose: Pose) -> dict[str, float]:
+    """Front-view ratios (scale-free) and tilts.
+
+    head_height: ears above the shoulder line, in shoulder spans.
+    shoulder_ear_ratio: shoulder span ÷ ear span (falls when the head comes forward or the
+        shoulders round).
+    nose_pitch: nose below the ears, in ear spans (rises when looking down).
+    head_roll_deg, shoulder_tilt_deg: tilt of the ear line and the shoulder line.
+    """
+    xy = pose.xy
+    shoulder_span = max(1.0, float(abs(xy[L.LEFT_SHOULDER][0] - xy[L.RIGHT_SHOULDER][0])))
+    ear_span = max(1.0, float(abs(xy[L.LEFT_EAR][0] - xy[L.RIGHT_EAR][0])))
+    ear_y = (xy[L.LEFT_EAR][1] + xy[L.RIGHT_EAR][1]) / 2
+    shoulder_y = (xy[L.LEFT_SHOULDER][1] + xy[L.RIGHT_SHOULDER][1]) / 2
+    return {
+        "head_height": float(shoulder_y - ear_y) / shoulder_span,
+        "shoulder_ear_ratio": shoulder_span / ear_span,
+        "nose_pitch": float(xy[L.NOSE][1] - ear_y) / ear_span,
+        "head_roll_deg": line_tilt_deg(xy[L.LEFT_EAR], xy[L.RIGHT_EAR]),
+        "shoulder_tilt_deg": line_tilt_deg(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER]),
+    }
+
+
+def side_checks(metrics: dict[str, float], baseline: PostureBaseline | None,
+                settings: PostureSettings, standing: bool) -> list[Check]:
+    """Forward head (neck) and slouch (trunk lean) in a side view."""
+    slouch = _cue_slouch(standing)
+    if baseline is None or baseline.view != View.SIDE.value:
+        source = "heuristic (LearnOpenCV)"
+        return [
+            Check(CUE_FORWARD_HEAD, metrics["neck_deg"], HEURISTIC_NECK_DEG,
+                  HEURISTIC_NECK_DEG - NECK_MARGIN_DEG / 2, unit="°", source=source),
+            Check(slouch, metrics["forward_lean_deg"], HEURISTIC_TORSO_DEG,
+                  HEURISTIC_TORSO_DEG - TORSO_MARGIN_DEG / 2, unit="°", source=source),
+        ]
+    neck_margin = _angle_margin(NECK_MARGIN_DEG, settings)
+    torso_margin = _angle_margin(TORSO_MARGIN_DEG, settings)
+    neck0 = baseline.metrics["neck_deg"]
+    lean0 = baseline.metrics["forward_lean_deg"]
+    return [
+        Check(CUE_FORWARD_HEAD, metrics["neck_deg"], neck0 + neck_margin,
+              neck0 + neck_margin / 2, unit="°", source="your baseline"),
+        Check(slouch, metrics["forward_lean_deg"], lean0 + torso_margin,
+              lean0 + torso_margin / 2, unit="°", source="your baseline"),
+    ]
+
+
+def front_checks(metrics: dict[str, float], baseline: PostureBaseline,
+                 settings: PostureSettings, standing: bool, source: str) -> list[Check]:
+    """Slouch (head sinking toward the shoulders), forward head and lean in a front view."""
+    scale = settings.margin_scale
+    b = baseline.metrics
+    drop = b["head_height"] - metrics["head_height"]
+    ratio = metrics["shoulder_ear_ratio"] / b["shoulder_ear_ratio"]
+    lean = max(abs(metrics["head_roll_deg"] - b["head_roll_deg"]),
+               abs(metrics["shoulder_tilt_deg"] - b["shoulder_tilt_deg"]))
+    lean_margin = _angle_margin(LEAN_MARGIN_DEG, settings)
+    return [
+        Check(_cue_slouch(standing), drop, HEAD_DROP_MARGIN * scale,
+              HEAD_DROP_MARGIN * scale / 2, unit=" spans", source=source),
+        Check(CUE_FORWARD_HEAD, ratio, 1.0 - FORWARD_HEAD_RATIO_MARGIN * scale,
+              1.0 - FORWARD_HEAD_RATIO_MARGIN * scale / 2, higher_is_worse=False, unit="×",
+              source=source),
+        Check(CUE_LEAN, lean, lean_margin, lean_margin / 2, unit="°", source=source),
+    ]
+
+
+def _angle_margin(margin_deg: float, settings: PostureSettings) -> float:
+    return max(margin_deg * settings.margin_scale, settings.dead_zone_deg)
+
+
+@dataclass(frozen=True)
+class PostureReading:
+    """The posture analyzer's output for one frame.
+
+    Attributes:
+        view: the (stabilised) view judged.
+        geometry: body geometry of this frame (None when nobody is in view).
+        metrics: this frame's metrics (names in SIDE_METRICS or FRONT_METRICS).
+        checks: thresholds applied this frame (empty when posture cannot be judged).
+        baseline_label: where the thresholds come from, for the overlay.
+        looking_down: a front view with the head pitched down and the trunk steady.
+        calibration: progress 0–1 of a running calibration, else None.
+        note: a short status for the overlay.
+    """
+
+    view: View
+    geometry: BodyGeometry | None
+    metrics: dict[str, float] = field(default_factory=dict)
+    checks: tuple[Check, ...] = ()
+    baseline_label: str = ""
+    looking_down: bool = False
+    calibration: float | None = None
+    note: str = ""
+
+
+class PostureAnalyzer:
+    """Posture metrics and checks, frame by frame. State: the stabilised view, the baseline,
+    a running calibration and the front view's automatic baseline.
+
+    Args:
+        settings: posture settings.
+        baseline: a calibrated baseline, or None.
+        on_calibrated: called with the new baseline when a calibration finishes.
+    """
+
+    def __init__(self, settings: PostureSettings | None = None,
+                 baseline: PostureBaseline | None = None,
+                 on_calibrated: Callable[[PostureBaseline], None] | None = None,
+                 source_name: str = "") -> None:
+        self.settings = settings or PostureSettings()
+        self.baseline = baseline
+        self.on_calibrated = on_calibrated
+        self.source_name = source_name
+        self._view = View.UNKNOWN
+        self._candidate: tuple[View, float] | None = None
+        self._calibration: _Recorder | None = None
+        self._auto: _Recorder | None = None
+        self._auto_baseline: PostureBaseline | None = None
+        self.last_message = ""
+
+    def start_calibration(self, t: float) -> None:
+        """Record the next ``calibration_s`` seconds as the upright baseline."""
+        self._calibration = _Recorder(t, self.settings.calibration_s)
+        self.last_message = "Calibrating: sit tall and still"
+
+    def update(self, pose: Pose | None, t: float) -> PostureReading:
+        if pose is None:
+            return PostureReading(view=View.UNKNOWN, geometry=None, note="no one in view")
+        geometry = body_geometry(pose, self.settings.height_cm or None)
+        view = self._stable_view(geometry.view, t)
+        if geometry.posture is BodyPosture.LYING:
+            return PostureReading(view=view, geometry=geometry, note="lying down")
+        standing = geometry.posture is BodyPosture.STANDING
+        if view is View.SIDE:
+            metrics = side_metrics(pose, geometry)
+        elif view is View.FRONT:
+            metrics = front_metrics(pose)
+        else:
+            turn = CUE_FACE_CAMERA if (self.baseline and self.baseline.view == "front") \
+                else CUE_TURN_SIDE
+            return PostureReading(view=view, geometry=geometry,
+                                  checks=(Check(turn, 1.0, 0.5, 0.5),),
+                                  note="turned at an angle: posture not judged")
+        calibration = self._record_calibration(view, metrics, t)
+        if calibration is not None:
+            return PostureReading(view=view, geometry=geometry, metrics=metrics,
+                                  calibration=calibration, note="calibrating")
+        return self._judge(view, geometry, metrics, t, standing)
+
+    def _judge(self, view: View, geometry: BodyGeometry, metrics: dict[str, float], t: float,
+               standing: bool) -> PostureReading:
+        # The view is judged as a valid one: a leftover "turn" problem clears.
+        turn_ok = Check(CUE_TURN_SIDE, 0.0, 0.5, 0.5)
+        if view is View.SIDE:
+            calibrated = self.baseline is not None and self.baseline.view == "side"
+            checks = side_checks(metrics, self.baseline, self.settings, standing)
+            label = ("your baseline" if calibrated
+                     else "uncalibrated: heuristic limits (LearnOpenCV)")
+            return PostureReading(view=view, geometry=geometry, metrics=metrics,
+                                  checks=(*checks, turn_ok), baseline_label=label)
+        baseline, label = self._front_baseline(metrics, t)
+        if baseline is None:
+            return PostureReading(view=view, geometry=geometry, metrics=metrics,
+                                  checks=(turn_ok,), baseline_label=label,
+                                  note="learning your upright posture")
+        looking_down = (metrics["nose_pitch"] - baseline.metrics["nose_pitch"] > LOOK_DOWN_PITCH)
+        checks = front_checks(metrics, baseline, self.settings, standing, label)
+        return PostureReading(view=view, geometry=geometry, metrics=metrics,
+                              checks=(*checks, turn_ok), baseline_label=label,
+                              looking_down=looking_down,
+                              note="looking down (not a slouch)" if looking_down else "")
+
+    def _front_baseline(self, metrics: dict[str, float],
+                        t: float) -> tuple[PostureBaseline | None, str]:
+        if self.baseline is not None and self.baseline.view == "front":
+            return self.baseline, "your baseline"
+        if self._auto_baseline is not None:
+            return self._auto_baseline, "auto baseline (first seconds in view)"
+        seconds = self.settings.front_auto_baseline_s
+        if seconds <= 0:
+            return None, "uncalibrated: press c to calibrate"
+        if self._auto is None:
+            self._auto = _Recorder(t, seconds)
+        self._auto.add(metrics)
+        if self._auto.done(t):
+            self._auto_baseline = PostureBaseline.new("front", self._auto.medians(),
+                                                      f"auto: {self.source_name}")
+            return self._auto_baseline, "auto baseline (first seconds in view)"
+        return None, "learning your upright posture"
+
+    def _record_calibration(self, view: View, metrics: dict[str, float],
+                            t: float) -> float | None:
+        recorder = self._calibration
+        if recorder is None:
+            return None
+        if recorder.view is None:
+            recorder.view = view
+        if view is not recorder.view:
+            self._calibration = None
+            self.last_message = "Calibration stopped: keep the same view and try again"
+            return None
+        recorder.add(metrics)
+        if not recorder.done(t):
+            return recorder.progress(t)
+        self._calibration = None
+        self.baseline = PostureBaseline.new(view.value, recorder.medians(), self.source_name)
+        self.last_message = "Calibrated: this is your upright posture"
+        if self.on_calibrated is not None:
+            self.on_calibrated(self.baseline)
+        return None
+
+    def _stable_view(self, raw: View, t: float) -> View:
+        if raw is self._view or raw is View.UNKNOWN:
+            self._candidate = None
+            return self._view
+        if self._view is View.UNKNOWN:
+            self._view = raw
+            return raw
+        if self._candidate is None or self._candidate[0] is not raw:
+            self._candidate = (raw, t)
+        elif t - self._candidate[1] >= VIEW_HOLD_S:
+            self._view, self._candidate = raw, None
+        return self._view
+
+
+class _Recorder:
+    """Collects metrics for a fixed time and returns their medians."""
+
+    def __init__(self, start_t: float, seconds: float) -> None:
+        self.start_t = start_t
+        self.seconds = seconds
+        self.view: View | None = None
+        self.samples: dict[str, list[float]] = {}
+
+    def add(self, metrics: dict[str, float]) -> None:
+        for name, value in metrics.items():
+            self.samples.setdefault(name, []).append(value)
+
+    def done(self, t: float) -> bool:
+        return t - self.start_t >= self.seconds and bool(self.samples)
+
+    def progress(self, t: float) -> float:
+        return min(1.0, (t - self.start_t) / self.seconds)
+
+    def medians(self) -> dict[str, float]:
+        return {name: statistics.median(values) for name, values in self.samples.items()}

@@ -95,8 +95,12 @@ class Coach:
         seen_keys = set()
         for check in checks:
             seen_keys.add(check.key)
-            problems[check.key] = self._update_problem(problems.get(check.key, ProblemState()),
-                                                       check, t, cleared_at)
+            before = problems.get(check.key, ProblemState())
+            after = self._update_problem(before, check, t)
+            if before.active and not after.active and state.shown is not None \
+                    and state.shown.key == check.key:
+                cleared_at[check.key] = t  # cooldown runs from when a *shown* cue went
+            problems[check.key] = after
         for key in list(problems):
             if key not in seen_keys and not problems[key].active:
                 del problems[key]  # a check no longer measured (view changed): forget it
@@ -108,8 +112,7 @@ class Coach:
         return new_state, Decision(cue=shown, active=_active_keys(new_state), away=False,
                                    started=started)
 
-    def _update_problem(self, problem: ProblemState, check: Check, t: float,
-                        cleared_at: dict[str, float]) -> ProblemState:
+    def _update_problem(self, problem: ProblemState, check: Check, t: float) -> ProblemState:
         s = self.settings
         verdict = check.is_bad(problem.bad)
         if verdict is None:
@@ -123,7 +126,6 @@ class Coach:
             return ProblemState(cue=check.cue)
         good_since = problem.good_since if problem.good_since is not None else t
         if t - good_since >= s.clear_s:
-            cleared_at[check.key] = t
             return ProblemState(cue=check.cue)
         return replace(problem, bad=False, bad_since=None, good_since=good_since, cue=check.cue)
 

@@ -127,7 +127,9 @@ def body_geometry(pose: Pose, height_cm: float | None = None,
     shoulder_w = float(np.linalg.norm(xy[L.LEFT_SHOULDER] - xy[L.RIGHT_SHOULDER]))
     hip_w = float(np.linalg.norm(xy[L.LEFT_HIP] - xy[L.RIGHT_HIP]))
     width_ratio = max(shoulder_w, hip_w) / torso_px
-    hips_seen = bool(pose.visibility[[L.LEFT_HIP, L.RIGHT_HIP]].min() >= 0.5)
+    # Presence (inside the frame), not visibility: in a side view the far hip is hidden
+    # behind the body but still measured well enough for widths.
+    hips_seen = bool(pose.presence[[L.LEFT_HIP, L.RIGHT_HIP]].min() >= 0.5)
     px_per_cm = torso_px / shoulder_hip_cm
     if hips_seen:
         view = classify_view(width_ratio)

@@ -55,3 +55,86 @@ def make_frame(index: int = 0, t: float | None = None, size: tuple[int, int] = (
 def make_result(index: int = 0, pose: Pose | None = None, **kwargs) -> FrameResult:
     return FrameResult(frame_index=index, t=index / 30.0, pose=pose,
                        inference_ms=kwargs.pop("inference_ms", 15.0), **kwargs)
+
+
+def make_side_pose(neck_deg: float = 15.0, lean_deg: float = 0.0, facing: int = 1,
+                   torso_px: float = 150.0, sitting: bool = True,
+                   hip: tuple[float, float] = (320.0, 360.0), head_pitch: float = 0.0) -> Pose:
+    """A person seen from the side, facing image-right (``facing=1``) or left (-1).
+
+    ``neck_deg`` and ``lean_deg`` are the shoulder→ear and hip→shoulder angles from vertical,
+    positive forward; ``head_pitch`` moves the nose down (looking down) without moving the ears.
+    """
+    import math
+
+    def ahead(origin, angle_deg, length):
+        r = math.radians(angle_deg)
+        return np.array([origin[0] + facing * math.sin(r) * length,
+                         origin[1] - math.cos(r) * length])
+
+    hip_xy = np.array(hip)
+    shoulder = ahead(hip_xy, lean_deg, torso_px)
+    ear = ahead(shoulder, neck_deg, 0.45 * torso_px)
+    nose = ear + np.array([facing * 0.12 * torso_px, 0.02 * torso_px + head_pitch])
+    knee = hip_xy + (np.array([facing * 0.9 * torso_px, 0.0]) if sitting
+                     else np.array([0.0, 0.9 * torso_px]))
+    ankle = knee + np.array([0.0, 0.9 * torso_px])
+    elbow = shoulder + np.array([facing * 0.1 * torso_px, 0.6 * torso_px])
+    wrist = elbow + np.array([facing * 0.5 * torso_px, 0.0])
+    # Near side (left when facing right) a few px in front of the far side.
+    near_offset, far_offset = np.array([0.0, 0.0]), np.array([-facing * 4.0, -2.0])
+    points = {}
+    for base, near, far in (
+            (ear, Landmark.LEFT_EAR, Landmark.RIGHT_EAR),
+            (shoulder, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
+            (elbow, Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW),
+            (wrist, Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
+            (hip_xy, Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
+            (knee, Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
+            (ankle, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE)):
+        points[near], points[far] = tuple(base + near_offset), tuple(base + far_offset)
+    points[Landmark.NOSE] = tuple(nose)
+    for eye in (Landmark.LEFT_EYE, Landmark.RIGHT_EYE):
+        points[eye] = tuple(nose + np.array([-facing * 8.0, -8.0]))
+    pose = make_pose(points)
+    visibility = pose.visibility.copy()
+    far_side = [lm for lm in Landmark if lm.name.startswith("RIGHT")]
+    visibility[far_side] = 0.4
+    return Pose(xy=pose.xy, visibility=visibility, presence=pose.presence)
+
+
+def make_front_pose(head_drop: float = 0.0, head_forward: float = 1.0, nose_pitch: float = 0.0,
+                    roll_deg: float = 0.0, shoulder_span: float = 140.0,
+                    centre: tuple[float, float] = (320.0, 300.0), hips_seen: bool = False) -> Pose:
+    """A person facing the camera at a desk (hips below the frame unless ``hips_seen``).
+
+    ``head_drop`` lowers the ears toward the shoulders (in shoulder spans); ``head_forward``
+    scales the head (ear span) as if it came toward the camera; ``nose_pitch`` drops the nose
+    (in ear spans) as when looking down; ``roll_deg`` tilts the head.
+    """
+    import math
+
+    cx, cy = centre
+    ear_span = 0.5 * shoulder_span * head_forward
+    ear_y = cy - (0.55 - head_drop) * shoulder_span
+    r = math.radians(roll_deg)
+    dx, dy = math.cos(r) * ear_span / 2, math.sin(r) * ear_span / 2
+    nose_y = ear_y + 0.1 * ear_span + nose_pitch * ear_span
+    points = {
+        Landmark.LEFT_SHOULDER: (cx + shoulder_span / 2, cy),
+        Landmark.RIGHT_SHOULDER: (cx - shoulder_span / 2, cy),
+        Landmark.LEFT_EAR: (cx + dx, ear_y - dy), Landmark.RIGHT_EAR: (cx - dx, ear_y + dy),
+        Landmark.NOSE: (cx, nose_y),
+        Landmark.LEFT_EYE: (cx + 0.2 * ear_span, nose_y - 0.15 * ear_span),
+        Landmark.RIGHT_EYE: (cx - 0.2 * ear_span, nose_y - 0.15 * ear_span),
+        Landmark.LEFT_HIP: (cx + 0.35 * shoulder_span, cy + 1.3 * shoulder_span),
+        Landmark.RIGHT_HIP: (cx - 0.35 * shoulder_span, cy + 1.3 * shoulder_span),
+    }
+    pose = make_pose(points)
+    visibility, presence = pose.visibility.copy(), pose.presence.copy()
+    if not hips_seen:
+        below_frame = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP, Landmark.LEFT_KNEE,
+                       Landmark.RIGHT_KNEE, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE]
+        visibility[below_frame] = 0.05
+        presence[below_frame] = 0.1
+    return Pose(xy=pose.xy, visibility=visibility, presence=presence)

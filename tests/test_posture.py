@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import pytest
+
+from posecoach.baseline import PostureBaseline, load_baseline, save_baseline
+from posecoach.config import PostureSettings
+from posecoach.errors import ConfigError
+from posecoach.exercises.posture import (
+    HEURISTIC_NECK_DEG,
+    HEURISTIC_TORSO_DEG,
+    PostureAnalyzer,
+    front_metrics,
+    side_metrics,
+)
+from posecoach.geometry import View, body_geometry
+from tests.factories import make_front_pose, make_side_pose
+
+
+def bad_keys(reading, was_bad=False):
+    return {c.key for c in reading.checks if c.is_bad(was_bad)}
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize(("neck", "lean"), [(10.0, 0.0), (35.0, 5.0), (55.0, 20.0), (-5.0, -8.0)])
+def test_side_metrics_recover_the_constructed_angles(facing, neck, lean):
+    pose = make_side_pose(neck_deg=neck, lean_deg=lean, facing=facing)
+    metrics = side_metrics(pose, body_geometry(pose))
+    assert metrics["neck_deg"] == pytest.approx(neck, abs=0.5)
+    assert metrics["forward_lean_deg"] == pytest.approx(lean, abs=0.5)
+    assert metrics["cva_deg"] == pytest.approx(90.0 - abs(neck), abs=0.5)
+    # Ear ahead of shoulder by 0.45·torso·sin(neck) px, at 150 px per 47.5 cm.
+    import math
+    expected_cm = 0.45 * 47.5 * math.sin(math.radians(neck))
+    assert metrics["head_forward_cm"] == pytest.approx(expected_cm, abs=0.3)
+
+
+def test_uncalibrated_side_view_uses_the_published_heuristics():
+    analyzer = PostureAnalyzer()
+    upright = analyzer.update(make_side_pose(neck_deg=20, lean_deg=2), 0.0)
+    assert upright.view is View.SIDE
+    assert "heuristic" in upright.baseline_label
+    assert bad_keys(upright) == set()
+    onsets = {c.key: c.onset for c in upright.checks}
+    assert onsets["posture.forward_head"] == HEURISTIC_NECK_DEG
+    assert onsets["posture.slouch"] == HEURISTIC_TORSO_DEG
+    slouched = analyzer.update(make_side_pose(neck_deg=50, lean_deg=15), 0.1)
+    assert bad_keys(slouched) == {"posture.forward_head", "posture.slouch"}
+
+
+def test_leaning_back_is_not_a_slouch():
+    reading = PostureAnalyzer().update(make_side_pose(neck_deg=15, lean_deg=-15), 0.0)
+    assert "posture.slouch" not in bad_keys(reading)
+
+
+def test_looking_down_in_side_view_does_not_move_the_neck_angle():
+    up = make_side_pose(neck_deg=20)
+    down = make_side_pose(neck_deg=20, head_pitch=25.0)
+    assert side_metrics(up, body_geometry(up))["neck_deg"] == pytest.approx(
+        side_metrics(down, body_geometry(down))["neck_deg"])
+
+
+def test_calibrated_side_view_judges_relative_to_the_baseline():
+    # This user's upright neck is 38° (near the heuristic limit): the baseline adapts to them.
+    baseline = PostureBaseline.new("side", {"neck_deg": 38.0, "forward_lean_deg": 4.0,
+                                            "cva_deg": 52.0, "head_forward_cm": 12.0}, "test")
+    analyzer = PostureAnalyzer(baseline=baseline)
+    assert bad_keys(analyzer.update(make_side_pose(neck_deg=44, lean_deg=6), 0.0)) == set()
+    assert bad_keys(analyzer.update(make_side_pose(neck_deg=50, lean_deg=6), 0.1)) == {
+        "posture.forward_head"}
+
+
+def test_sensitivity_scales_the_margin():
+    baseline = PostureBaseline.new("side", {"neck_deg": 20.0, "forward_lean_deg": 0.0,
+                                            "cva_deg": 70.0, "head_forward_cm": 5.0}, "test")
+    pose = make_side_pose(neck_deg=28.5)
+    high = PostureAnalyzer(PostureSettings(sensitivity="high"), baseline=baseline)
+    low = PostureAnalyzer(PostureSettings(sensitivity="low"), baseline=baseline)
+    assert "posture.forward_head" in bad_keys(high.update(pose, 0.0))
+    assert "posture.forward_head" not in bad_keys(low.update(pose, 0.0))
+
+
+def test_dead_zone_is_a_floor_on_the_margin():
+    baseline = PostureBaseline.new("side", {"neck_deg": 20.0, "forward_lean_deg": 0.0,
+                                            "cva_deg": 70.0, "head_forward_cm": 5.0}, "test")
+    settings = PostureSettings(sensitivity="high", dead_zone_deg=12.0)
+    reading = PostureAnalyzer(settings, baseline=baseline).update(make_side_pose(neck_deg=29), 0)
+    onset = {c.key: c.onset for c in reading.checks}["posture.forward_head"]
+    assert onset == pytest.approx(32.0)
+
+
+def feed(analyzer, pose_fn, start, seconds, fps=15.0):
+    reading = None
+    for i in range(int(seconds * fps)):
+        reading = analyzer.update(pose_fn(), start + i / fps)
+    return reading
+
+
+def test_front_view_learns_a_baseline_then_catches_a_slouch_but_not_looking_down():
+    analyzer = PostureAnalyzer(PostureSettings(front_auto_baseline_s=3.0))
+    learning = analyzer.update(make_front_pose(), 0.0)
+    assert learning.checks == () or bad_keys(learning) == set()
+    assert "learning" in learning.note
+    feed(analyzer, make_front_pose, 0.0, 3.5)
+    upright = analyzer.update(make_front_pose(), 4.0)
+    assert "auto baseline" in upright.baseline_label
+    assert bad_keys(upright) == set()
+    looking_down = analyzer.update(make_front_pose(nose_pitch=0.35, head_drop=0.02), 4.1)
+    assert looking_down.looking_down
+    assert bad_keys(looking_down) == set()
+    slouched = analyzer.update(make_front_pose(head_drop=0.16, head_forward=1.12), 4.2)
+    assert {"posture.slouch", "posture.forward_head"} <= bad_keys(slouched)
+
+
+def test_front_view_lean():
+    baseline = PostureBaseline.new("front", front_metrics(make_front_pose()), "test")
+    reading = PostureAnalyzer(baseline=baseline).update(make_front_pose(roll_deg=14.0), 0.0)
+    assert bad_keys(reading) == {"posture.lean"}
+
+
+def test_oblique_view_asks_to_turn_instead_of_judging():
+    pose = make_side_pose()
+    xy = pose.xy.copy()
+    # Open the shoulders and hips as in a three-quarter view.
+    for left, right in ((11, 12), (23, 24)):
+        xy[left, 0] += 30
+        xy[right, 0] -= 30
+    analyzer = PostureAnalyzer()
+    reading = analyzer.update(pose.with_xy(xy), 0.0)
+    assert reading.view is View.OBLIQUE
+    assert [c.key for c in reading.checks] == ["view.turn"]
+    assert bad_keys(reading) == {"view.turn"}
+
+
+def test_view_changes_only_after_holding():
+    analyzer = PostureAnalyzer()
+    analyzer.update(make_side_pose(), 0.0)
+    front = make_front_pose(hips_seen=True)
+    assert analyzer.update(front, 0.2).view is View.SIDE
+    assert analyzer.update(front, 0.5).view is View.SIDE
+    assert analyzer.update(front, 1.0).view is View.FRONT
+
+
+def test_calibration_records_medians_and_reports_them(tmp_path):
+    saved = []
+    analyzer = PostureAnalyzer(PostureSettings(calibration_s=2.0), on_calibrated=saved.append)
+    analyzer.start_calibration(0.0)
+    progress = analyzer.update(make_side_pose(neck_deg=30, lean_deg=3), 0.5)
+    assert progress.calibration == pytest.approx(0.25)
+    feed(analyzer, lambda: make_side_pose(neck_deg=30, lean_deg=3), 0.6, 2.0)
+    assert len(saved) == 1 and saved[0].view == "side"
+    assert saved[0].metrics["neck_deg"] == pytest.approx(30.0, abs=0.5)
+    path = save_baseline(saved[0], tmp_path / "cam.json")
+    assert load_baseline(path) == saved[0]
+    after = analyzer.update(make_side_pose(neck_deg=36), 3.0)
+    assert after.baseline_label == "your baseline"
+
+
+def test_damaged_baseline_file_is_a_config_error(tmp_path):
+    path = tmp_path / "cam.json"
+    path.write_text("{not json")
+    with pytest.raises(ConfigError, match="damaged"):
+        load_baseline(path)

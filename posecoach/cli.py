@@ -103,27 +103,36 @@ def replay(
     no_window: NoWindowOpt = False,
     fps: Annotated[float, typer.Option(
         "--fps", min=1.0, max=240.0, help="Frame rate of an image folder.")] = 30.0,
+    calibrate_start: Annotated[bool, typer.Option(
+        "--calibrate-start", help="Take the first seconds of the video (posture.calibration_s) "
+                                  "as the upright baseline, for videos that start sitting tall.")
+    ] = False,
+    baseline: Annotated[Path | None, typer.Option(
+        "--baseline", help="Judge posture against this baseline file (from calibrate).")] = None,
     profile: ProfileOpt = None,
     model: ModelOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Analyse a recorded video (or image folder) with the same pipeline as live coaching."""
-    from posecoach.session import Outputs, open_replay_source, run_session
+    from posecoach.session import CalibrationRequest, Outputs, open_replay_source, run_session
 
     _logging(verbose)
-    settings = _settings(profile, model)
+    settings = _settings(profile, model, **{"posture.baseline": str(baseline) if baseline
+                                            else None})
     window = _want_window(show, no_window)
     source = open_replay_source(video, fps=fps)
     outputs = Outputs(video=out_path, log=log_path)
+    options = {"calibration": CalibrationRequest() if calibrate_start else None,
+               "save_calibrations": False}
     if window:
-        stats = run_session(source, settings, outputs, show_window=True, pace=True)
+        stats = run_session(source, settings, outputs, show_window=True, pace=True, **options)
     else:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.fields[fps]:.0f} fps"), TimeRemainingColumn(),
                       console=err, transient=True) as progress:
             task = progress.add_task(video.name, total=None, fps=0.0)
             stats = run_session(
-                source, settings, outputs, show_window=False, pace=False,
+                source, settings, outputs, show_window=False, pace=False, **options,
                 on_start=lambda info: progress.update(task, total=info.frame_count),
                 on_result=lambda result: progress.update(task, advance=1, fps=result.fps),
             )
@@ -171,6 +180,51 @@ def live(
     _summary(stats, [("Annotated video", out_path), ("Frame log", log_path)])
     if stats.camera_lost:
         raise typer.Exit(3)
+
+
+@app.command()
+def calibrate(
+    camera: Annotated[str | None, typer.Option(
+        "--camera", help="Camera index, device path or name (as for `live`).")] = None,
+    simulate_camera: Annotated[Path | None, typer.Option(
+        "--simulate-camera", help="Calibrate from this video, played like a webcam.")] = None,
+    seconds: Annotated[float | None, typer.Option(
+        "--seconds", min=1.0, max=60.0, help="How long to record your upright posture.")] = None,
+    save_to: Annotated[Path | None, typer.Option(
+        "--save-to", help="Where to save the baseline (default: this camera's baseline in "
+                          "your posecoach config folder, used automatically from then on).")
+    ] = None,
+    no_window: NoWindowOpt = False,
+    profile: ProfileOpt = None,
+    model: ModelOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Record your upright posture (sit tall, ~5 s) as the baseline posture is judged against."""
+    from posecoach.baseline import baseline_path_for
+    from posecoach.session import CalibrationRequest, Outputs, open_camera_source, run_session
+
+    _logging(verbose)
+    settings = _settings(profile, model, **{"camera.device": camera,
+                                            "posture.calibration_s": seconds})
+    window = _want_window(True, no_window)
+    source = open_camera_source(settings, simulate=simulate_camera)
+    target: dict[str, Path] = {}
+
+    def started(info: SourceInfo) -> None:
+        target["path"] = save_to or baseline_path_for(info.name)
+        err.print(f"posecoach: sit tall and still, side-on or facing {info.name}; recording "
+                  f"{settings.posture.calibration_s:.0f} s of upright posture…")
+
+    request = CalibrationRequest(save_to=save_to, stop_when_done=True)
+    stats = run_session(source, settings, Outputs(), show_window=window, calibration=request,
+                        on_start=started)
+    if not stats.baselines:
+        raise PosecoachError("calibration did not finish: nobody stayed in one view long enough",
+                             "sit still, side-on or facing the camera, and try again")
+    baseline = stats.baselines[-1]
+    values = ", ".join(f"{k} {v:.2f}" for k, v in sorted(baseline.metrics.items()))
+    out.print(f"Calibrated ({baseline.view} view): {values}")
+    out.print(f"Saved to {target.get('path', save_to)}")
 
 
 @app.command()

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -61,6 +61,7 @@ class SessionStats:
         camera_lost: True when the live camera went away and did not come back.
         cue_counts: how often each cue key was shown (counted on its appearance).
         totals: session totals the stages report (e.g. time in good posture, s).
+        baselines: posture baselines recorded during the session.
     """
 
     frames: int = 0
@@ -75,6 +76,7 @@ class SessionStats:
     cue_counts: dict[str, int] = field(default_factory=dict)
     last_cue_key: str | None = field(default=None, repr=False)
     totals: dict[str, float] = field(default_factory=dict)
+    baselines: list[Any] = field(default_factory=list)
 
     @property
     def media_s(self) -> float:
@@ -147,8 +149,10 @@ class Pipeline:
 
     def run(self, frames: Iterable[Frame], sinks: Sequence[Sink] = (),
             window: WindowSink | None = None,
-            on_result: Callable[[FrameResult], None] | None = None) -> SessionStats:
-        """Process every frame until the source ends, the user quits, or Ctrl-C.
+            on_result: Callable[[FrameResult], None] | None = None,
+            stop_when: Callable[[FrameResult], bool] | None = None) -> SessionStats:
+        """Process every frame until the source ends, the user quits, Ctrl-C, or ``stop_when``
+        returns True for a result.
 
         Sinks are written in order on a worker thread; ``window`` (if any) on this thread.
         Whatever was processed is flushed to the sinks even when the run is interrupted.
@@ -171,6 +175,8 @@ class Pipeline:
                         on_result(result)
                     if window is not None and window.closed:
                         stats.interrupted = True
+                        break
+                    if stop_when is not None and stop_when(result):
                         break
             except KeyboardInterrupt:
                 stats.interrupted = True

@@ -119,14 +119,34 @@ def paced(frames: Iterable[Frame], speed: float = 1.0) -> Iterator[Frame]:
         yield frame
 
 
+@dataclass(frozen=True)
+class CalibrationRequest:
+    """Record the upright baseline at the start of a session.
+
+    Attributes:
+        save_to: where to save it (None: use it for this session only).
+        stop_when_done: end the session once it is recorded (``posecoach calibrate``), or
+            when it could not be recorded within ``patience_s`` more seconds.
+    """
+
+    save_to: Path | None = None
+    stop_when_done: bool = False
+    patience_s: float = 20.0
+
+
 def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 show_window: bool, pace: bool = False, model: ModelFile | None = None,
+                calibration: CalibrationRequest | None = None, save_calibrations: bool = True,
                 on_start: Callable[[SourceInfo], None] | None = None,
                 on_result: Callable[[FrameResult], None] | None = None) -> SessionStats:
     """Open everything, run the pipeline over ``source``, close everything (flushing outputs).
 
-    ``on_start`` is called once the source is open (its size and frame count known),
-    ``on_result`` after every frame.
+    Args:
+        calibration: calibrate at the start (see :class:`CalibrationRequest`).
+        save_calibrations: save baselines recorded during the session (the ``c`` key) as this
+            camera's baseline; replays of recorded videos do not.
+        on_start: called once the source is open (its size and frame count known).
+        on_result: called after every frame.
 
     Raises:
         PosecoachError: the model, the source or an output cannot be opened.
@@ -144,16 +164,46 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         if outputs.log is not None:
             sinks.append(JsonlSink(outputs.log))
         window = stack.enter_context(WindowSink()) if show_window else None
-        baseline = load_posture_baseline(settings, info.name)
-        stages = build_stages(settings, info.name, baseline,
-                              on_calibrated=lambda b: save_baseline(
-                                  b, baseline_path_for(info.name)))
+        recorded: list[PostureBaseline] = []
+
+        def calibrated(baseline: PostureBaseline) -> None:
+            recorded.append(baseline)
+            target = calibration.save_to if calibration is not None else None
+            if target is None and save_calibrations:
+                target = baseline_path_for(info.name)
+            if target is not None:
+                save_baseline(baseline, target)
+
+        baseline = None if calibration else load_posture_baseline(settings, info.name)
+        stages = build_stages(settings, info.name, baseline, on_calibrated=calibrated)
+        if calibration is not None:
+            posture = next(s for s in stages if isinstance(s, PostureStage))
+            posture.analyzer.calibrate_on_next_person()
         pipeline = build_pipeline(settings, estimator, stages)
         frames: Iterable[Frame] = paced(source) if pace else source
-        stats = pipeline.run(frames, sinks, window=window, on_result=on_result)
+        stop = None
+        if calibration is not None and calibration.stop_when_done:
+            give_up_s = settings.posture.calibration_s + calibration.patience_s
+            stop = _StopAfterCalibration(recorded, give_up_s)
+        stats = pipeline.run(frames, sinks, window=window, on_result=on_result, stop_when=stop)
         if stats.source_error is None:
             stats.source_error = getattr(source, "error", None)
         for stage in stages:
             if isinstance(stage, CoachStage):
                 stats.totals.update(stage.summary())
+        stats.baselines.extend(recorded)
         return stats
+
+
+class _StopAfterCalibration:
+    """Ends a calibration session once a baseline is recorded, or after ``give_up_s``."""
+
+    def __init__(self, recorded: list[PostureBaseline], give_up_s: float) -> None:
+        self.recorded = recorded
+        self.give_up_s = give_up_s
+        self.first_t: float | None = None
+
+    def __call__(self, result: FrameResult) -> bool:
+        if self.first_t is None:
+            self.first_t = result.t
+        return bool(self.recorded) or result.t - self.first_t > self.give_up_s

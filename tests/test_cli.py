@@ -15,7 +15,9 @@ import pytest
 
 from posecoach.landmarks import Landmark
 from posecoach.model import BUNDLED_MODEL_NAME, models_dir
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, SAMPLES, run_cli
+
+SAMPLES_REAL = SAMPLES / "real"
 
 pytestmark = pytest.mark.model
 
@@ -29,10 +31,10 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> N
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("posecoach: error:")
+    errors = [line for line in lines if line.startswith("posecoach: error:")]
+    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr  # one line, said last
     for word in words:
-        assert word in lines[0]
+        assert word in errors[0]
 
 
 def test_replay_writes_an_annotated_video_and_a_log_row_per_frame(
@@ -113,22 +115,21 @@ def test_bad_profile_value(tmp_path: Path, real_clip: Path):
                           "smoothing.beta")
 
 
-def test_live_runs_the_camera_path_on_a_paced_video(tmp_path: Path, real_clip: Path,
-                                                    real_clip_truth: dict):
+def test_live_runs_the_camera_path_on_a_paced_video(tmp_path: Path, webcam_clip: Path):
     log = tmp_path / "live.jsonl"
     started = time.monotonic()
-    result = run_cli("live", "--simulate-camera", str(real_clip), "--log", str(log))
+    result = run_cli("live", "--simulate-camera", str(webcam_clip), "--log", str(log))
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     assert "without a window" in result.stderr  # no display here: headless, said once
-    duration = real_clip_truth["frame_count"] / real_clip_truth["fps"]
-    assert elapsed >= duration  # paced like a camera, not as fast as possible
+    assert elapsed >= 4.0  # paced like a camera (120 frames at 30 fps), not as fast as possible
     rows = [json.loads(line) for line in log.read_text().splitlines()]
-    # Latest-frame-wins may drop frames, but most arrive and the person is tracked.
-    assert len(rows) >= 0.5 * real_clip_truth["frame_count"]
+    # Latest-frame-wins may drop frames under load, but most arrive and the person is tracked.
+    assert len(rows) >= 0.5 * 120
     assert sum(row["person"] for row in rows) >= 0.9 * len(rows)
     times = [row["t"] for row in rows]
     assert all(b > a for a, b in zip(times, times[1:], strict=False))
+    assert 3.5 <= times[-1] - times[0] <= 4.5  # capture times follow the wall clock
 
 
 def test_ctrl_c_ends_a_replay_cleanly_with_its_outputs(tmp_path: Path, real_clip: Path):
@@ -189,3 +190,27 @@ def test_every_flag_is_explained(command: str):
         if line.strip().startswith("│ --") or line.strip().startswith("│ -v"):
             flag_and_help = line.strip("│ ").split(None, 1)
             assert len(flag_and_help) == 2 and len(flag_and_help[1].strip()) > 5, line
+
+
+def test_calibrate_saves_a_baseline_that_replay_then_uses(tmp_path: Path):
+    clip = SAMPLES_REAL / "pose2sim_cam02.mp4"  # facing the camera
+    baseline = tmp_path / "me.json"
+    result = run_cli("calibrate", "--simulate-camera", str(clip), "--seconds", "1",
+                     "--save-to", str(baseline))
+    assert result.returncode == 0, result.stderr
+    assert "Calibrated (front view)" in result.stdout
+    saved = json.loads(baseline.read_text())
+    assert saved["view"] == "front" and "head_height" in saved["metrics"]
+    log = tmp_path / "frames.jsonl"
+    replay = run_cli("replay", str(clip), "--baseline", str(baseline), "--log", str(log))
+    assert replay.returncode == 0, replay.stderr
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert any("posture.head_height" in row["metrics"] for row in rows)
+
+
+def test_calibrate_without_anyone_in_view_fails_cleanly(tmp_path: Path):
+    from tests.test_sources import write_test_video
+
+    empty = write_test_video(tmp_path / "empty.mp4", frames=45, fps=15, size=(320, 240))
+    result = run_cli("calibrate", "--simulate-camera", str(empty), "--seconds", "1")
+    assert_one_line_error(result, "calibration did not finish")

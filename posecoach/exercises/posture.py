@@ -213,7 +213,13 @@ class PostureAnalyzer:
         self._calibration: _Recorder | None = None
         self._auto: _Recorder | None = None
         self._auto_baseline: PostureBaseline | None = None
+        self._calibrate_pending = False
         self.last_message = ""
+
+    def calibrate_on_next_person(self) -> None:
+        """Start calibrating as soon as someone is in view."""
+        self._calibrate_pending = True
+        self.last_message = "Calibration: sit tall and still in front of the camera"
 
     def start_calibration(self, t: float) -> None:
         """Record the next ``calibration_s`` seconds as the upright baseline."""
@@ -223,6 +229,9 @@ class PostureAnalyzer:
     def update(self, pose: Pose | None, t: float) -> PostureReading:
         if pose is None:
             return PostureReading(view=View.UNKNOWN, geometry=None, note="no one in view")
+        if self._calibrate_pending:
+            self._calibrate_pending = False
+            self.start_calibration(t)
         geometry = body_geometry(pose, self.settings.height_cm or None)
         view = self._stable_view(geometry.view, t)
         if geometry.posture is BodyPosture.LYING:

@@ -227,6 +227,61 @@ def calibrate(
     out.print(f"Saved to {target.get('path', save_to)}")
 
 
+@app.command(name="eval")
+def evaluate(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Truth files (*.truth.json) or folders to search; default: samples/.",
+        show_default=False)] = None,
+    json_path: Annotated[Path | None, typer.Option(
+        "--json", help="Also write the full scores as JSON here.")] = None,
+    profile: ProfileOpt = None,
+    model: ModelOpt = None,
+) -> None:
+    """Replay labelled samples and score posecoach against their ground truth."""
+    from posecoach.evaluation.runner import (
+        evaluate as evaluate_one,
+    )
+    from posecoach.evaluation.runner import (
+        find_truth_files,
+        summary_rows,
+        totals,
+        write_report,
+    )
+    from posecoach.model import models_dir
+
+    settings = _settings(profile, model)
+    files = find_truth_files(paths or [models_dir().parent / "samples"])
+    if not files:
+        raise PosecoachError("no labelled samples found (*.truth.json)",
+                             "pass a truth file or a folder of samples")
+    scores = []
+    for path in files:
+        err.print(f"posecoach: evaluating {path.name}…")
+        scores.append(evaluate_one(path, settings))
+    rows = summary_rows(scores)
+    table = Table(title="posecoach accuracy on labelled samples")
+    for column in rows[0]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("—" if v is None else str(v) for v in row.values()))
+    out.print(table, width=200)
+    cue_table = Table(title="per cue: precision (onsets that were right) and recall "
+                            "(faults caught within 3 s)")
+    for column in ("cue / fault", "onsets", "precision", "faults", "recall"):
+        cue_table.add_column(column)
+    for name, entry in sorted(totals(scores).items()):
+        cue_table.add_row(name, str(entry["onsets"]), _pct(entry["precision"]),
+                          str(entry["faults"]), _pct(entry["recall"]))
+    out.print(cue_table, width=200)
+    if json_path is not None:
+        write_report(scores, json_path)
+        out.print(f"Scores: {json_path}")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f} %"
+
+
 @app.command()
 def doctor(model: ModelOpt = None) -> None:
     """Check the setup: packages, pose model, cameras, display, audio. Exits 1 if unusable."""

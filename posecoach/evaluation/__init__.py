@@ -1,0 +1,1 @@
+"""Accuracy harness: replay labelled samples through the real pipeline and score them."""

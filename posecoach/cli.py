@@ -75,10 +75,14 @@ def _summary(stats: SessionStats, outputs: list[tuple[str, Path | None]]) -> Non
     out.print(f"Speed: {stats.fps:.1f} frames/s ({speed:.1f}× real time), "
               f"model {stats.mean_inference_ms:.1f} ms/frame.")
     present = stats.totals.get("present_s", 0.0)
+    judged = stats.totals.get("posture_judged_s", 0.0)
     if present > 0:
-        good = stats.totals.get("good_posture_s", 0.0)
-        out.print(f"In view {present:.0f} s; good posture {good:.0f} s "
-                  f"({100.0 * good / present:.0f} %).")
+        line = f"In view {present:.0f} s"
+        if judged > 0:
+            good = stats.totals.get("good_posture_s", 0.0)
+            share = 100 * good / judged
+            line += f"; posture judged {judged:.0f} s, good {good:.0f} s ({share:.0f} %)"
+        out.print(line + ".")
     for key, seconds in stats.totals.items():
         if key.startswith("problem_s."):
             out.print(f"  {key.removeprefix('problem_s.')}: {seconds:.0f} s")

@@ -184,6 +184,32 @@ class PostureSettings:
         return SENSITIVITY_SCALE[self.sensitivity]
 
 
+EXERCISES = ("auto", "posture", "roller", "ball")
+
+
+@dataclass(frozen=True)
+class ExerciseSettings:
+    """Which coach runs.
+
+    Attributes:
+        mode: ``auto`` picks the roller coach when you lie on a roller (and the ball coach
+            when a ball is at your back), posture otherwise; ``posture``, ``roller`` or
+            ``ball`` force one.
+        shoulder_hip_cm: your shoulder-to-hip length for cm speeds and positions; 0 means an
+            adult average (47.5 cm) or 0.28 × posture.height_cm when that is set.
+    """
+
+    mode: str = "auto"
+    shoulder_hip_cm: float = 0.0
+
+    def validate(self) -> None:
+        if self.mode not in EXERCISES:
+            raise ConfigError(f"exercise.mode must be one of {', '.join(EXERCISES)}, "
+                              f"got {self.mode!r}", "fix the profile or --exercise")
+        if self.shoulder_hip_cm:
+            _check_range("exercise.shoulder_hip_cm", self.shoulder_hip_cm, 25.0, 80.0)
+
+
 @dataclass(frozen=True)
 class Settings:
     """All of posecoach's settings."""
@@ -194,6 +220,16 @@ class Settings:
     display: DisplaySettings = field(default_factory=DisplaySettings)
     coach: CoachSettings = field(default_factory=CoachSettings)
     posture: PostureSettings = field(default_factory=PostureSettings)
+    exercise: ExerciseSettings = field(default_factory=ExerciseSettings)
+
+    @property
+    def shoulder_hip_cm(self) -> float:
+        """The user's shoulder–hip length (cm) from the settings, or the adult average."""
+        if self.exercise.shoulder_hip_cm:
+            return self.exercise.shoulder_hip_cm
+        if self.posture.height_cm:
+            return 0.28 * self.posture.height_cm
+        return 47.5
 
     def validate(self) -> Settings:
         for section in dataclasses.fields(self):

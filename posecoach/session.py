@@ -17,10 +17,13 @@ from posecoach.baseline import PostureBaseline, baseline_path_for, load_baseline
 from posecoach.config import Settings
 from posecoach.estimator import PoseEstimator
 from posecoach.exercises.posture import PostureAnalyzer
+from posecoach.exercises.roller import RollerAnalyzer
 from posecoach.model import ModelFile, resolve_model
 from posecoach.overlay import Annotator, CueAnnotator, HudAnnotator, SkeletonAnnotator
 from posecoach.overlay.posture import PostureAnnotator
+from posecoach.overlay.roller import RollerAnnotator
 from posecoach.pipeline import Pipeline, SessionStats, Stage
+from posecoach.props.roller import RollerTracker
 from posecoach.sinks import JsonlSink, VideoFileSink, WindowSink
 from posecoach.sinks.base import Sink
 from posecoach.smoothing import OneEuroFilter, PoseSmoother
@@ -33,7 +36,7 @@ from posecoach.sources import (
     SourceInfo,
     VideoFileSource,
 )
-from posecoach.stages import CoachStage, PostureStage, SceneStage
+from posecoach.stages import CoachStage, PostureStage, RollerStage, SceneStage
 from posecoach.tracking import PersonSelector
 from posecoach.types import Frame, FrameResult
 
@@ -71,6 +74,7 @@ def build_annotators(settings: Settings) -> list[Annotator]:
     if settings.display.skeleton:
         annotators.append(SkeletonAnnotator())
     annotators.append(PostureAnnotator())
+    annotators.append(RollerAnnotator())
     annotators.append(CueAnnotator())
     if settings.display.hud:
         annotators.append(HudAnnotator())
@@ -91,7 +95,15 @@ def build_stages(settings: Settings, source_name: str = "",
     """Scene checks, the posture analyzer and the coach, in order."""
     posture = PostureAnalyzer(settings.posture, baseline=baseline, on_calibrated=on_calibrated,
                               source_name=source_name)
-    return [SceneStage(), PostureStage(posture), CoachStage(settings.coach)]
+    stages: list[Stage] = [SceneStage()]
+    mode = settings.exercise.mode
+    if mode in ("auto", "roller"):
+        stages.append(RollerStage(RollerAnalyzer(settings.shoulder_hip_cm), RollerTracker(),
+                                  forced=mode == "roller"))
+    if mode in ("auto", "posture"):
+        stages.append(PostureStage(posture))
+    stages.append(CoachStage(settings.coach))
+    return stages
 
 
 def build_pipeline(settings: Settings, estimator: PoseEstimator,
@@ -176,8 +188,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
 
         baseline = None if calibration else load_posture_baseline(settings, info.name)
         stages = build_stages(settings, info.name, baseline, on_calibrated=calibrated)
-        if calibration is not None:
-            posture = next(s for s in stages if isinstance(s, PostureStage))
+        posture = next((s for s in stages if isinstance(s, PostureStage)), None)
+        if calibration is not None and posture is not None:
             posture.analyzer.calibrate_on_next_person()
         pipeline = build_pipeline(settings, estimator, stages)
         frames: Iterable[Frame] = paced(source) if pace else source

@@ -7,15 +7,35 @@ carry their state from frame to frame.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import replace
+from collections import defaultdict, deque
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from posecoach.coach import Coach, CoachState
 from posecoach.config import CoachSettings
 from posecoach.exercises.posture import PostureAnalyzer
-from posecoach.types import Check, Cue, Frame, FrameResult, Severity
+from posecoach.exercises.roller import RollerAnalyzer, RollState
+from posecoach.geometry import BodyGeometry, BodyPosture, body_geometry
+from posecoach.landmarks import Landmark as L
+from posecoach.props.hints import BodyHint
+from posecoach.props.roller import RollerTracker
+from posecoach.types import Check, Cue, Frame, FrameResult, Pose, Severity
+
+
+@dataclass(frozen=True)
+class PropPosition:
+    """Where a prop touches the back, for logs and the accuracy harness.
+
+    Attributes:
+        contact_px: (2,) px.
+        spine_fraction: along mid-hip → mid-shoulder (0 hips, 1 shoulders).
+        px_per_cm: image scale at the body.
+    """
+
+    contact_px: np.ndarray | None
+    spine_fraction: float
+    px_per_cm: float | None
 
 #: Mean brightness (0–255) below which the picture is too dark for reliable landmarks;
 #: clears above the second value. Webcams in a dim room sit around 30–60 after auto-exposure.
@@ -37,8 +57,71 @@ class SceneStage:
                        metrics={**result.metrics, "brightness": brightness})
 
 
+def body_hint(pose: Pose, geometry: BodyGeometry) -> BodyHint:
+    """The summary of the body the prop detectors need."""
+    feet = [L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]
+    seen = pose.visibility[feet] >= 0.5
+    floor_y = float(pose.xy[feet][seen, 1].max()) if seen.any() else None
+    return BodyHint(shoulder_px=geometry.mid_shoulder, hip_px=geometry.mid_hip,
+                    px_per_cm=geometry.px_per_cm,
+                    lying=geometry.posture is BodyPosture.LYING,
+                    head_px=(pose.xy[L.LEFT_EAR] + pose.xy[L.RIGHT_EAR]) / 2,
+                    floor_y_px=floor_y)
+
+
+class RollerStage:
+    """Finds the roller and runs the roller analyzer; reading in ``extras["roller"]``.
+
+    In ``auto`` mode the roller coach takes over (for the rest of the session) once the person
+    lies on a roller that is actually seen (by colour or shape) in most of the last frames;
+    ``forced`` starts it at once and accepts the roller position inferred from the body when
+    the roller is hidden.
+    """
+
+    name = "roller"
+
+    def __init__(self, analyzer: RollerAnalyzer, tracker: RollerTracker,
+                 forced: bool = False, engage_frames: int = 8) -> None:
+        self.analyzer = analyzer
+        self.tracker = tracker
+        self.engaged = forced
+        self._seen: deque[bool] = deque(maxlen=engage_frames + 4)
+        self._engage_frames = engage_frames
+
+    def update(self, frame: Frame, result: FrameResult) -> FrameResult:
+        pose = result.pose
+        geometry = body_geometry(pose) if pose is not None else None
+        lying = geometry is not None and geometry.posture is BodyPosture.LYING
+        detection = None
+        if pose is not None and geometry is not None and (lying or self.engaged):
+            detection = self.tracker.update(frame.image, body_hint(pose, geometry), frame.t)
+        seen = detection is not None and detection.method in ("colour", "shape")
+        self._seen.append(seen and lying)
+        if not self.engaged and sum(self._seen) >= self._engage_frames:
+            self.engaged = True
+        if not self.engaged:
+            return result
+        contact = detection.contact_px if detection is not None else None
+        reading = self.analyzer.update(pose, geometry, contact,
+                                       detection.method if detection else "", frame.t)
+        extras = {**result.extras, "exercise": "roller", "roller": reading,
+                  "roller_detection": detection}
+        if reading.fraction is not None:
+            extras["prop"] = PropPosition(reading.contact_px, reading.fraction,
+                                          reading.px_per_cm)
+        metrics = {**result.metrics, "roller.state": float(list(RollState).index(reading.state))}
+        for name in ("fraction", "position_cm", "speed_cm_s", "set_s", "hold_s"):
+            value = getattr(reading, name)
+            if value is not None:
+                metrics[f"roller.{name}"] = float(value)
+        metrics["roller.passes"] = float(reading.passes)
+        return replace(result, metrics=metrics, checks=(*result.checks, *reading.checks),
+                       extras=extras, status=result.status or reading.state.value)
+
+
 class PostureStage:
-    """Runs the posture analyzer; its reading goes to ``extras["posture"]``."""
+    """Runs the posture analyzer; its reading goes to ``extras["posture"]``. Idle while
+    another exercise's coach is engaged."""
 
     name = "posture"
 
@@ -50,6 +133,8 @@ class PostureStage:
             self.analyzer.start_calibration(t)
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
+        if result.extras.get("exercise", "posture") != "posture":
+            return result
         reading = self.analyzer.update(result.pose, frame.t)
         metrics = {f"posture.{k}": v for k, v in reading.metrics.items()}
         status = result.status or reading.note or self.analyzer.last_message
@@ -63,6 +148,7 @@ class CoachStage:
 
     Attributes:
         present_s: time someone was in view (s).
+        judged_s: time in view with posture judged (s).
         good_s: time in view, posture judged, with no posture problem (s).
         problem_s: time each problem was active (s), by cue key.
     """
@@ -74,6 +160,7 @@ class CoachStage:
         self.state = CoachState()
         self._last_t: float | None = None
         self.present_s = 0.0
+        self.judged_s = 0.0
         self.good_s = 0.0
         self.problem_s: dict[str, float] = defaultdict(float)
 
@@ -85,14 +172,17 @@ class CoachStage:
         if present and not decision.away:
             self.present_s += dt
             judged = any(check.key.startswith("posture.") for check in result.checks)
-            if judged and not any(key.startswith("posture.") for key in decision.active):
-                self.good_s += dt
+            if judged:
+                self.judged_s += dt
+                if not any(key.startswith("posture.") for key in decision.active):
+                    self.good_s += dt
             for key in decision.active:
                 self.problem_s[key] += dt
         status = "away — coaching paused" if decision.away else result.status
         return replace(result, cue=decision.cue, active=decision.active, status=status)
 
     def summary(self) -> dict[str, float]:
-        totals = {"present_s": self.present_s, "good_posture_s": self.good_s}
+        totals = {"present_s": self.present_s, "posture_judged_s": self.judged_s,
+                  "good_posture_s": self.good_s}
         totals.update({f"problem_s.{k}": v for k, v in sorted(self.problem_s.items())})
         return totals

@@ -236,6 +236,9 @@ class PostureAnalyzer:
         view = self._stable_view(geometry.view, t)
         if geometry.posture is BodyPosture.LYING:
             return PostureReading(view=view, geometry=geometry, note="lying down")
+        if geometry.posture is BodyPosture.SITTING and _knees_above_hips(pose, geometry):
+            # On the floor (setting up for a roller, stretching): desk posture does not apply.
+            return PostureReading(view=view, geometry=geometry, note="sitting on the floor")
         standing = geometry.posture is BodyPosture.STANDING
         if view is View.SIDE:
             metrics = side_metrics(pose, geometry)
@@ -327,6 +330,14 @@ class PostureAnalyzer:
         elif t - self._candidate[1] >= VIEW_HOLD_S:
             self._view, self._candidate = raw, None
         return self._view
+
+
+def _knees_above_hips(pose: Pose, geometry: BodyGeometry) -> bool:
+    seen = pose.visibility[[L.LEFT_KNEE, L.RIGHT_KNEE]] >= 0.5
+    if not seen.any():
+        return False
+    knees_y = pose.xy[[L.LEFT_KNEE, L.RIGHT_KNEE]][seen, 1].mean()
+    return bool(geometry.mid_hip[1] - knees_y > 0.15 * geometry.torso_px)
 
 
 class _Recorder:

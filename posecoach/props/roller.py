@@ -1,0 +1,372 @@
+"""Foam roller detection under a person lying on it (side view).
+
+Seen from the side the roller is usually end-on: a disc of radius ≈ 7.5 cm at the body's
+scale, its top hidden by or pressed against the back. Three ways to place it, best first:
+
+* ``"colour"``: a colour model (calibrated by the user with
+  :meth:`RollerColorModel.from_region`, or learned automatically, below) gives a mask in the
+  region under the trunk; a circle is fitted to the visible arc (:mod:`circlefit`).
+* ``"shape"``: no model yet, or it stopped matching: the region under the trunk is split
+  into colour clusters (k-means in Lab) and the cluster blob that is a disc of the right size
+  in the right place wins; its colour becomes the model for the next frames.
+* ``"body_pivot"``: nothing visible: the contact is inferred from the trunk — the point of
+  the back whose height above the floor is one roller diameter.
+
+Known limits: a roller the colour of the clothing or floor next to it, or a grey roller in an
+over-exposed grey room, is not separable by colour (the body pivot takes over); a two-tone
+end (ring round a hollow core) whose radius is under ~20 px and is 40 % hidden loses its thin
+visible ring in cleaning.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from posecoach.props.circlefit import CircleFit, circles_in_mask
+from posecoach.props.colour import RollerColorModel
+from posecoach.props.geometry import axis_frame, band_box, floorward_normal, spine_coords
+from posecoach.props.hints import BodyHint
+from posecoach.props.tracking import CircleSmoother
+
+logger = logging.getLogger(__name__)
+
+ROLLER_RADIUS_CM = 7.5  # common foam rollers are ~15 cm across
+RADIUS_RANGE = (0.6, 1.6)  # accepted radius ÷ expected (10–24 cm rollers, scale error)
+BACK_DEPTH_CM = 10.0  # shoulder/hip joint line to the back surface, lying (adult, approx.)
+SEARCH_FRACTIONS = (-0.1, 1.3)  # along hip → shoulder (thoracic region ≈ 0.5–1.0)
+PIVOT_DEFAULT_FRACTION = 0.75  # mid shoulder blades (T3–T7, DESIGN.md §6) when no floor
+MIN_CONFIDENCE = 0.3
+_KMEANS_K = 8
+_GOOD_SCORE = 0.5  # below this after single clusters, pairs of clusters are tried too
+_KMEANS_MAX_PIXELS = 6000
+
+
+@dataclass(frozen=True)
+class RollerDetection:
+    """Where the roller is in one frame.
+
+    Attributes:
+        center_px: (2,) float (x, y) centre of the roller's end disc, pixels.
+        radius_px: float roller radius in pixels.
+        contact_px: (2,) float point where the roller touches the back, pixels.
+        confidence: in [0, 1]; body-pivot guesses stay <= 0.45.
+        method: "colour", "shape", "body_pivot", or "hold" (not seen in this frame; the
+            last position is repeated for a few frames).
+    """
+
+    center_px: np.ndarray
+    radius_px: float
+    contact_px: np.ndarray
+    confidence: float
+    method: str
+
+    def __post_init__(self) -> None:
+        for name in ("center_px", "contact_px"):
+            arr = np.asarray(getattr(self, name), dtype=np.float64)
+            if arr.shape != (2,):
+                raise ValueError(f"RollerDetection.{name} must be (2,), got {arr.shape}")
+            object.__setattr__(self, name, arr)
+        if not self.radius_px > 0:
+            raise ValueError(f"RollerDetection.radius_px must be > 0, got {self.radius_px}")
+        if not 0 <= self.confidence <= 1:
+            raise ValueError(f"RollerDetection.confidence must be in [0, 1], "
+                             f"got {self.confidence}")
+
+
+def _check_frame(frame_bgr: np.ndarray) -> None:
+    if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:
+        raise ValueError(f"frame_bgr must be (H, W, 3) uint8, got {frame_bgr.shape} "
+                         f"{frame_bgr.dtype}")
+
+
+def search_box(hint: BodyHint, image_shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) box under the trunk where the roller can be (x1, y1 exclusive)."""
+    s = hint.px_per_cm
+    n = floorward_normal(hint.hip_px, hint.shoulder_px)
+    reach = (BACK_DEPTH_CM + 2 * ROLLER_RADIUS_CM * RADIUS_RANGE[1] + 4.0) * s
+    box = band_box(hint.hip_px, hint.shoulder_px, SEARCH_FRACTIONS, (-0.3 * reach, reach),
+                   normal=n, image_shape=image_shape)
+    if box is None or hint.floor_y_px is None:
+        return box
+    x0, y0, x1, y1 = box
+    y1 = min(y1, int(hint.floor_y_px + 0.15 * ROLLER_RADIUS_CM * s) + 1)
+    return (x0, y0, x1, y1) if y1 - y0 >= 2 else None
+
+
+def contact_point(center_px: np.ndarray, radius_px: float, hint: BodyHint) -> np.ndarray:
+    """(2,) point of the roller circle facing the spine axis: where the back rests on it."""
+    u, n, _ = axis_frame(hint.hip_px, hint.shoulder_px)
+    rel = np.asarray(center_px, dtype=np.float64) - hint.hip_px
+    toward_axis = -(rel @ n) * n
+    norm = float(np.hypot(*toward_axis))
+    if norm < 1e-9:
+        toward_axis, norm = -floorward_normal(hint.hip_px, hint.shoulder_px), 1.0
+    return np.asarray(center_px, dtype=np.float64) + radius_px * toward_axis / norm
+
+
+def _score(fit: CircleFit, center_px: np.ndarray, hint: BodyHint) -> float:
+    """Shape quality × priors on size and place (under the back, on the floor)."""
+    s = hint.px_per_cm
+    r_exp = ROLLER_RADIUS_CM * s
+    score = fit.quality * math.exp(-math.log(fit.radius / r_exp) ** 2 / (2 * 0.3 ** 2))
+    coords = spine_coords(center_px, hint.hip_px, hint.shoulder_px, s)
+    n = floorward_normal(hint.hip_px, hint.shoulder_px)
+    _, right_normal, _ = axis_frame(hint.hip_px, hint.shoulder_px)
+    below_cm = float(coords.offset_cm[0]) * float(np.sign(right_normal @ n))
+    expected_cm = BACK_DEPTH_CM + fit.radius / s
+    score *= math.exp(-0.5 * ((below_cm - expected_cm) / 8.0) ** 2)
+    f = float(coords.fraction[0])
+    if not 0.0 <= f <= 1.2:
+        score *= math.exp(-0.5 * (min(abs(f), abs(f - 1.2)) / 0.15) ** 2)
+    if hint.floor_y_px is not None:  # the roller lies on the floor
+        dy = (hint.floor_y_px - center_px[1]) - fit.radius
+        score *= math.exp(-0.5 * (dy / (0.5 * fit.radius + 2.0)) ** 2)
+    return score
+
+
+def _clean(mask: np.ndarray, r_exp: float) -> np.ndarray:
+    """Drop speckle, close small gaps, fill holes (a hollow core), then open with a disc of
+    ~0.25 × the expected radius: a roller end (a disc, or a disc cut by the back) survives,
+    while thin strips touching it (a mat of the same colour, the blurred rim between two
+    other colours) are cut off so they cannot spoil the circle."""
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    k = max(3, int(round(r_exp * 0.2)) | 1)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    mask = cv2.drawContours(np.zeros_like(mask), contours, -1, 255, thickness=-1)
+    k = max(3, int(round(r_exp * 0.25)) | 1)
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+
+
+def _raw_fill(mask: np.ndarray, center: np.ndarray, radius: float) -> float:
+    """Share of the circle's area that the uncleaned mask covers (in the mask's frame)."""
+    h, w = mask.shape
+    x0, x1 = max(int(center[0] - radius), 0), min(int(center[0] + radius) + 1, w)
+    y0, y1 = max(int(center[1] - radius), 0), min(int(center[1] + radius) + 1, h)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    inside = np.hypot(xx - center[0], yy - center[1]) <= radius
+    return float((mask[y0:y1, x0:x1][inside] > 0).sum() / (math.pi * radius ** 2))
+
+
+def _best_circle(mask: np.ndarray, offset: np.ndarray, hint: BodyHint
+                 ) -> tuple[CircleFit, np.ndarray, float] | None:
+    """Best-scoring circle of a colour mask of the search box (``offset`` = its corner).
+
+    Besides shape and place, the raw mask must cover a good part of the circle (>= 0.3 of
+    it for full credit: a hollow-core end still does): the blurred rim between two other
+    colours forms a thin ring that hole filling would otherwise turn into a disc.
+    """
+    r_exp = ROLLER_RADIUS_CM * hint.px_per_cm
+    fits = circles_in_mask(_clean(mask, r_exp), RADIUS_RANGE[0] * r_exp,
+                           RADIUS_RANGE[1] * r_exp, r_expected=r_exp, min_arc_deg=120.0,
+                           max_spill=0.3, outside_penalty=0.5)
+    best: tuple[CircleFit, np.ndarray, float] | None = None
+    for fit in fits:
+        center = fit.center + offset
+        score = _score(fit, center, hint) * min(1.0, _raw_fill(mask, fit.center, fit.radius) / 0.3)
+        if best is None or score > best[2]:
+            best = (fit, center, score)
+    return best
+
+
+def _detection(fit: CircleFit, center: np.ndarray, score: float, hint: BodyHint,
+               method: str) -> RollerDetection:
+    return RollerDetection(center, fit.radius, contact_point(center, fit.radius, hint),
+                           min(1.0, score), method)
+
+
+def detect_roller_colour(frame_bgr: np.ndarray, hint: BodyHint,
+                         model: RollerColorModel) -> RollerDetection | None:
+    """Find the roller with a known colour model in the region under the trunk.
+
+    Raises:
+        ValueError: the frame is not (H, W, 3) uint8.
+    """
+    _check_frame(frame_bgr)
+    box = search_box(hint, frame_bgr.shape)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    lab = cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2LAB)
+    best = _best_circle(model.mask(lab), np.array([x0, y0], np.float64), hint)
+    if best is None or best[2] < MIN_CONFIDENCE:
+        return None
+    return _detection(*best, hint, "colour")
+
+
+def find_roller_by_shape(frame_bgr: np.ndarray, hint: BodyHint, seed: int = 0
+                         ) -> tuple[RollerDetection, RollerColorModel] | None:
+    """Find a roller of unknown colour: cluster the colours under the trunk, keep the
+    cluster blob that is a disc of the roller's size in the roller's place.
+
+    Returns:
+        The detection (method "shape") and a colour model learned from it, or None.
+
+    Raises:
+        ValueError: the frame is not (H, W, 3) uint8.
+    """
+    _check_frame(frame_bgr)
+    box = search_box(hint, frame_bgr.shape)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    roi = frame_bgr[y0:y1, x0:x1]
+    lab = cv2.cvtColor(cv2.GaussianBlur(roi, (3, 3), 0), cv2.COLOR_BGR2LAB)
+    pixels = lab.reshape(-1, 3).astype(np.float32)
+    step = max(1, len(pixels) // _KMEANS_MAX_PIXELS)
+    sample = pixels[::step]
+    if len(sample) < _KMEANS_K * 4:
+        return None
+    cv2.setRNGSeed(seed)
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 1.0)
+    _, _, centres = cv2.kmeans(sample, _KMEANS_K, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    dist = ((pixels[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    labels = dist.argmin(axis=1).reshape(lab.shape[:2])
+    offset = np.array([x0, y0], np.float64)
+    best: tuple[CircleFit, np.ndarray, float] | None = None
+    best_set: tuple[int, ...] = ()
+    candidates: list[tuple[int, ...]] = [(k,) for k in range(_KMEANS_K)]
+    for pass_ in range(2):
+        for ks in candidates:
+            mask = np.where(np.isin(labels, ks), 255, 0).astype(np.uint8)
+            found = _best_circle(mask, offset, hint)
+            if found is not None and (best is None or found[2] > best[2]):
+                best, best_set = found, ks
+        if pass_ == 0 and (best is None or best[2] < _GOOD_SCORE):
+            # A two-tone end (a coloured ring round a dark hollow core, a striped grid)
+            # splits into clusters: try pairs.
+            candidates = [(i, j) for i in range(_KMEANS_K) for j in range(i + 1, _KMEANS_K)]
+        else:
+            break
+    if best is None or best[2] < MIN_CONFIDENCE:
+        return None
+    fit, center, score = best
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    disc = np.hypot(xx - center[0], yy - center[1]) < 0.85 * fit.radius
+    main = max(best_set, key=lambda k: int((disc & (labels == k)).sum()))
+    others = np.delete(centres, list(best_set), axis=0)
+    model = RollerColorModel.from_pixels(roi[disc & (labels == main)], others_lab=others)
+    return _detection(fit, center, score, hint, "shape"), model
+
+
+def roller_from_body(hint: BodyHint) -> RollerDetection | None:
+    """Infer the roller from the trunk alone (it is hidden, or its colour fails).
+
+    The back surface is the hip → shoulder line moved BACK_DEPTH_CM toward the floor. With
+    a floor line, the contact is where the back is one roller diameter above the floor
+    (the trunk pivots over the roller); without one, mid shoulder blades
+    (PIVOT_DEFAULT_FRACTION). None when the person is not lying.
+    """
+    if not hint.lying:
+        return None
+    s = hint.px_per_cm
+    r = ROLLER_RADIUS_CM * s
+    n = floorward_normal(hint.hip_px, hint.shoulder_px)
+    fractions = np.linspace(0.15, 1.1, 96)
+    back = (hint.hip_px[None, :] + fractions[:, None] * (hint.shoulder_px - hint.hip_px)
+            + BACK_DEPTH_CM * s * n)
+    if hint.floor_y_px is None:
+        f, confidence = PIVOT_DEFAULT_FRACTION, 0.2
+        contact = hint.hip_px + f * (hint.shoulder_px - hint.hip_px) + BACK_DEPTH_CM * s * n
+    else:
+        gap = (hint.floor_y_px - back[:, 1]) - 2 * r
+        crossing = np.nonzero(np.diff(np.sign(gap)) != 0)[0]
+        if len(crossing):
+            i = int(crossing[0])
+            t = gap[i] / (gap[i] - gap[i + 1])
+            contact = back[i] + t * (back[i + 1] - back[i])
+            confidence = 0.45
+        else:
+            contact = back[int(np.argmin(np.abs(gap)))]
+            confidence = 0.3
+    return RollerDetection(contact + r * n, r, contact, confidence, "body_pivot")
+
+
+class RollerTracker:
+    """Roller detection over time: colour model learning, smoothing, body-pivot fallback.
+
+    Args:
+        model: a calibrated colour model (always kept), or None to learn one from a
+            "shape" detection (learned again whenever the colour stops matching and the
+            shape search finds the roller).
+        max_misses: frames a lost roller's last position is held (method "hold") before
+            falling back to the body pivot, >= 0.
+        shape_interval_s: after a failed shape search (k-means, ~20–60 ms) wait this long,
+            seconds, before the next one, >= 0.
+        time_constant_s: smoothing of centre and radius, seconds, >= 0.
+
+    Raises:
+        ValueError: a parameter is out of range.
+    """
+
+    def __init__(self, model: RollerColorModel | None = None, max_misses: int = 5,
+                 shape_interval_s: float = 0.5, time_constant_s: float = 0.1) -> None:
+        if max_misses < 0:
+            raise ValueError(f"max_misses must be >= 0, got {max_misses}")
+        if shape_interval_s < 0:
+            raise ValueError(f"shape_interval_s must be >= 0, got {shape_interval_s}")
+        self.model = model
+        self._calibrated = model is not None
+        self.max_misses = max_misses
+        self.shape_interval_s = shape_interval_s
+        self._smoother = CircleSmoother(time_constant_s)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the track (keeps a calibrated colour model)."""
+        self._smoother.reset()
+        self._last: RollerDetection | None = None
+        self._misses = 0
+        self._next_shape_t = -math.inf
+
+    def calibrate(self, frame_bgr: np.ndarray, box: tuple[int, int, int, int]
+                  ) -> RollerColorModel:
+        """Learn the roller's colour from a box the user drew inside it (kept for good)."""
+        self.model = RollerColorModel.from_region(frame_bgr, box)
+        self._calibrated = True
+        return self.model
+
+    def _visual(self, frame_bgr: np.ndarray, hint: BodyHint, t_s: float
+                ) -> RollerDetection | None:
+        if self.model is not None:
+            found = detect_roller_colour(frame_bgr, hint, self.model)
+            if found is not None:
+                return found
+        if self._calibrated or t_s < self._next_shape_t:
+            return None
+        shaped = find_roller_by_shape(frame_bgr, hint)
+        if shaped is None:  # costly (k-means): retry after a pause
+            self._next_shape_t = t_s + self.shape_interval_s
+            return None
+        found, self.model = shaped  # (re)learn the colour: the light may have changed
+        return found
+
+    def update(self, frame_bgr: np.ndarray, hint: BodyHint | None,
+               t_s: float) -> RollerDetection | None:
+        """Detect in one frame at time ``t_s`` (s). None with no hint and no recent track."""
+        _check_frame(frame_bgr)
+        found = None if hint is None else self._visual(frame_bgr, hint, t_s)
+        if found is not None and hint is not None:
+            self._misses = 0
+            center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
+            self._last = RollerDetection(center, radius, contact_point(center, radius, hint),
+                                         found.confidence, found.method)
+            return self._last
+        self._misses += 1
+        if self._last is not None and self._misses <= self.max_misses:
+            fade = 1.0 - self._misses / (self.max_misses + 1)
+            last = self._last
+            return RollerDetection(last.center_px, last.radius_px, last.contact_px,
+                                   last.confidence * fade, "hold")
+        self._last = None
+        self._smoother.reset()
+        return None if hint is None else roller_from_body(hint)

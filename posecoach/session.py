@@ -16,13 +16,16 @@ from pathlib import Path
 from posecoach.baseline import PostureBaseline, baseline_path_for, load_baseline, save_baseline
 from posecoach.config import Settings
 from posecoach.estimator import PoseEstimator
+from posecoach.exercises.ball import BallAnalyzer
 from posecoach.exercises.posture import PostureAnalyzer
 from posecoach.exercises.roller import RollerAnalyzer
 from posecoach.model import ModelFile, resolve_model
 from posecoach.overlay import Annotator, CueAnnotator, HudAnnotator, SkeletonAnnotator
+from posecoach.overlay.ball import BallAnnotator
 from posecoach.overlay.posture import PostureAnnotator
 from posecoach.overlay.roller import RollerAnnotator
 from posecoach.pipeline import Pipeline, SessionStats, Stage
+from posecoach.props.ball import BallTracker
 from posecoach.props.roller import RollerTracker
 from posecoach.sinks import JsonlSink, VideoFileSink, WindowSink
 from posecoach.sinks.base import Sink
@@ -36,7 +39,7 @@ from posecoach.sources import (
     SourceInfo,
     VideoFileSource,
 )
-from posecoach.stages import CoachStage, PostureStage, RollerStage, SceneStage
+from posecoach.stages import BallStage, CoachStage, PostureStage, RollerStage, SceneStage
 from posecoach.tracking import PersonSelector
 from posecoach.types import Frame, FrameResult
 
@@ -75,6 +78,7 @@ def build_annotators(settings: Settings) -> list[Annotator]:
         annotators.append(SkeletonAnnotator())
     annotators.append(PostureAnnotator())
     annotators.append(RollerAnnotator())
+    annotators.append(BallAnnotator())
     annotators.append(CueAnnotator())
     if settings.display.hud:
         annotators.append(HudAnnotator())
@@ -100,6 +104,9 @@ def build_stages(settings: Settings, source_name: str = "",
     if mode in ("auto", "roller"):
         stages.append(RollerStage(RollerAnalyzer(settings.shoulder_hip_cm), RollerTracker(),
                                   forced=mode == "roller"))
+    if mode in ("auto", "ball"):
+        stages.append(BallStage(BallAnalyzer(settings.shoulder_hip_cm), BallTracker(),
+                                forced=mode == "ball"))
     if mode in ("auto", "posture"):
         stages.append(PostureStage(posture))
     stages.append(CoachStage(settings.coach))

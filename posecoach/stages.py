@@ -14,10 +14,12 @@ import numpy as np
 
 from posecoach.coach import Coach, CoachState
 from posecoach.config import CoachSettings
+from posecoach.exercises.ball import CONTACT_MAX_CM, BallAnalyzer, BallState
 from posecoach.exercises.posture import PostureAnalyzer
 from posecoach.exercises.roller import RollerAnalyzer, RollState
 from posecoach.geometry import BodyGeometry, BodyPosture, body_geometry
 from posecoach.landmarks import Landmark as L
+from posecoach.props.ball import BallTracker
 from posecoach.props.hints import BodyHint
 from posecoach.props.roller import RollerTracker
 from posecoach.types import Check, Cue, Frame, FrameResult, Pose, Severity
@@ -115,6 +117,61 @@ class RollerStage:
             if value is not None:
                 metrics[f"roller.{name}"] = float(value)
         metrics["roller.passes"] = float(reading.passes)
+        return replace(result, metrics=metrics, checks=(*result.checks, *reading.checks),
+                       extras=extras, status=result.status or reading.state.value)
+
+
+class BallStage:
+    """Finds the ball and runs the ball analyzer; reading in ``extras["ball"]``.
+
+    In ``auto`` mode the ball coach takes over (for the rest of the session) once a ball is
+    seen at the person's back in most of the last frames, unless the roller coach already has.
+    Until then the ball is searched for every ``idle_every`` frames only, to leave the CPU to
+    pose estimation.
+    """
+
+    name = "ball"
+
+    def __init__(self, analyzer: BallAnalyzer, tracker: BallTracker, forced: bool = False,
+                 engage_frames: int = 8, idle_every: int = 3) -> None:
+        self.analyzer = analyzer
+        self.tracker = tracker
+        self.engaged = forced
+        self._touching: deque[bool] = deque(maxlen=engage_frames + 4)
+        self._engage_frames = engage_frames
+        self._idle_every = idle_every
+        self._frames = 0
+
+    def update(self, frame: Frame, result: FrameResult) -> FrameResult:
+        if result.extras.get("exercise") not in (None, "ball"):
+            return result
+        self._frames += 1
+        pose = result.pose
+        if not self.engaged and self._frames % self._idle_every:
+            return result
+        geometry = body_geometry(pose) if pose is not None else None
+        hint = body_hint(pose, geometry) if pose is not None and geometry is not None else None
+        detection = self.tracker.update(frame.image, hint, frame.t)
+        center = detection.center_px if detection is not None else None
+        seen = detection is not None and detection.method == "colour"
+        reading = self.analyzer.update(pose, geometry, center, seen, frame.t)
+        if not self.engaged:
+            self._touching.append(seen and reading.fraction is not None
+                                  and reading.state is not BallState.LOST
+                                  and (reading.offset_cm or 1e9) <= CONTACT_MAX_CM)
+            if sum(self._touching) >= self._engage_frames // self._idle_every + 1:
+                self.engaged = True
+            return result
+        extras = {**result.extras, "exercise": "ball", "ball": reading,
+                  "ball_detection": detection}
+        if reading.fraction is not None and reading.state is BallState.IN_CONTACT:
+            extras["prop"] = PropPosition(reading.center_px, reading.fraction,
+                                          reading.px_per_cm)
+        metrics = dict(result.metrics)
+        for name in ("fraction", "offset_cm", "speed_cm_s", "spot_s", "pressure"):
+            value = getattr(reading, name)
+            if value is not None:
+                metrics[f"ball.{name}"] = float(value)
         return replace(result, metrics=metrics, checks=(*result.checks, *reading.checks),
                        extras=extras, status=result.status or reading.state.value)
 

@@ -21,12 +21,12 @@ Sources for the numbers (DESIGN.md §2):
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
 
+from posecoach.exercises.motion import SpineMotion
 from posecoach.geometry import BodyGeometry, BodyPosture
 from posecoach.landmarks import Landmark as L
 from posecoach.types import Check, Cue, Pose, Severity
@@ -44,12 +44,6 @@ TOO_FAST_CLEAR_CM_S = 12.0
 HOLD_SPEED_CM_S = 2.0
 #: Holding for this long earns the "hold and breathe" encouragement.
 HOLD_CUE_S = 4.0
-#: Speed is the slope of the position over this window (s): long enough to average the
-#: detector's jitter, short enough to follow a 2–4 s pass.
-SPEED_WINDOW_S = 0.8
-#: A pass is counted when the roller reverses after moving at least this far (cm).
-PASS_MIN_CM = 4.0
-
 SET_MAX_S = 120.0
 #: Off the roller this long ends a set.
 SET_BREAK_S = 10.0
@@ -170,15 +164,12 @@ class RollerAnalyzer:
 
     def __init__(self, shoulder_hip_cm: float = 47.5) -> None:
         self.shoulder_hip_cm = shoulder_hip_cm
-        self._positions: deque[tuple[float, float]] = deque()
+        self._motion = SpineMotion()
         self._last_t: float | None = None
         self._set_s = 0.0
         self._sets = 0
         self._off_since: float | None = None
         self._hold_since: float | None = None
-        self._passes = 0
-        self._direction = 0
-        self._extreme: float | None = None
 
     def update(self, pose: Pose | None, geometry: BodyGeometry | None,
                contact_px: np.ndarray | None, method: str, t: float) -> RollerReading:
@@ -198,12 +189,11 @@ class RollerAnalyzer:
         self._set_s += dt
         seen = method in SEEN_METHODS
         if seen:
-            speed = self._speed(t, position)
-            self._count_passes(position)
+            speed = self._motion.update(t, position)
         else:
             # Inferred from the body (roller hidden): good enough to show, not to judge zone
             # or pace, and a jump to or from it is no movement.
-            self._positions.clear()
+            self._motion.break_track()
             speed = None
         if speed is not None and speed < HOLD_SPEED_CM_S:
             self._hold_since = t if self._hold_since is None else self._hold_since
@@ -214,8 +204,9 @@ class RollerAnalyzer:
         checks = self._checks(pose, geometry, fraction if seen else None, speed, hold_s)
         return RollerReading(state=state, on_roller=True, fraction=fraction,
                              zone=zone_of(fraction), position_cm=position, speed_cm_s=speed,
-                             passes=self._passes, set_s=self._set_s, sets=self._sets,
-                             hold_s=hold_s, method=method, contact_px=np.asarray(contact_px),
+                             passes=self._motion.passes, set_s=self._set_s,
+                             sets=self._sets, hold_s=hold_s, method=method,
+                             contact_px=np.asarray(contact_px),
                              px_per_cm=geometry.px_per_cm, checks=checks)
 
     def _checks(self, pose: Pose, geometry: BodyGeometry, fraction: float | None,
@@ -239,45 +230,14 @@ class RollerAnalyzer:
     def _off(self, t: float) -> RollerReading:
         if self._off_since is None and self._sets > 0:
             self._off_since = t
-        self._positions.clear()
+        self._motion.break_track()
         self._hold_since = None
         resting = self._sets > 0
         state = RollState.RESTING if resting else RollState.SETTING_UP
-        return RollerReading(state=state, passes=self._passes, set_s=self._set_s,
+        return RollerReading(state=state, passes=self._motion.passes, set_s=self._set_s,
                              sets=self._sets)
 
     def _start_set(self) -> None:
         self._sets += 1
         self._set_s = 0.0
-        self._passes = 0
-        self._direction = 0
-        self._extreme = None
-
-    def _speed(self, t: float, position: float) -> float | None:
-        """|slope| of position over the last SPEED_WINDOW_S (least squares), cm/s."""
-        self._positions.append((t, position))
-        while self._positions and t - self._positions[0][0] > SPEED_WINDOW_S:
-            self._positions.popleft()
-        if len(self._positions) < 3 or t - self._positions[0][0] < 0.5 * SPEED_WINDOW_S:
-            return None
-        times = np.array([p[0] for p in self._positions])
-        values = np.array([p[1] for p in self._positions])
-        slope = np.polyfit(times - times.mean(), values, 1)[0]
-        return float(abs(slope))
-
-    def _count_passes(self, position: float) -> None:
-        if self._extreme is None:
-            self._extreme = position
-            return
-        moved = position - self._extreme
-        if self._direction == 0:
-            if abs(moved) >= PASS_MIN_CM:
-                self._direction = 1 if moved > 0 else -1
-                self._extreme = position
-            return
-        if moved * self._direction > 0:
-            self._extreme = position  # still going the same way: extend the pass
-        elif abs(moved) >= PASS_MIN_CM:
-            self._passes += 1  # reversed after a real pass
-            self._direction = -self._direction
-            self._extreme = position
+        self._motion.reset()

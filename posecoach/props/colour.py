@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -136,6 +136,10 @@ class BallColorModel:
 
 _MIN_SIGMA_LAB = np.array([7.0, 3.0, 3.0])  # L*, a*, b* floors (8-bit Lab units)
 _L_INFLATION = 1.5  # shading along a cylinder end changes lightness far more than chroma
+_LUT_BITS = 6  # Lab bins per channel = 2**6 = 64
+_LUT_SHIFT = 8 - _LUT_BITS
+_LUT_LEVELS = 1 << _LUT_BITS
+_LUT_STEP = 1 << _LUT_SHIFT
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,7 @@ class RollerColorModel:
     inv_cov: np.ndarray
     max_distance: float = 3.0
     others_lab: np.ndarray | None = None
+    _lut: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.others_lab is not None:
@@ -174,6 +179,27 @@ class RollerColorModel:
                              f"got {self.max_distance}")
         object.__setattr__(self, "mean_lab", mean)
         object.__setattr__(self, "inv_cov", inv)
+        object.__setattr__(self, "_lut", self._grid_rule().ravel())
+
+    def _grid_rule(self) -> np.ndarray:
+        """The rule evaluated once on a 64³ grid of Lab bins (4 units wide), by broadcasting
+        per-channel terms (no large matrix products): a frame's mask is then one table
+        look-up per pixel (~1 ms for the roller's search box)."""
+        q = np.arange(_LUT_LEVELS, dtype=np.float32) * _LUT_STEP + (_LUT_STEP - 1) / 2
+        shapes = ((-1, 1, 1), (1, -1, 1), (1, 1, -1))
+        axes = [q.reshape(shape) for shape in shapes]
+        d = [axes[c] - np.float32(self.mean_lab[c]) for c in range(3)]
+        inv = self.inv_cov.astype(np.float32)
+        m2 = sum(inv[i, j] * d[i] * d[j] for i in range(3) for j in range(3))
+        ok = np.broadcast_to(m2 <= np.float32(self.max_distance ** 2),
+                             (_LUT_LEVELS,) * 3).copy()
+        if self.others_lab is not None:
+            # |x − m|² < |x − o|²  ⇔  2 x·(o − m) < |o|² − |m|²: one half-space per colour.
+            for other in self.others_lab:
+                normal = 2.0 * (other - self.mean_lab)
+                bound = float(other @ other - self.mean_lab @ self.mean_lab)
+                ok &= sum(np.float32(normal[c]) * axes[c] for c in range(3)) < bound
+        return ok
 
     @classmethod
     def from_pixels(cls, pixels_bgr: np.ndarray, max_distance: float = 3.0,
@@ -206,20 +232,16 @@ class RollerColorModel:
         return cls.from_pixels(frame_bgr[y0:y1, x0:x1].reshape(-1, 3), max_distance)
 
     def distance(self, lab: np.ndarray) -> np.ndarray:
-        """(H, W) float32 Mahalanobis distance of each pixel of an (H, W, 3) uint8 Lab image."""
+        """(H, W) float32 Mahalanobis distance of each pixel of an (H, W, 3) Lab image."""
         d = lab.reshape(-1, 3).astype(np.float32) - self.mean_lab.astype(np.float32)
-        m = ((d @ self.inv_cov.astype(np.float32)) * d).sum(axis=1)
-        return np.sqrt(np.maximum(m, 0)).reshape(lab.shape[:2])
+        inv = self.inv_cov.astype(np.float32)
+        m2 = sum(inv[i, j] * d[:, i] * d[:, j] for i in range(3) for j in range(3))
+        return np.sqrt(np.maximum(m2, 0)).reshape(lab.shape[:2])
 
     def mask(self, lab: np.ndarray) -> np.ndarray:
-        """(H, W) uint8 mask, 255 where the (H, W, 3) uint8 Lab image is within
-        ``max_distance`` and nearer to the roller than to any of ``others_lab``."""
-        ok = self.distance(lab) <= self.max_distance
-        if False:
-            # |x − m|² < |x − o|²  ⇔  2 x·(o − m) < |o|² − |m|²: one half-space per colour.
-            m = self.mean_lab
-            normals = (2.0 * (self.others_lab - m)).astype(np.float32)  # (k, 3)
-            bounds = ((self.others_lab ** 2).sum(axis=1) - m @ m).astype(np.float32)
-            px = lab.reshape(-1, 3).astype(np.float32)
-            ok &= (px @ normals.T < bounds).all(axis=1).reshape(ok.shape)
-        return np.where(ok, 255, 0).astype(np.uint8)
+        """(H, W) uint8 mask, 255 where the (H, W, 3) uint8 Lab image is roller colour:
+        within ``max_distance`` and nearer the roller than any of ``others_lab``, judged on
+        4-unit Lab bins."""
+        q = (lab >> _LUT_SHIFT).astype(np.int32)
+        idx = (q[..., 0] << (2 * _LUT_BITS)) | (q[..., 1] << _LUT_BITS) | q[..., 2]
+        return np.where(self._lut[idx], 255, 0).astype(np.uint8)

@@ -1,0 +1,241 @@
+"""Tennis / massage ball on the upper back, against a wall or on the floor.
+
+Where the ball sits along the spine, how long it stays on a spot, how fast it moves, and how
+hard the person leans into it (a pressure proxy). Pure apart from the history it keeps.
+
+Sources for the numbers (DESIGN.md §2):
+- Place: on the muscle between the spine and the shoulder blade; never on the lower back or the
+  neck. Zone borders as for the roller (:mod:`posecoach.exercises.roller`): the lowest ribs
+  (T12) and the base of the neck (C7) along mid-hip → mid-shoulder.
+- Dwell: hold a tender spot ~30–90 s while breathing normally; move on after 90 s.
+- Pace: the ball moves slowly between spots; hasty massage is one of the common self-massage
+  mistakes. Faster than 10 cm/s along the spine for a couple of seconds is rushing.
+- Pressure: ≤ 7/10 discomfort; more body weight on the ball (leaning back into the wall, or
+  lifting the hips off the floor) raises it. Judged against the user's own start.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from posecoach.exercises.motion import SpineMotion
+from posecoach.exercises.roller import C7_FRACTION, T12_FRACTION, ZONE_CLEAR_MARGIN, Zone, zone_of
+from posecoach.geometry import BodyGeometry, BodyPosture, angle_from_vertical_deg
+from posecoach.landmarks import Landmark as L
+from posecoach.types import Check, Cue, Pose, Severity
+
+FAST_CM_S = 10.0
+FAST_CLEAR_CM_S = 7.0
+HOLD_SPEED_CM_S = 2.0
+HOLD_CUE_S = 4.0
+#: A spot is the same spot while the ball stays within this distance of where it settled (cm).
+SPOT_RADIUS_CM = 3.0
+SPOT_MAX_S = 90.0
+#: The ball touches the back when its centre is this close to the back's line (cm): half a
+#: trunk's depth (~10 cm) + the ball (3.3 cm) + slack for landmark error.
+CONTACT_MAX_CM = 24.0
+#: Contact is settled (set-up over) after this long.
+SETTLE_S = 1.0
+#: Learn the comfortable start (lean / hip height) over this long once settled.
+PRESSURE_BASELINE_S = 3.0
+#: How long the one-time placement reminder stays up (s); it shows after the coach's
+#: persistence, so it needs a few seconds.
+PLACEMENT_NOTE_S = 5.0
+#: Leaning back this much more than at the start puts clearly more weight on the ball (°).
+LEAN_MARGIN_DEG = 10.0
+#: On the floor, lifting the hips this much higher than at the start (cm).
+HIP_LIFT_MARGIN_CM = 8.0
+
+CUE_LUMBAR = Cue("ball.lumbar", "Move the ball up to your upper back", Severity.SAFETY)
+CUE_NECK = Cue("ball.neck", "Keep the ball off your neck", Severity.SAFETY)
+CUE_FAST = Cue("ball.too_fast", "Slow down — move the ball slowly", Severity.FORM)
+CUE_LOST = Cue("ball.lost", "The ball dropped — place it back on your upper back", Severity.FORM)
+CUE_PRESSURE = Cue("ball.pressure", "Ease off the pressure", Severity.FORM)
+CUE_HOLD = Cue("ball.hold", "Hold this spot and breathe", Severity.INFO)
+CUE_MOVE_ON = Cue("ball.move_on", "Move to a new spot", Severity.INFO)
+CUE_BESIDE_SPINE = Cue("ball.beside_spine", "Keep the ball beside your spine, not on it",
+                       Severity.INFO)
+
+
+class BallState(Enum):
+    SETTING_UP = "setting up"
+    IN_CONTACT = "on your back"
+    LOST = "ball lost"
+
+
+class Surface(Enum):
+    WALL = "wall"
+    FLOOR = "floor"
+
+
+@dataclass(frozen=True)
+class BallReading:
+    """The ball analyzer's output for one frame.
+
+    Attributes:
+        state: setting up, on the back, or lost (after having been on the back).
+        surface: wall (standing) or floor (lying).
+        fraction: ball along mid-hip → mid-shoulder, or None.
+        zone: spine zone at ``fraction``.
+        offset_cm: distance of the ball's centre from the trunk line (cm).
+        speed_cm_s: movement along the spine (cm/s).
+        spot_s: time on the current spot (s); spots: spots worked so far.
+        pressure: the proxy's rise over the start (° of lean, or cm of hip lift), or None.
+        checks: thresholds applied this frame.
+    """
+
+    state: BallState
+    surface: Surface | None = None
+    fraction: float | None = None
+    zone: Zone | None = None
+    offset_cm: float | None = None
+    speed_cm_s: float | None = None
+    spot_s: float = 0.0
+    spots: int = 0
+    pressure: float | None = None
+    center_px: np.ndarray | None = None
+    px_per_cm: float | None = None
+    checks: tuple[Check, ...] = field(default_factory=tuple)
+
+
+class BallAnalyzer:
+    """Zone, dwell, pace and pressure of a ball at the back (see module docstring)."""
+
+    def __init__(self, shoulder_hip_cm: float = 47.5) -> None:
+        self.shoulder_hip_cm = shoulder_hip_cm
+        self._motion = SpineMotion(pass_min_cm=SPOT_RADIUS_CM)
+        self._contact_since: float | None = None
+        self._was_in_contact = False
+        self._spot_anchor: float | None = None
+        self._spot_since: float | None = None
+        self._spots = 0
+        self._hold_since: float | None = None
+        self._pressure_samples: list[float] = []
+        self._pressure_start: float | None = None
+        self._pressure_t0: float | None = None
+        self._placement_until: float | None = None
+        self._last_t = 0.0
+
+    def update(self, pose: Pose | None, geometry: BodyGeometry | None,
+               center_px: np.ndarray | None, seen: bool, t: float) -> BallReading:
+        """One frame. ``center_px``: the ball's centre, ``seen``: found in this frame (not a
+        held-over position)."""
+        self._last_t = t
+        if pose is None or geometry is None:
+            return BallReading(BallState.LOST if self._was_in_contact else BallState.SETTING_UP)
+        surface = Surface.FLOOR if geometry.posture is BodyPosture.LYING else Surface.WALL
+        if center_px is None:
+            return self._no_contact(surface, t)
+        axis = geometry.mid_shoulder - geometry.mid_hip
+        length = float(np.linalg.norm(axis))
+        rel = np.asarray(center_px, dtype=np.float64) - geometry.mid_hip
+        fraction = float(rel @ axis) / (length * length)
+        offset_cm = abs(float(axis[0] * rel[1] - axis[1] * rel[0]) / length) / geometry.px_per_cm
+        touching = -0.2 <= fraction <= 1.4 and offset_cm <= CONTACT_MAX_CM
+        if not touching:
+            return self._no_contact(surface, t, fraction=fraction, offset_cm=offset_cm)
+        if self._contact_since is None:
+            self._contact_since = t
+        settled = t - self._contact_since >= SETTLE_S
+        if not settled:
+            return BallReading(BallState.SETTING_UP, surface, fraction, zone_of(fraction),
+                               offset_cm, center_px=np.asarray(center_px),
+                               px_per_cm=geometry.px_per_cm)
+        self._was_in_contact = True
+        position = fraction * self.shoulder_hip_cm
+        speed = self._motion.update(t, position) if seen else None
+        spot_s = self._spot(t, position)
+        if speed is not None and speed < HOLD_SPEED_CM_S:
+            self._hold_since = t if self._hold_since is None else self._hold_since
+        else:
+            self._hold_since = None
+        hold_s = 0.0 if self._hold_since is None else t - self._hold_since
+        pressure = self._pressure(pose, geometry, surface, t)
+        checks = self._checks(fraction if seen else None, speed, hold_s, spot_s, pressure,
+                              surface)
+        return BallReading(BallState.IN_CONTACT, surface, fraction, zone_of(fraction),
+                           offset_cm, speed, spot_s, self._spots, pressure,
+                           center_px=np.asarray(center_px), px_per_cm=geometry.px_per_cm,
+                           checks=checks)
+
+    def _checks(self, fraction: float | None, speed: float | None, hold_s: float,
+                spot_s: float, pressure: float | None, surface: Surface) -> tuple[Check, ...]:
+        margin = LEAN_MARGIN_DEG if surface is Surface.WALL else HIP_LIFT_MARGIN_CM
+        checks = [
+            Check(CUE_LOST, 0.0, 0.5, 0.5),  # on the back: clears a "dropped" cue
+            Check(CUE_LUMBAR, fraction, T12_FRACTION, T12_FRACTION + ZONE_CLEAR_MARGIN,
+                  higher_is_worse=False, source="T12, lowest ribs"),
+            Check(CUE_NECK, fraction, C7_FRACTION, C7_FRACTION - ZONE_CLEAR_MARGIN,
+                  source="C7, base of the neck"),
+            Check(CUE_FAST, speed, FAST_CM_S, FAST_CLEAR_CM_S, unit=" cm/s"),
+            Check(CUE_PRESSURE, pressure, margin, margin / 2,
+                  unit="°" if surface is Surface.WALL else " cm", source="your start"),
+            Check(CUE_HOLD, hold_s, HOLD_CUE_S, HOLD_CUE_S - 0.5, unit=" s"),
+            Check(CUE_MOVE_ON, spot_s, SPOT_MAX_S, SPOT_MAX_S - 1.0, unit=" s"),
+        ]
+        # Said once, when the ball first settles: a side view cannot see left from right of
+        # the spine, so the placement rule is a reminder, shown for a few seconds.
+        if self._placement_until is None:
+            self._placement_until = self._contact_since + SETTLE_S + PLACEMENT_NOTE_S
+        placing = 1.0 if self._last_t < self._placement_until else 0.0
+        checks.append(Check(CUE_BESIDE_SPINE, placing, 0.5, 0.5))
+        return tuple(checks)
+
+    def _no_contact(self, surface: Surface, t: float, fraction: float | None = None,
+                    offset_cm: float | None = None) -> BallReading:
+        self._contact_since = None
+        self._motion.break_track()
+        self._hold_since = None
+        self._spot_since = None
+        if not self._was_in_contact:
+            return BallReading(BallState.SETTING_UP, surface, fraction, offset_cm=offset_cm)
+        lost = Check(CUE_LOST, 1.0, 0.5, 0.5)
+        return BallReading(BallState.LOST, surface, fraction, offset_cm=offset_cm,
+                           spots=self._spots, checks=(lost,))
+
+    def _spot(self, t: float, position: float) -> float:
+        if self._spot_anchor is None or abs(position - self._spot_anchor) > SPOT_RADIUS_CM:
+            self._spot_anchor, self._spot_since = position, t
+            self._spots += 1
+        elif self._spot_since is None:
+            self._spot_since = t
+        return t - self._spot_since
+
+    def _pressure(self, pose: Pose, geometry: BodyGeometry, surface: Surface,
+                  t: float) -> float | None:
+        value = (_lean_back_deg(pose, geometry) if surface is Surface.WALL
+                 else _hip_height_cm(pose, geometry))
+        if value is None:
+            return None
+        if self._pressure_start is None:
+            if self._pressure_t0 is None:
+                self._pressure_t0 = t
+            self._pressure_samples.append(value)
+            if t - self._pressure_t0 < PRESSURE_BASELINE_S:
+                return None
+            self._pressure_start = float(np.median(self._pressure_samples))
+        return value - self._pressure_start
+
+
+def _lean_back_deg(pose: Pose, geometry: BodyGeometry) -> float:
+    """How far the body leans back toward the wall: ankle → shoulder from vertical, positive
+    when the shoulders are behind the feet (away from the way the person faces)."""
+    ankle = geometry.side_point(L.LEFT_ANKLE, L.RIGHT_ANKLE, pose)
+    angle = angle_from_vertical_deg(ankle, geometry.mid_shoulder)
+    behind = (geometry.mid_shoulder[0] - ankle[0]) * (geometry.facing or 1) < 0
+    return angle if behind else -angle
+
+
+def _hip_height_cm(pose: Pose, geometry: BodyGeometry) -> float | None:
+    """Hips above the feet's floor line (cm), lying on the floor."""
+    feet = [L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]
+    seen = pose.visibility[feet] >= 0.5
+    if not seen.any():
+        return None
+    floor_y = float(pose.xy[feet][seen, 1].max())
+    return (floor_y - float(geometry.mid_hip[1])) / geometry.px_per_cm if math.isfinite(
+        floor_y) else None

@@ -268,7 +268,8 @@ def evaluate(
         table.add_column(column)
     for row in rows:
         table.add_row(*("—" if v is None else str(v) for v in row.values()))
-    out.print(table, width=200)
+    wide = Console(soft_wrap=True, width=max(160, out.width))
+    wide.print(table)
     cue_table = Table(title="per cue: precision (onsets that were right) and recall "
                             "(faults caught within 3 s)")
     for column in ("cue / fault", "onsets", "precision", "faults", "recall"):
@@ -276,7 +277,7 @@ def evaluate(
     for name, entry in sorted(totals(scores).items()):
         cue_table.add_row(name, str(entry["onsets"]), _pct(entry["precision"]),
                           str(entry["faults"]), _pct(entry["recall"]))
-    out.print(cue_table, width=200)
+    wide.print(cue_table)
     if json_path is not None:
         write_report(scores, json_path)
         out.print(f"Scores: {json_path}")

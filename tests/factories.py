@@ -105,16 +105,18 @@ def make_side_pose(neck_deg: float = 15.0, lean_deg: float = 0.0, facing: int = 
 
 def make_front_pose(head_drop: float = 0.0, head_forward: float = 1.0, nose_pitch: float = 0.0,
                     roll_deg: float = 0.0, shoulder_span: float = 140.0,
-                    centre: tuple[float, float] = (320.0, 300.0), hips_seen: bool = False) -> Pose:
+                    centre: tuple[float, float] = (320.0, 300.0), hips_seen: bool = False,
+                    sink: float = 0.0) -> Pose:
     """A person facing the camera at a desk (hips below the frame unless ``hips_seen``).
 
+    ``sink`` lowers shoulders and head together (in shoulder spans), as a slumping trunk does;
     ``head_drop`` lowers the ears toward the shoulders (in shoulder spans); ``head_forward``
     scales the head (ear span) as if it came toward the camera; ``nose_pitch`` drops the nose
     (in ear spans) as when looking down; ``roll_deg`` tilts the head.
     """
     import math
 
-    cx, cy = centre
+    cx, cy = centre[0], centre[1] + sink * shoulder_span
     ear_span = 0.5 * shoulder_span * head_forward
     ear_y = cy - (0.55 - head_drop) * shoulder_span
     r = math.radians(roll_deg)

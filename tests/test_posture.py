@@ -104,11 +104,16 @@ def test_front_view_learns_a_baseline_then_catches_a_slouch_but_not_looking_down
     upright = analyzer.update(make_front_pose(), 4.0)
     assert "auto baseline" in upright.baseline_label
     assert bad_keys(upright) == set()
-    looking_down = analyzer.update(make_front_pose(nose_pitch=0.35, head_drop=0.02), 4.1)
+    # A nod to the keyboard: the nose drops a lot, the ears a little, the shoulders not at all.
+    looking_down = analyzer.update(make_front_pose(nose_pitch=0.35, head_drop=0.12), 4.1)
     assert looking_down.looking_down
     assert bad_keys(looking_down) == set()
-    slouched = analyzer.update(make_front_pose(head_drop=0.16, head_forward=1.12), 4.2)
+    # A slump: the shoulders sink and the head sinks further toward them.
+    slouched = analyzer.update(make_front_pose(sink=0.3, head_drop=0.3, nose_pitch=0.3), 4.2)
     assert {"posture.slouch", "posture.forward_head"} <= bad_keys(slouched)
+    # The head pushed toward the camera (face bigger against the shoulders) alone.
+    poking = analyzer.update(make_front_pose(head_forward=1.15), 4.3)
+    assert bad_keys(poking) == {"posture.forward_head"}
 
 
 def test_front_view_lean():

@@ -44,9 +44,15 @@ HEURISTIC_TORSO_DEG = 10.0
 NECK_MARGIN_DEG = 10.0
 TORSO_MARGIN_DEG = 8.0
 LEAN_MARGIN_DEG = 8.0
-#: Ears dropping toward the shoulder line by this fraction of the shoulder span (~4 cm at a
-#: 36 cm span) is a slumped head and trunk.
-HEAD_DROP_MARGIN = 0.10
+#: Shoulders sinking by this fraction of the shoulder span (~3 cm at a 36 cm span) from the
+#: baseline is a slumped trunk. Looking down moves the head, not the shoulders, so this is
+#: the front view's slouch signal (dorso uses a 0.03-of-frame-height nose drop instead, which a
+#: glance at the keyboard also triggers).
+SHOULDER_SINK_MARGIN = 0.08
+#: Ears sinking toward the shoulder line by this fraction of the shoulder span (~7 cm) is a
+#: head pushed forward and down. A nod to the keyboard rotates the head about the upper neck and
+#: moves the ears far less (about 3–4 cm at 45° of flexion).
+HEAD_DROP_MARGIN = 0.20
 #: Shoulder span ÷ ear span falling by this fraction = the head came toward the camera
 #: relative to the shoulders (DESIGN.md §2: face width +5–15 %).
 FORWARD_HEAD_RATIO_MARGIN = 0.08
@@ -58,7 +64,7 @@ VIEW_HOLD_S = 0.7
 
 SIDE_METRICS = ("neck_deg", "cva_deg", "forward_lean_deg", "head_forward_cm")
 FRONT_METRICS = ("head_height", "shoulder_ear_ratio", "nose_pitch", "head_roll_deg",
-                 "shoulder_tilt_deg")
+                 "shoulder_tilt_deg", "shoulder_y_px", "shoulder_span_px")
 
 
 def _cue_slouch(standing: bool) -> Cue:
@@ -102,6 +108,8 @@ def front_metrics(pose: Pose) -> dict[str, float]:
         shoulders round).
     nose_pitch: nose below the ears, in ear spans (rises when looking down).
     head_roll_deg, shoulder_tilt_deg: tilt of the ear line and the shoulder line.
+    shoulder_y_px, shoulder_span_px: where the shoulder line is and how wide (px), for how
+        far the shoulders sink from the baseline.
     """
     xy = pose.xy
     shoulder_span = max(1.0, float(abs(xy[L.LEFT_SHOULDER][0] - xy[L.RIGHT_SHOULDER][0])))
@@ -114,6 +122,8 @@ def front_metrics(pose: Pose) -> dict[str, float]:
         "nose_pitch": float(xy[L.NOSE][1] - ear_y) / ear_span,
         "head_roll_deg": line_tilt_deg(xy[L.LEFT_EAR], xy[L.RIGHT_EAR]),
         "shoulder_tilt_deg": line_tilt_deg(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER]),
+        "shoulder_y_px": float(shoulder_y),
+        "shoulder_span_px": shoulder_span,
     }
 
 
@@ -143,20 +153,25 @@ def side_checks(metrics: dict[str, float], baseline: PostureBaseline | None,
 
 def front_checks(metrics: dict[str, float], baseline: PostureBaseline,
                  settings: PostureSettings, standing: bool, source: str) -> list[Check]:
-    """Slouch (head sinking toward the shoulders), forward head and lean in a front view."""
+    """Slouch (shoulders sinking), forward head (ears sinking toward the shoulders, or the face
+    growing against the shoulders) and lean, in a front view, against the baseline."""
     scale = settings.margin_scale
     b = baseline.metrics
+    sink = (metrics["shoulder_y_px"] - b["shoulder_y_px"]) / b["shoulder_span_px"]
     drop = b["head_height"] - metrics["head_height"]
     ratio = metrics["shoulder_ear_ratio"] / b["shoulder_ear_ratio"]
+    # Forward head shows either way; express the face growth on the drop's scale so one check
+    # (and one threshold line on screen) covers both.
+    ratio_as_drop = (1.0 - ratio) / FORWARD_HEAD_RATIO_MARGIN * HEAD_DROP_MARGIN
+    forward = max(drop, ratio_as_drop)
     lean = max(abs(metrics["head_roll_deg"] - b["head_roll_deg"]),
                abs(metrics["shoulder_tilt_deg"] - b["shoulder_tilt_deg"]))
     lean_margin = _angle_margin(LEAN_MARGIN_DEG, settings)
     return [
-        Check(_cue_slouch(standing), drop, HEAD_DROP_MARGIN * scale,
-              HEAD_DROP_MARGIN * scale / 2, unit=" spans", source=source),
-        Check(CUE_FORWARD_HEAD, ratio, 1.0 - FORWARD_HEAD_RATIO_MARGIN * scale,
-              1.0 - FORWARD_HEAD_RATIO_MARGIN * scale / 2, higher_is_worse=False, unit="×",
-              source=source),
+        Check(_cue_slouch(standing), sink, SHOULDER_SINK_MARGIN * scale,
+              SHOULDER_SINK_MARGIN * scale / 2, unit=" spans", source=source),
+        Check(CUE_FORWARD_HEAD, forward, HEAD_DROP_MARGIN * scale, HEAD_DROP_MARGIN * scale / 2,
+              unit=" spans", source=source),
         Check(CUE_LEAN, lean, lean_margin, lean_margin / 2, unit="°", source=source),
     ]
 

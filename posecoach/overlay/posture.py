@@ -77,23 +77,26 @@ class PostureAnnotator:
         pose = result.pose
         xy = pose.xy
         slouch = checks.get("posture.slouch")
+        head = checks.get("posture.forward_head")
         lean = checks.get("posture.lean")
         ears = (xy[L.LEFT_EAR], xy[L.RIGHT_EAR])
         shoulders = (xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER])
         thick = max(2, int(round(2 * scale)))
-        cv2.line(image, _pt(shoulders[0]), _pt(shoulders[1]), check_colour(lean, result.active),
-                 thick, cv2.LINE_AA)
-        cv2.line(image, _pt(ears[0]), _pt(ears[1]), check_colour(slouch, result.active), thick,
+        worst_trunk = slouch if slouch is not None and (lean is None or (
+            slouch.fraction_to_onset() or 0) >= (lean.fraction_to_onset() or 0)) else lean
+        cv2.line(image, _pt(shoulders[0]), _pt(shoulders[1]),
+                 check_colour(worst_trunk, result.active), thick, cv2.LINE_AA)
+        cv2.line(image, _pt(ears[0]), _pt(ears[1]), check_colour(head, result.active), thick,
                  cv2.LINE_AA)
+        span = abs(float(shoulders[0][0] - shoulders[1][0]))
         if slouch is not None and slouch.value is not None:
-            # Where the ears would sit at the limit: the live threshold line.
-            span = abs(float(shoulders[0][0] - shoulders[1][0]))
-            ear_y = float(ears[0][1] + ears[1][1]) / 2
-            limit_y = ear_y + (slouch.onset - slouch.value) * span
-            x0 = int(min(ears[0][0], ears[1][0]) - 0.4 * span)
-            x1 = int(max(ears[0][0], ears[1][0]) + 0.4 * span)
+            # Where the shoulder line would sit at the slouch limit: the live threshold line.
+            shoulder_y = float(shoulders[0][1] + shoulders[1][1]) / 2
+            limit_y = shoulder_y + (slouch.onset - slouch.value) * span
+            x0 = int(min(shoulders[0][0], shoulders[1][0]))
+            x1 = int(max(shoulders[0][0], shoulders[1][0]))
             _dashed(image, (x0, int(limit_y)), (x1, int(limit_y)), WARN, max(1, thick // 2))
-            draw_text(image, "limit", (x1 + 4, int(limit_y - size / 2)), size, WARN)
+            draw_text(image, "slouch limit", (x1 + 4, int(limit_y - size / 2)), size, WARN)
         if reading.looking_down:
             nose = xy[L.NOSE]
             draw_text(image, "looking down — fine", (int(nose[0] + 10 * scale), int(nose[1])),

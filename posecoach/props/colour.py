@@ -134,7 +134,7 @@ class BallColorModel:
         return mask
 
 
-_MIN_SIGMA_LAB = np.array([7.0, 3.0, 3.0])  # L*, a*, b* floors (8-bit Lab units)
+_MIN_SIGMA_LAB = np.array([7.0, 4.0, 4.0])  # L*, a*, b* floors (8-bit Lab units)
 _L_INFLATION = 1.5  # shading along a cylinder end changes lightness far more than chroma
 _LUT_BITS = 6  # Lab bins per channel = 2**6 = 64
 _LUT_SHIFT = 8 - _LUT_BITS

@@ -100,7 +100,7 @@ def search_box(hint: BodyHint, image_shape: tuple[int, ...]) -> tuple[int, int, 
 
 def contact_point(center_px: np.ndarray, radius_px: float, hint: BodyHint) -> np.ndarray:
     """(2,) point of the roller circle facing the spine axis: where the back rests on it."""
-    u, n, _ = axis_frame(hint.hip_px, hint.shoulder_px)
+    _, n, _ = axis_frame(hint.hip_px, hint.shoulder_px)
     rel = np.asarray(center_px, dtype=np.float64) - hint.hip_px
     toward_axis = -(rel @ n) * n
     norm = float(np.hypot(*toward_axis))
@@ -226,7 +226,7 @@ def find_roller_by_shape(frame_bgr: np.ndarray, hint: BodyHint, seed: int = 0
     sample = pixels[::step]
     if len(sample) < _KMEANS_K * 4:
         return None
-    cv2.setRNGSeed(seed)
+    cv2.setRNGSeed(seed)  # OpenCV's own RNG (k-means++ seeding): repeatable results
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 1.0)
     _, _, centres = cv2.kmeans(sample, _KMEANS_K, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
     dist = ((pixels[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)

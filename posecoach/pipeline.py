@@ -150,9 +150,12 @@ class Pipeline:
     def run(self, frames: Iterable[Frame], sinks: Sequence[Sink] = (),
             window: WindowSink | None = None,
             on_result: Callable[[FrameResult], None] | None = None,
-            stop_when: Callable[[FrameResult], bool] | None = None) -> SessionStats:
+            stop_when: Callable[[FrameResult], bool] | None = None,
+            poses_for: Callable[[Frame], tuple[list[Pose], float] | None] | None = None,
+            ) -> SessionStats:
         """Process every frame until the source ends, the user quits, Ctrl-C, or ``stop_when``
-        returns True for a result.
+        returns True for a result. ``poses_for`` may supply poses computed elsewhere
+        (``(poses, inference_ms)``, or None to estimate here).
 
         Sinks are written in order on a worker thread; ``window`` (if any) on this thread.
         Whatever was processed is flushed to the sinks even when the run is interrupted.
@@ -162,7 +165,9 @@ class Pipeline:
         with _SinkWorker(sinks, self.annotators) as worker:
             try:
                 for frame in frames:
-                    result = self.process(frame)
+                    ready = poses_for(frame) if poses_for is not None else None
+                    result = (self.process(frame) if ready is None
+                              else self.process(frame, ready[0], ready[1]))
                     _count(stats, result)
                     annotated = None
                     if window is not None:

@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from posecoach.ahead import MIN_FRAMES, PosesAhead, split_frame
 from posecoach.baseline import PostureBaseline, baseline_path_for, load_baseline, save_baseline
 from posecoach.config import Settings
 from posecoach.estimator import PoseEstimator
@@ -156,6 +157,7 @@ class CalibrationRequest:
 def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 show_window: bool, pace: bool = False, model: ModelFile | None = None,
                 calibration: CalibrationRequest | None = None, save_calibrations: bool = True,
+                parallel: bool = True,
                 on_start: Callable[[SourceInfo], None] | None = None,
                 on_result: Callable[[FrameResult], None] | None = None) -> SessionStats:
     """Open everything, run the pipeline over ``source``, close everything (flushing outputs).
@@ -164,6 +166,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         calibration: calibrate at the start (see :class:`CalibrationRequest`).
         save_calibrations: save baselines recorded during the session (the ``c`` key) as this
             camera's baseline; replays of recorded videos do not.
+        parallel: for a long video replayed as fast as possible, estimate the poses of its
+            second part in a worker process (:mod:`posecoach.ahead`).
         on_start: called once the source is open (its size and frame count known).
         on_result: called after every frame.
 
@@ -204,7 +208,14 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         if calibration is not None and calibration.stop_when_done:
             give_up_s = settings.posture.calibration_s + calibration.patience_s
             stop = _StopAfterCalibration(recorded, give_up_s)
-        stats = pipeline.run(frames, sinks, window=window, on_result=on_result, stop_when=stop)
+        ahead = None
+        if (parallel and not pace and isinstance(source, VideoFileSource)
+                and (info.frame_count or 0) >= MIN_FRAMES):
+            ahead = stack.enter_context(PosesAhead(
+                source.path, model, settings.model, split_frame(info.frame_count or 0),
+                warmup_frames=int(round(info.fps))))
+        stats = pipeline.run(frames, sinks, window=window, on_result=on_result, stop_when=stop,
+                             poses_for=ahead)
         if stats.source_error is None:
             stats.source_error = getattr(source, "error", None)
         for stage in stages:

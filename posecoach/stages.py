@@ -125,30 +125,32 @@ class BallStage:
     """Finds the ball and runs the ball analyzer; reading in ``extras["ball"]``.
 
     In ``auto`` mode the ball coach takes over (for the rest of the session) once a ball is
-    seen at the person's back in most of the last frames, unless the roller coach already has.
-    Until then the ball is searched for every ``idle_every`` frames only, to leave the CPU to
-    pose estimation.
+    seen at the person's back in ``engage_hits`` searches in a row, unless the roller coach
+    already has. Until then the ball is searched for every ``idle_interval_s`` only: a search
+    with no ball in view scans the whole frame, and pose estimation needs the CPU.
     """
 
     name = "ball"
 
     def __init__(self, analyzer: BallAnalyzer, tracker: BallTracker, forced: bool = False,
-                 engage_frames: int = 8, idle_every: int = 3) -> None:
+                 engage_hits: int = 3, idle_interval_s: float = 0.4) -> None:
         self.analyzer = analyzer
         self.tracker = tracker
         self.engaged = forced
-        self._touching: deque[bool] = deque(maxlen=engage_frames + 4)
-        self._engage_frames = engage_frames
-        self._idle_every = idle_every
-        self._frames = 0
+        self._hits = 0
+        self._engage_hits = engage_hits
+        self._idle_interval_s = idle_interval_s
+        self._last_search_t: float | None = None
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
         if result.extras.get("exercise") not in (None, "ball"):
             return result
-        self._frames += 1
         pose = result.pose
-        if not self.engaged and self._frames % self._idle_every:
-            return result
+        if not self.engaged:
+            if pose is None or (self._last_search_t is not None
+                                and frame.t - self._last_search_t < self._idle_interval_s):
+                return result
+            self._last_search_t = frame.t
         geometry = body_geometry(pose) if pose is not None else None
         hint = body_hint(pose, geometry) if pose is not None and geometry is not None else None
         detection = self.tracker.update(frame.image, hint, frame.t)
@@ -156,12 +158,12 @@ class BallStage:
         seen = detection is not None and detection.method == "colour"
         reading = self.analyzer.update(pose, geometry, center, seen, frame.t)
         if not self.engaged:
-            self._touching.append(seen and reading.fraction is not None
-                                  and reading.state is not BallState.LOST
-                                  and (reading.offset_cm or 1e9) <= CONTACT_MAX_CM)
-            if sum(self._touching) >= self._engage_frames // self._idle_every + 1:
-                self.engaged = True
-            return result
+            at_back = (seen and reading.fraction is not None
+                       and (reading.offset_cm or 1e9) <= CONTACT_MAX_CM)
+            self._hits = self._hits + 1 if at_back else 0
+            self.engaged = self._hits >= self._engage_hits
+            if not self.engaged:
+                return result
         extras = {**result.extras, "exercise": "ball", "ball": reading,
                   "ball_detection": detection}
         if reading.fraction is not None and reading.state is BallState.IN_CONTACT:

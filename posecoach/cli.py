@@ -43,6 +43,9 @@ LogOpt = Annotated[Path | None, typer.Option(
 NoWindowOpt = Annotated[bool, typer.Option(
     "--no-window", help="Never open a window (automatic when there is no display).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print diagnostics.")]
+ExerciseOpt = Annotated[str | None, typer.Option(
+    "--exercise", help="auto (default: roller when you lie on one, ball when one is at your "
+                       "back, else posture), posture, roller or ball.")]
 
 
 def _settings(profile: Path | None, model: Path | None, **overrides: object) -> Settings:
@@ -113,6 +116,9 @@ def replay(
     ] = False,
     baseline: Annotated[Path | None, typer.Option(
         "--baseline", help="Judge posture against this baseline file (from calibrate).")] = None,
+    speak: Annotated[bool, typer.Option(
+        "--speak", help="Say cues aloud as they appear (with --show).")] = False,
+    exercise: ExerciseOpt = None,
     profile: ProfileOpt = None,
     model: ModelOpt = None,
     verbose: VerboseOpt = False,
@@ -122,10 +128,10 @@ def replay(
 
     _logging(verbose)
     settings = _settings(profile, model, **{"posture.baseline": str(baseline) if baseline
-                                            else None})
+                                            else None, "exercise.mode": exercise})
     window = _want_window(show, no_window)
     source = open_replay_source(video, fps=fps)
-    outputs = Outputs(video=out_path, log=log_path)
+    outputs = Outputs(video=out_path, log=log_path, speak=speak)
     options = {"calibration": CalibrationRequest() if calibrate_start else None,
                "save_calibrations": False}
     if window:
@@ -158,16 +164,20 @@ def live(
     out_path: OutOpt = None,
     log_path: LogOpt = None,
     no_window: NoWindowOpt = False,
+    mute: Annotated[bool, typer.Option(
+        "--mute", help="Do not speak cues (m in the window toggles it).")] = False,
+    exercise: ExerciseOpt = None,
     profile: ProfileOpt = None,
     model: ModelOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Coach live from a webcam. Press q or Esc in the window (or Ctrl-C) to stop."""
+    """Coach live from a webcam. Keys in the window: q/Esc stop, c calibrate, m mute.
+    Ctrl-C also stops; the session summary is printed either way."""
     from posecoach.session import Outputs, open_camera_source, run_session
 
     _logging(verbose)
     settings = _settings(profile, model, **{"camera.device": camera, "camera.width": width,
-                                            "camera.height": height})
+                                            "camera.height": height, "exercise.mode": exercise})
     window = _want_window(settings.display.window != "off", no_window)
     if settings.display.window == "on" and not window and not no_window:
         raise PosecoachError("display.window is 'on' but there is no display",
@@ -179,7 +189,8 @@ def live(
                   f"{info.fps:.0f} fps" + ("" if window else
                                           " — coaching without a window; press Ctrl-C to stop."))
 
-    stats = run_session(source, settings, Outputs(video=out_path, log=log_path),
+    speak = settings.voice.enabled and not mute
+    stats = run_session(source, settings, Outputs(video=out_path, log=log_path, speak=speak),
                         show_window=window, on_start=started)
     _summary(stats, [("Annotated video", out_path), ("Frame log", log_path)])
     if stats.camera_lost:

@@ -184,6 +184,23 @@ class PostureSettings:
         return SENSITIVITY_SCALE[self.sensitivity]
 
 
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Spoken cues (local espeak-ng; nothing leaves the machine).
+
+    Attributes:
+        enabled: speak cues when they appear. Live sessions speak by default; replays only
+            with --speak.
+        rate_wpm: speaking rate, words per minute (calm: 130–160).
+    """
+
+    enabled: bool = True
+    rate_wpm: int = 145
+
+    def validate(self) -> None:
+        _check_range("voice.rate_wpm", self.rate_wpm, 80, 300)
+
+
 EXERCISES = ("auto", "posture", "roller", "ball")
 
 
@@ -221,6 +238,7 @@ class Settings:
     coach: CoachSettings = field(default_factory=CoachSettings)
     posture: PostureSettings = field(default_factory=PostureSettings)
     exercise: ExerciseSettings = field(default_factory=ExerciseSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
 
     @property
     def shoulder_hip_cm(self) -> float:

@@ -174,7 +174,7 @@ class Pipeline:
                         annotated = compose(frame.image, result, self.annotators)
                         window.write(annotated, result)
                         if window.last_key >= 0:
-                            self._key(window.last_key, frame.t)
+                            self._key(window.last_key, frame.t, sinks)
                     worker.submit(frame.image, result, annotated=annotated is not None)
                     if on_result is not None:
                         on_result(result)
@@ -192,10 +192,11 @@ class Pipeline:
         stats.wall_s = time.perf_counter() - started
         return stats
 
-    def _key(self, key: int, t: float) -> None:
-        """Hand a key press from the window to the stages that take keys (e.g. c: calibrate)."""
-        for stage in self.stages:
-            on_key = getattr(stage, "on_key", None)
+    def _key(self, key: int, t: float, sinks: Sequence[Sink] = ()) -> None:
+        """Hand a key press from the window to the stages and sinks that take keys
+        (c: calibrate, m: mute)."""
+        for target in (*self.stages, *sinks):
+            on_key = getattr(target, "on_key", None)
             if on_key is not None:
                 on_key(key, t)
 

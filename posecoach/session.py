@@ -43,6 +43,7 @@ from posecoach.sources import (
 from posecoach.stages import BallStage, CoachStage, PostureStage, RollerStage, SceneStage
 from posecoach.tracking import PersonSelector
 from posecoach.types import Frame, FrameResult
+from posecoach.voice import Speaker, VoiceSink, espeak_command, find_engine
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,12 @@ class Outputs:
     Attributes:
         video: annotated video file, or None.
         log: per-frame JSONL log, or None.
+        speak: say each cue aloud when it appears.
     """
 
     video: Path | None = None
     log: Path | None = None
+    speak: bool = False
 
 
 def open_replay_source(path: Path, fps: float = 30.0) -> FrameSource:
@@ -186,6 +189,13 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
             sinks.append(VideoFileSink(outputs.video, info.fps, (info.width, info.height)))
         if outputs.log is not None:
             sinks.append(JsonlSink(outputs.log))
+        if outputs.speak:
+            engine = find_engine()
+            if engine is None:
+                log.warning("espeak-ng not found: cues are shown but not spoken "
+                            "(install it: apt install espeak-ng)")
+            else:
+                sinks.append(VoiceSink(Speaker(espeak_command(engine, settings.voice.rate_wpm))))
         window = stack.enter_context(WindowSink()) if show_window else None
         recorded: list[PostureBaseline] = []
 

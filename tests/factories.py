@@ -140,3 +140,64 @@ def make_front_pose(head_drop: float = 0.0, head_forward: float = 1.0, nose_pitc
         visibility[below_frame] = 0.05
         presence[below_frame] = 0.1
     return Pose(xy=pose.xy, visibility=visibility, presence=presence)
+
+
+def make_lying_pose(trunk_px: float = 150.0, head_hang_deg: float = 0.0,
+                    hands_behind_head: bool = False, knee_deg: float = 90.0,
+                    hip: tuple[float, float] = (200.0, 350.0), tilt_deg: float = 10.0) -> Pose:
+    """Someone lying on their back over a roller, seen from the side: hips at ``hip`` on the
+    floor, the trunk rising ``tilt_deg`` toward the shoulders (to the image right), head beyond.
+
+    ``head_hang_deg`` lets the head fall back toward the floor from the trunk line;
+    ``knee_deg`` is the knee angle (180 = straight legs).
+    """
+    import math
+
+    hip_xy = np.array(hip)
+    up = math.radians(tilt_deg)
+    along = np.array([math.cos(up), -math.sin(up)])  # hips → shoulders, rising
+    floorward = np.array([math.sin(up), math.cos(up)])  # perpendicular, toward the floor
+    shoulder = hip_xy + trunk_px * along
+    hang = math.radians(head_hang_deg)
+    neck_dir = math.cos(hang) * along + math.sin(hang) * floorward
+    ear = shoulder + 0.45 * trunk_px * neck_dir
+    nose = ear + 0.12 * trunk_px * (-floorward) + 0.05 * trunk_px * neck_dir
+    # Thigh up and back toward the feet, shin down to the floor at the given knee angle.
+    thigh = 0.9 * trunk_px * np.array([-math.cos(math.radians(50)), -math.sin(math.radians(50))])
+    knee = hip_xy + thigh
+    candidates = []
+    for sign in (1.0, -1.0):  # the rotation that puts the foot nearer the floor
+        turn = sign * math.radians(knee_deg)
+        rot = np.array([[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]])
+        candidates.append(knee + rot @ (-thigh))
+    ankle = max(candidates, key=lambda point: point[1])
+    if hands_behind_head:
+        wrist = ear + np.array([0.05 * trunk_px, 0.05 * trunk_px])
+    else:
+        wrist = shoulder - 0.3 * trunk_px * along - 0.2 * trunk_px * floorward  # on the chest
+    elbow = (shoulder + wrist) / 2 - 0.2 * trunk_px * floorward
+    points = {}
+    for base, near, far in (
+            (ear, Landmark.LEFT_EAR, Landmark.RIGHT_EAR),
+            (shoulder, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
+            (elbow, Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW),
+            (wrist, Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
+            (hip_xy, Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
+            (knee, Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
+            (ankle, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE),
+            (ankle + np.array([-8.0, 4.0]), Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL),
+            (ankle + np.array([-20.0, 4.0]), Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX)):
+        points[near], points[far] = tuple(base), tuple(base + np.array([0.0, -3.0]))
+    points[Landmark.NOSE] = tuple(nose)
+    return make_pose(points)
+
+
+def roller_contact(pose: Pose, fraction: float) -> np.ndarray:
+    """The point on the back (just below the hip→shoulder line) at ``fraction`` along it."""
+    hip = (pose.xy[Landmark.LEFT_HIP] + pose.xy[Landmark.RIGHT_HIP]) / 2
+    shoulder = (pose.xy[Landmark.LEFT_SHOULDER] + pose.xy[Landmark.RIGHT_SHOULDER]) / 2
+    axis = shoulder - hip
+    normal = np.array([-axis[1], axis[0]]) / np.linalg.norm(axis)
+    if normal[1] < 0:
+        normal = -normal
+    return hip + fraction * axis + 12.0 * normal

@@ -1,0 +1,133 @@
+"""Ball analyzer from landmark fixtures: contact, zones, dwell, pace, pressure, lost ball."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posecoach.coach import Coach, CoachState
+from posecoach.exercises.ball import (
+    FAST_CM_S,
+    BallAnalyzer,
+    BallState,
+    Surface,
+)
+from posecoach.geometry import body_geometry
+from tests.factories import make_side_pose
+
+FPS = 15.0
+
+
+def standing_at_wall(lean_deg: float = 0.0):
+    """Facing image-left with the wall behind (image right); leaning back tilts the whole
+    straight body about the ankles toward the wall, as when walking the feet out."""
+    pose = make_side_pose(neck_deg=10, lean_deg=0.0, facing=-1, sitting=False)
+    ankle = pose.xy[27]
+    r = np.radians(lean_deg)
+    rot = np.array([[np.cos(r), -np.sin(r)], [np.sin(r), np.cos(r)]])  # tilts the top to +x
+    return pose.with_xy((pose.xy - ankle) @ rot.T + ankle)
+
+
+def ball_at(pose, fraction: float, behind_cm: float = 12.0) -> np.ndarray:
+    geometry = body_geometry(pose)
+    point = geometry.mid_hip + fraction * (geometry.mid_shoulder - geometry.mid_hip)
+    return point + np.array([behind_cm * geometry.px_per_cm, 0.0])  # behind = image right
+
+
+def run(analyzer, fractions, start_t=0.0, lean_deg=0.0, seen=True, behind_cm=12.0):
+    pose = standing_at_wall(lean_deg)
+    geometry = body_geometry(pose)
+    return [analyzer.update(pose, geometry, ball_at(pose, f, behind_cm), seen, start_t + i / FPS)
+            for i, f in enumerate(fractions)]
+
+
+def check(reading, key):
+    return next((c for c in reading.checks if c.key == key), None)
+
+
+def test_setting_up_until_the_ball_rests_on_the_back():
+    readings = run(BallAnalyzer(), [0.85] * 30)
+    assert readings[0].state is BallState.SETTING_UP
+    assert readings[0].checks == ()  # no corrective cue while setting up
+    assert readings[-1].state is BallState.IN_CONTACT
+    assert readings[-1].surface is Surface.WALL
+
+
+def test_a_ball_far_from_the_back_is_not_in_contact():
+    readings = run(BallAnalyzer(), [0.85] * 30, behind_cm=60)
+    assert all(r.state is BallState.SETTING_UP for r in readings)
+
+
+@pytest.mark.parametrize(("fraction", "key"), [(0.3, "ball.lumbar"), (1.25, "ball.neck")])
+def test_lower_back_and_neck_are_safety_problems(fraction, key):
+    reading = run(BallAnalyzer(), [fraction] * 30)[-1]
+    assert check(reading, key).is_bad(False)
+    upper = run(BallAnalyzer(), [0.85] * 30)[-1]
+    assert not check(upper, key).is_bad(False)
+
+
+def test_spot_timer_and_move_on_after_90_s():
+    analyzer = BallAnalyzer()
+    readings = run(analyzer, [0.85] * int(95 * FPS))
+    assert readings[-1].spot_s == pytest.approx(95 - 1.0, abs=0.5)  # from when it settled
+    assert check(readings[-1], "ball.move_on").is_bad(False)
+    assert not check(readings[int(60 * FPS)], "ball.move_on").is_bad(False)
+    moved = run(analyzer, [0.7] * 20, start_t=95.0)[-1]
+    assert moved.spot_s < 2.0 and moved.spots == 2
+
+
+def test_moving_fast_is_flagged_and_slow_is_not():
+    def sweep(cm_per_s):
+        """Settle at 0.85, then move back and forth between 0.6 and 1.0 (a triangle wave)."""
+        step = cm_per_s / 47.5 / FPS
+        phase = [(0.25 + i * step) % 0.8 for i in range(60)]  # starts where it settled
+        return [0.85] * 30 + [0.6 + (p if p <= 0.4 else 0.8 - p) for p in phase]
+    fast = run(BallAnalyzer(), sweep(25))
+    slow = run(BallAnalyzer(), sweep(4))
+    assert any(check(r, "ball.too_fast").is_bad(False) for r in fast[-30:])
+    assert not any(check(r, "ball.too_fast").is_bad(False) for r in slow
+                   if check(r, "ball.too_fast"))
+    assert FAST_CM_S == 10.0
+
+
+def test_leaning_back_harder_than_at_the_start_raises_pressure():
+    analyzer = BallAnalyzer()
+    run(analyzer, [0.85] * int(5 * FPS), lean_deg=2)
+    eased = run(analyzer, [0.85] * 10, start_t=5.0, lean_deg=4)[-1]
+    pressed = run(analyzer, [0.85] * 10, start_t=6.0, lean_deg=18)[-1]
+    assert not check(eased, "ball.pressure").is_bad(False)
+    assert check(pressed, "ball.pressure").is_bad(False)
+    assert pressed.pressure == pytest.approx(16, abs=2)
+
+
+def test_a_dropped_ball_is_reported_and_clears_when_it_is_back():
+    analyzer, coach, state = BallAnalyzer(), Coach(), CoachState()
+    pose = standing_at_wall()
+    geometry = body_geometry(pose)
+    shown = []
+    timeline = [0.85] * 45 + [None] * 60 + [0.85] * 60
+    for i, fraction in enumerate(timeline):
+        t = i / FPS
+        center = None if fraction is None else ball_at(pose, fraction)
+        reading = analyzer.update(pose, geometry, center, fraction is not None, t)
+        state, decision = coach.step(state, t, reading.checks, True)
+        shown.append(decision.cue.key if decision.cue else None)
+        if fraction is None and t > 3.5:
+            assert reading.state is BallState.LOST
+    lost_at = shown.index("ball.lost") / FPS
+    assert 3.0 < lost_at <= 3.0 + 3.0  # within 3 s of the drop at 3 s
+    assert "ball.lost" not in shown[-15:]
+
+
+def test_placement_reminder_is_shown_once():
+    analyzer, coach, state = BallAnalyzer(), Coach(), CoachState()
+    pose = standing_at_wall()
+    geometry = body_geometry(pose)
+    keys = []
+    for i in range(int(20 * FPS)):
+        reading = analyzer.update(pose, geometry, ball_at(pose, 0.85), True, i / FPS)
+        state, decision = coach.step(state, i / FPS, reading.checks, True)
+        keys.append(decision.cue.key if decision.cue else None)
+    appearances = sum(1 for a, b in zip([None, *keys], keys, strict=False)
+                      if b == "ball.beside_spine" and a != b)
+    assert appearances == 1

@@ -1,0 +1,169 @@
+"""Foam-roller analyzer from landmark fixtures: zones, speed, passes, sets, form."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from posecoach.coach import Coach, CoachState
+from posecoach.exercises.roller import (
+    C7_FRACTION,
+    T12_FRACTION,
+    RollerAnalyzer,
+    RollState,
+    Zone,
+    head_hang_deg,
+    knee_angle_deg,
+    zone_of,
+)
+from posecoach.geometry import BodyPosture, body_geometry
+from tests.factories import make_lying_pose, roller_contact
+
+FPS = 15.0
+
+
+def bad(reading, key):
+    check = next(c for c in reading.checks if c.key == key)
+    return check.is_bad(False)
+
+
+@pytest.mark.parametrize(("fraction", "zone"), [
+    (0.2, Zone.LUMBAR), (T12_FRACTION - 0.01, Zone.LUMBAR), (0.7, Zone.THORACIC),
+    (0.95, Zone.THORACIC), (C7_FRACTION + 0.01, Zone.CERVICAL)])
+def test_zone_of(fraction, zone):
+    assert zone_of(fraction) is zone
+
+
+@given(st.floats(-0.5, 1.6))
+def test_zones_are_ordered_along_the_spine(fraction):
+    order = [Zone.LUMBAR, Zone.THORACIC, Zone.CERVICAL]
+    assert order.index(zone_of(fraction)) <= order.index(zone_of(fraction + 0.05))
+
+
+def test_the_fixture_is_lying():
+    assert body_geometry(make_lying_pose()).posture is BodyPosture.LYING
+
+
+def roll(analyzer, positions_fraction, start_t=0.0, method="colour", **pose_kwargs):
+    pose = make_lying_pose(**pose_kwargs)
+    geometry = body_geometry(pose)
+    readings = []
+    for i, fraction in enumerate(positions_fraction):
+        readings.append(analyzer.update(pose, geometry, roller_contact(pose, fraction), method,
+                                        start_t + i / FPS))
+    return readings
+
+
+def sweep(low, high, cm_per_s, seconds, trunk_cm=47.5):
+    """Fractions of a back-and-forth roll between two fractions at a constant speed."""
+    span = high - low
+    step = cm_per_s / trunk_cm / FPS
+    fractions, f, direction = [], low, 1
+    for _ in range(int(seconds * FPS)):
+        fractions.append(f)
+        f += direction * step
+        if f > high or f < low:
+            direction = -direction
+            f = min(max(f, low), high)
+    assert span > 0
+    return fractions
+
+
+def test_position_maps_to_the_spine_fraction_and_zone():
+    reading = roll(RollerAnalyzer(), [0.8])[-1]
+    assert reading.fraction == pytest.approx(0.8, abs=1e-6)
+    assert reading.zone is Zone.THORACIC
+    assert reading.position_cm == pytest.approx(0.8 * 47.5)
+
+
+@pytest.mark.parametrize("speed", [5.0, 10.0, 25.0])
+def test_speed_along_the_spine_is_measured(speed):
+    readings = roll(RollerAnalyzer(), sweep(0.55, 1.0, speed, 6.0))
+    speeds = [r.speed_cm_s for r in readings if r.speed_cm_s is not None]
+    median = sorted(speeds)[len(speeds) // 2]
+    assert median == pytest.approx(speed, rel=0.2)
+    too_fast = [bad(r, "roller.too_fast") for r in readings[30:]]
+    if speed > 15:
+        assert sum(too_fast) > 0.7 * len(too_fast)
+    else:
+        assert not any(too_fast)
+
+
+def test_passes_are_counted_per_direction_change():
+    # 0.55 → 1.0 is 21 cm; at 10 cm/s a pass takes ~2.1 s: 12 s ≈ 5 reversals.
+    readings = roll(RollerAnalyzer(), sweep(0.55, 1.0, 10.0, 12.0))
+    assert 4 <= readings[-1].passes <= 6
+
+
+def test_jitter_alone_is_not_rolling_or_passes():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    fractions = list(0.8 + rng.normal(0, 0.01, 90))  # ±0.5 cm detector jitter, held still
+    readings = roll(RollerAnalyzer(), fractions)
+    assert readings[-1].passes == 0
+    assert readings[-1].state is RollState.HOLDING
+    assert not any(bad(r, "roller.too_fast") for r in readings)
+
+
+def test_lumbar_and_cervical_are_safety_problems():
+    analyzer = RollerAnalyzer()
+    assert bad(roll(analyzer, [0.4])[-1], "roller.lumbar")
+    assert not bad(roll(analyzer, [0.8], start_t=1)[-1], "roller.lumbar")
+    assert bad(roll(analyzer, [1.2], start_t=2)[-1], "roller.cervical")
+
+
+def test_hidden_roller_positions_are_shown_but_not_judged():
+    reading = roll(RollerAnalyzer(), [0.4], method="body_pivot")[-1]
+    assert reading.fraction == pytest.approx(0.4)
+    lumbar = next(c for c in reading.checks if c.key == "roller.lumbar")
+    assert lumbar.value is None
+
+
+def test_head_hanging_back_without_hands_is_flagged():
+    pose = make_lying_pose(head_hang_deg=30)
+    assert head_hang_deg(pose, body_geometry(pose)) == pytest.approx(30, abs=1)
+    assert bad(roll(RollerAnalyzer(), [0.8], head_hang_deg=30)[-1], "roller.head")
+    assert not bad(roll(RollerAnalyzer(), [0.8], head_hang_deg=30,
+                        hands_behind_head=True)[-1], "roller.head")
+    assert not bad(roll(RollerAnalyzer(), [0.8], head_hang_deg=5)[-1], "roller.head")
+
+
+def test_straight_legs_are_flagged():
+    pose = make_lying_pose(knee_deg=170)
+    assert knee_angle_deg(pose, body_geometry(pose)) == pytest.approx(170, abs=1)
+    assert bad(roll(RollerAnalyzer(), [0.8], knee_deg=170)[-1], "roller.knees")
+    assert not bad(roll(RollerAnalyzer(), [0.8], knee_deg=90)[-1], "roller.knees")
+
+
+def test_set_timer_runs_on_the_roller_and_a_long_break_starts_a_new_set():
+    analyzer = RollerAnalyzer()
+    readings = roll(analyzer, sweep(0.6, 0.95, 8.0, 30.0))
+    assert readings[-1].sets == 1 and readings[-1].set_s == pytest.approx(30.0, abs=0.2)
+    pose = make_lying_pose()
+    off = analyzer.update(pose, body_geometry(pose), None, "", 30.5)
+    assert off.state is RollState.RESTING
+    again = roll(analyzer, [0.8, 0.8], start_t=45.0)[-1]
+    assert again.sets == 2 and again.set_s < 1.0
+
+
+def test_too_fast_rolling_is_coached_within_3_s():
+    coach, state = Coach(), CoachState()
+    analyzer = RollerAnalyzer()
+    shown_at = None
+    fractions = sweep(0.55, 1.0, 10.0, 6.0) + sweep(0.55, 1.0, 30.0, 6.0)
+    pose = make_lying_pose()
+    geometry = body_geometry(pose)
+    for i, fraction in enumerate(fractions):
+        t = i / FPS
+        reading = analyzer.update(pose, geometry, roller_contact(pose, fraction), "colour", t)
+        state, decision = coach.step(state, t, reading.checks, True)
+        if t < 6.0:
+            assert decision.cue is None or decision.cue.key != "roller.too_fast"
+        elif decision.cue is not None and decision.cue.key == "roller.too_fast":
+            shown_at = shown_at or t
+    assert shown_at is not None and shown_at - 6.0 <= 3.0
+    assert math.isfinite(shown_at)

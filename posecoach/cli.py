@@ -37,6 +37,9 @@ ModelOpt = Annotated[Path | None, typer.Option(
                     "(e.g. Google's lite or heavy model).")]
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", help="Write the annotated video here (H.264 .mp4). Nothing is written without it.")]
+ReportOpt = Annotated[Path | None, typer.Option(
+    "--report", help="Write an HTML session report here at the end (also after Ctrl-C); "
+                     "keeps the frame log beside it unless --log is given.")]
 LogOpt = Annotated[Path | None, typer.Option(
     "--log", help="Write a per-frame JSONL log here: landmarks, metrics and cues, one row per "
                   "frame.")]
@@ -104,6 +107,7 @@ def replay(
         help="A video file, or a folder of images (played at --fps).", show_default=False)],
     out_path: OutOpt = None,
     log_path: LogOpt = None,
+    report_path: ReportOpt = None,
     show: Annotated[bool, typer.Option(
         "--show", help="Show a window and play at the video's own speed (otherwise as fast as "
                        "the CPU allows, with a progress bar).")] = False,
@@ -131,6 +135,7 @@ def replay(
                                             else None, "exercise.mode": exercise})
     window = _want_window(show, no_window)
     source = open_replay_source(video, fps=fps)
+    log_path = _log_for_report(log_path, report_path)
     outputs = Outputs(video=out_path, log=log_path, speak=speak)
     options = {"calibration": CalibrationRequest() if calibrate_start else None,
                "save_calibrations": False}
@@ -147,6 +152,23 @@ def replay(
                 on_result=lambda result: progress.update(task, advance=1, fps=result.fps),
             )
     _summary(stats, [("Annotated video", out_path), ("Frame log", log_path)])
+    _write_report(log_path, report_path)
+
+
+def _log_for_report(log_path: Path | None, report_path: Path | None) -> Path | None:
+    """A report is made from the frame log: keep one beside the report if none was asked."""
+    if report_path is not None and log_path is None:
+        return report_path.with_suffix(".jsonl")
+    return log_path
+
+
+def _write_report(log_path: Path | None, report_path: Path | None) -> None:
+    if report_path is None or log_path is None or not log_path.exists():
+        return
+    from posecoach.report.data import load_log
+    from posecoach.report.html import write_report
+
+    out.print(f"Report: {write_report(load_log(log_path), report_path)}")
 
 
 @app.command()
@@ -163,6 +185,7 @@ def live(
                                   "without a camera).")] = None,
     out_path: OutOpt = None,
     log_path: LogOpt = None,
+    report_path: ReportOpt = None,
     no_window: NoWindowOpt = False,
     mute: Annotated[bool, typer.Option(
         "--mute", help="Do not speak cues (m in the window toggles it).")] = False,
@@ -190,9 +213,11 @@ def live(
                                           " — coaching without a window; press Ctrl-C to stop."))
 
     speak = settings.voice.enabled and not mute
+    log_path = _log_for_report(log_path, report_path)
     stats = run_session(source, settings, Outputs(video=out_path, log=log_path, speak=speak),
                         show_window=window, on_start=started)
     _summary(stats, [("Annotated video", out_path), ("Frame log", log_path)])
+    _write_report(log_path, report_path)
     if stats.camera_lost:
         raise typer.Exit(3)
 
@@ -240,6 +265,23 @@ def calibrate(
     values = ", ".join(f"{k} {v:.2f}" for k, v in sorted(baseline.metrics.items()))
     out.print(f"Calibrated ({baseline.view} view): {values}")
     out.print(f"Saved to {target.get('path', save_to)}")
+
+
+@app.command()
+def report(
+    log_path: Annotated[Path, typer.Argument(
+        help="A per-frame log written with --log.", show_default=False)],
+    out_path: Annotated[Path | None, typer.Option(
+        "--out", help="Where to write the HTML report (default: beside the log).")] = None,
+) -> None:
+    """Make an HTML report of a session: totals, cues over time, each check against its
+    thresholds, and where the roller or ball was on your spine."""
+    from posecoach.report.data import load_log
+    from posecoach.report.html import write_report
+
+    log = load_log(log_path)
+    target = write_report(log, out_path or log_path.with_suffix(".html"))
+    out.print(f"Report: {target}")
 
 
 @app.command(name="eval")

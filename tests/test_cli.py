@@ -138,7 +138,8 @@ def test_ctrl_c_ends_a_replay_cleanly_with_its_outputs(tmp_path: Path, real_clip
     out, log = tmp_path / "annotated.mp4", tmp_path / "frames.jsonl"
     process = subprocess.Popen(
         [sys.executable, "-m", "posecoach", "replay", str(long_clip), "--out", str(out),
-         "--log", str(log)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--log", str(log), "--report", str(tmp_path / "session.html")], cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not log.exists() or log.stat().st_size == 0):
         time.sleep(0.2)
@@ -150,6 +151,7 @@ def test_ctrl_c_ends_a_replay_cleanly_with_its_outputs(tmp_path: Path, real_clip
     rows = log.read_text().splitlines()
     assert 0 < len(rows) < 800
     assert frame_count(out) == len(rows)  # the video is finalised and playable
+    assert "Frames</th><td>" in (tmp_path / "session.html").read_text()  # and reported
 
 
 def _concatenate(clip: Path, target: Path, times: int) -> None:

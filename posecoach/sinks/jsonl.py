@@ -22,7 +22,8 @@ class JsonlSink:
 
         {"frame": 12, "t": 0.4, "person": true, "inference_ms": 15.2,
          "landmarks": [[x, y, visibility, presence], ... 33] | null,
-         "metrics": {...}, "cue": "posture.slouch" | null, "status": "..."}
+         "metrics": {...}, "checks": {key: [value, onset, clear]}, "active": [keys],
+         "cue": "posture.slouch" | null, "cue_text": "Sit tall…" | null, "status": "..."}
     """
 
     wants_image = False
@@ -71,7 +72,11 @@ def frame_record(result: FrameResult) -> dict[str, Any]:
         "inference_ms": round(result.inference_ms, 2),
         "landmarks": landmarks,
         "metrics": {k: _finite(v) for k, v in result.metrics.items()},
+        "checks": {c.key: [_finite(c.value) if c.value is not None else None,
+                           _finite(c.onset), _finite(c.clear)] for c in result.checks},
+        "active": list(result.active),
         "cue": result.cue.key if result.cue else None,
+        "cue_text": result.cue.text if result.cue else None,
         "status": result.status,
     }
 

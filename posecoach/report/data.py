@@ -1,0 +1,87 @@
+"""Reading a session's per-frame JSONL log into arrays for the report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from posecoach.errors import SourceError
+
+
+@dataclass
+class SessionLog:
+    """A session's frames as columns.
+
+    Attributes:
+        t: (n,) frame times (s).
+        person: (n,) bool, someone tracked.
+        metrics: name → (n,) values (NaN where absent).
+        checks: key → (n, 3) value, onset, clear (NaN where absent).
+        cue: (n,) cue key shown or None; cue_text: key → its phrase.
+    """
+
+    path: Path
+    t: np.ndarray
+    person: np.ndarray
+    metrics: dict[str, np.ndarray] = field(default_factory=dict)
+    checks: dict[str, np.ndarray] = field(default_factory=dict)
+    cue: list[str | None] = field(default_factory=list)
+    cue_text: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.t[-1] - self.t[0]) if len(self.t) > 1 else 0.0
+
+    def frame_durations(self) -> np.ndarray:
+        """(n,) time each frame stands for (s), gaps over 1 s capped (e.g. a paused camera)."""
+        if len(self.t) < 2:
+            return np.zeros(len(self.t))
+        dt = np.diff(self.t, append=self.t[-1] + np.median(np.diff(self.t)))
+        return np.minimum(dt, 1.0)
+
+
+def load_log(path: Path) -> SessionLog:
+    """Read a ``--log`` file.
+
+    Raises:
+        SourceError: missing, empty or not a posecoach log.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise SourceError(f"log not found: {path}", "pass a file written with --log") from None
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):
+                break  # a session cut off mid-write: keep everything before
+            raise SourceError(f"{path} line {number} is not JSON",
+                              "pass a file written with --log") from None
+        if not isinstance(row, dict) or "t" not in row:
+            raise SourceError(f"{path} is not a posecoach frame log",
+                              "pass a file written with --log")
+        rows.append(row)
+    if not rows:
+        raise SourceError(f"{path} holds no frames", "record a session with --log first")
+    n = len(rows)
+    log = SessionLog(path=path, t=np.array([r["t"] for r in rows], dtype=float),
+                     person=np.array([bool(r.get("person")) for r in rows]))
+    for i, row in enumerate(rows):
+        for name, value in (row.get("metrics") or {}).items():
+            column = log.metrics.setdefault(name, np.full(n, np.nan))
+            column[i] = np.nan if value is None else value
+        for key, triple in (row.get("checks") or {}).items():
+            column = log.checks.setdefault(key, np.full((n, 3), np.nan))
+            column[i] = [np.nan if v is None else v for v in triple]
+        key = row.get("cue")
+        log.cue.append(key)
+        if key and row.get("cue_text"):
+            log.cue_text[key] = row["cue_text"]
+    return log

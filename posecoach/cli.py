@@ -122,6 +122,9 @@ def replay(
         "--baseline", help="Judge posture against this baseline file (from calibrate).")] = None,
     speak: Annotated[bool, typer.Option(
         "--speak", help="Say cues aloud as they appear (with --show).")] = False,
+    single_process: Annotated[bool, typer.Option(
+        "--single-process", help="Estimate all poses in this process (long videos otherwise "
+                                 "use a second process for their second part).")] = False,
     exercise: ExerciseOpt = None,
     profile: ProfileOpt = None,
     model: ModelOpt = None,
@@ -138,7 +141,7 @@ def replay(
     log_path = _log_for_report(log_path, report_path)
     outputs = Outputs(video=out_path, log=log_path, speak=speak)
     options = {"calibration": CalibrationRequest() if calibrate_start else None,
-               "save_calibrations": False}
+               "save_calibrations": False, "parallel": not single_process}
     if window:
         stats = run_session(source, settings, outputs, show_window=True, pace=True, **options)
     else:

@@ -93,7 +93,7 @@ def load_truth(path: Path) -> Truth:
         visible=visible,
         prop_contact=contact,
         prop_fraction=fraction,
-        shoulder_hip_cm=float(data.get("body", {}).get("shoulder_hip_cm") or 47.5),
+        shoulder_hip_cm=float((data.get("body") or {}).get("shoulder_hip_cm") or 47.5),
         segments=tuple(Segment(s["label"], float(s["start_s"]), float(s["end_s"]))
                        for s in data.get("segments", [])),
     )

@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 
 from posecoach.exercises.ball import FAST_CM_S, SPOT_MAX_S, BallReading, BallState
-from posecoach.overlay.base import BAD, DIM, GOOD, NEUTRAL, PANEL, WARN
-from posecoach.overlay.roller import ZONES, _clock, _pt
+from posecoach.overlay.base import BAD, DIM, GOOD, NEUTRAL, PANEL, WARN, clock, point
+from posecoach.overlay.roller import ZONES
 from posecoach.overlay.text import draw_panel, draw_text
 from posecoach.types import FrameResult
 
@@ -28,14 +28,14 @@ class BallAnnotator:
             xy = result.pose.xy
             hip, shoulder = (xy[23] + xy[24]) / 2, (xy[11] + xy[12]) / 2
             for start, end, colour in ZONES:
-                cv2.line(image, _pt(hip + start * (shoulder - hip)),
-                         _pt(hip + end * (shoulder - hip)), colour, max(3, int(4 * scale)),
+                cv2.line(image, point(hip + start * (shoulder - hip)),
+                         point(hip + end * (shoulder - hip)), colour, max(3, int(4 * scale)),
                          cv2.LINE_AA)
         detection = result.extras.get("ball_detection")
         if detection is not None:
             colour = GOOD if reading.zone is not None and reading.zone.value == "thoracic" \
                 else WARN
-            cv2.circle(image, _pt(detection.center_px), int(round(detection.radius_px + 4)),
+            cv2.circle(image, point(detection.center_px), int(round(detection.radius_px + 4)),
                        colour if detection.method == "colour" else DIM,
                        max(2, int(2 * scale)), cv2.LINE_AA)
         pad = int(round(6 * scale))
@@ -49,7 +49,7 @@ class BallAnnotator:
             (f"zone: {reading.zone.value if reading.zone else '—'}",
              DIM if reading.zone is None else (GOOD if reading.zone.value == "thoracic"
                                                else BAD)),
-            (f"this spot {_clock(reading.spot_s)} (move on at {_clock(SPOT_MAX_S)})",
+            (f"this spot {clock(reading.spot_s)} (move on at {clock(SPOT_MAX_S)})",
              spot_colour),
             (("speed —" if speed is None else f"speed {speed:.0f} cm/s")
              + f" (limit {FAST_CM_S:.0f})",

@@ -30,3 +30,14 @@ def compose(image: np.ndarray, result: FrameResult,
     for annotator in annotators:
         image = annotator.annotate(image, result)
     return image
+
+
+def point(xy: np.ndarray) -> tuple[int, int]:
+    """A pixel position as OpenCV's integer point."""
+    return int(round(float(xy[0]))), int(round(float(xy[1])))
+
+
+def clock(seconds: float) -> str:
+    """``m:ss`` for timers."""
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+

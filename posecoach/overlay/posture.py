@@ -11,8 +11,8 @@ import numpy as np
 from posecoach.exercises.posture import PostureReading
 from posecoach.geometry import View
 from posecoach.landmarks import Landmark as L
-from posecoach.overlay.base import BAD, DIM, GOOD, NEUTRAL, PANEL, WARN
-from posecoach.overlay.text import draw_panel, draw_text
+from posecoach.overlay.base import BAD, DIM, GOOD, NEUTRAL, PANEL, WARN, point
+from posecoach.overlay.text import draw_panel, draw_text, text_size
 from posecoach.types import Check, FrameResult
 
 
@@ -67,11 +67,15 @@ class PostureAnnotator:
             if check is not None:
                 _ray(image, start, facing * check.onset, length, WARN, max(1, thick // 2),
                      dashed=True)
-            cv2.line(image, _pt(start), _pt(end), colour, thick, cv2.LINE_AA)
+            cv2.line(image, point(start), point(end), colour, thick, cv2.LINE_AA)
             if check is not None and check.value is not None:
                 text = f"{label} {check.value:.0f}° (limit {check.onset:.0f}°)"
-                draw_text(image, text, (int(start[0] + 8 * scale), int(start[1] - size)), size,
-                          colour, bold=True)
+                x, y = int(start[0] + 8 * scale), int(start[1] - size)
+                width, height = text_size(text, size, bold=True)
+                pad = max(2, size // 5)
+                draw_panel(image, (x - pad, y - pad, x + width + pad, y + height + pad), PANEL,
+                           0.6)  # readable on any shirt
+                draw_text(image, text, (x, y), size, colour, bold=True)
 
     def _front(self, image, result, reading, checks, scale, size) -> None:
         pose = result.pose
@@ -84,9 +88,9 @@ class PostureAnnotator:
         thick = max(2, int(round(2 * scale)))
         worst_trunk = slouch if slouch is not None and (lean is None or (
             slouch.fraction_to_onset() or 0) >= (lean.fraction_to_onset() or 0)) else lean
-        cv2.line(image, _pt(shoulders[0]), _pt(shoulders[1]),
+        cv2.line(image, point(shoulders[0]), point(shoulders[1]),
                  check_colour(worst_trunk, result.active), thick, cv2.LINE_AA)
-        cv2.line(image, _pt(ears[0]), _pt(ears[1]), check_colour(head, result.active), thick,
+        cv2.line(image, point(ears[0]), point(ears[1]), check_colour(head, result.active), thick,
                  cv2.LINE_AA)
         span = abs(float(shoulders[0][0] - shoulders[1][0]))
         if slouch is not None and slouch.value is not None:
@@ -119,18 +123,15 @@ class PostureAnnotator:
             y += size + pad
 
 
-def _pt(point: np.ndarray) -> tuple[int, int]:
-    return int(round(float(point[0]))), int(round(float(point[1])))
-
 
 def _ray(image, origin, angle_from_vertical_deg: float, length: float, colour, thickness: int,
          dashed: bool = False) -> None:
     radians = math.radians(angle_from_vertical_deg)
     end = (origin[0] + math.sin(radians) * length, origin[1] - math.cos(radians) * length)
     if dashed:
-        _dashed(image, _pt(origin), _pt(np.array(end)), colour, thickness)
+        _dashed(image, point(origin), point(np.array(end)), colour, thickness)
     else:
-        cv2.line(image, _pt(origin), _pt(np.array(end)), colour, thickness, cv2.LINE_AA)
+        cv2.line(image, point(origin), point(np.array(end)), colour, thickness, cv2.LINE_AA)
 
 
 def _dashed(image, start, end, colour, thickness: int, dash: int = 8) -> None:
@@ -142,4 +143,4 @@ def _dashed(image, start, end, colour, thickness: int, dash: int = 8) -> None:
     for i in range(0, steps, 2):
         a = start_a + (end_a - start_a) * (i / steps)
         b = start_a + (end_a - start_a) * (min(i + 1, steps) / steps)
-        cv2.line(image, _pt(a), _pt(b), colour, thickness, cv2.LINE_AA)
+        cv2.line(image, point(a), point(b), colour, thickness, cv2.LINE_AA)

@@ -14,7 +14,7 @@ from posecoach.exercises.roller import (
     TOO_FAST_CM_S,
     RollerReading,
 )
-from posecoach.overlay.base import BAD, DIM, GOOD, NEUTRAL, PANEL, WARN
+from posecoach.overlay.base import BAD, DIM, GOOD, NEUTRAL, PANEL, WARN, clock, point
 from posecoach.overlay.text import draw_panel, draw_text
 from posecoach.types import FrameResult
 
@@ -39,10 +39,10 @@ class RollerAnnotator:
             self._spine(image, result, scale, size)
         if detection is not None:
             colour = NEUTRAL if detection.method in ("colour", "shape") else DIM
-            cv2.circle(image, _pt(detection.center_px), int(round(detection.radius_px)), colour,
+            cv2.circle(image, point(detection.center_px), int(round(detection.radius_px)), colour,
                        max(1, int(scale)), cv2.LINE_AA)
         if reading.contact_px is not None:
-            cv2.circle(image, _pt(reading.contact_px), int(5 * scale), WARN, -1, cv2.LINE_AA)
+            cv2.circle(image, point(reading.contact_px), int(5 * scale), WARN, -1, cv2.LINE_AA)
         self._panel(image, reading, scale, size)
         return image
 
@@ -53,16 +53,16 @@ class RollerAnnotator:
         thick = max(3, int(round(5 * scale)))
         for start, end, colour in ZONES:
             a, b = hip + start * (shoulder - hip), hip + end * (shoulder - hip)
-            cv2.line(image, _pt(a), _pt(b), colour, thick, cv2.LINE_AA)
+            cv2.line(image, point(a), point(b), colour, thick, cv2.LINE_AA)
         for fraction in (T7_FRACTION, T3_FRACTION):  # the shoulder blades: the target
-            cv2.circle(image, _pt(hip + fraction * (shoulder - hip)), max(2, thick // 2),
+            cv2.circle(image, point(hip + fraction * (shoulder - hip)), max(2, thick // 2),
                        NEUTRAL, -1, cv2.LINE_AA)
         # Name only the two borders the cues are about, one above and one below the spine.
         for fraction, name, above in ((T12_FRACTION, "T12", True), (C7_FRACTION, "C7", False)):
-            point = hip + fraction * (shoulder - hip)
-            cv2.circle(image, _pt(point), max(2, thick // 2), NEUTRAL, -1, cv2.LINE_AA)
-            y = int(point[1]) - 2 * size if above else int(point[1]) + size
-            draw_text(image, name, (int(point[0]) - size, y), size, NEUTRAL)
+            border = hip + fraction * (shoulder - hip)
+            cv2.circle(image, point(border), max(2, thick // 2), NEUTRAL, -1, cv2.LINE_AA)
+            y = int(border[1]) - 2 * size if above else int(border[1]) + size
+            draw_text(image, name, (int(border[0]) - size, y), size, NEUTRAL)
 
     def _panel(self, image: np.ndarray, reading: RollerReading, scale: float, size: int) -> None:
         pad = int(round(6 * scale))
@@ -73,7 +73,7 @@ class RollerAnnotator:
             (f"roller · {reading.state.value}", NEUTRAL),
             (f"zone: {reading.zone.value if reading.zone else '—'}"
              f" ({reading.method or 'not found'})", _zone_colour(reading)),
-            (f"set {reading.sets}: {_clock(reading.set_s)} · passes {reading.passes}", NEUTRAL),
+            (f"set {reading.sets}: {clock(reading.set_s)} · passes {reading.passes}", NEUTRAL),
         ]
         if reading.hold_s >= 1.0:
             lines.append((f"holding {reading.hold_s:.0f} s", GOOD))
@@ -106,9 +106,3 @@ def _zone_colour(reading: RollerReading) -> tuple[int, int, int]:
     return GOOD if reading.zone.value == "thoracic" else BAD
 
 
-def _clock(seconds: float) -> str:
-    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
-
-
-def _pt(point: np.ndarray) -> tuple[int, int]:
-    return int(round(float(point[0]))), int(round(float(point[1])))

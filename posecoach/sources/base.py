@@ -40,3 +40,16 @@ class FrameSource(Protocol):
     def info(self) -> SourceInfo: ...
 
     def __iter__(self) -> Iterator[Frame]: ...
+
+
+class InfoAfterOpen:
+    """Mixin for sources: ``info`` is known once the source is opened (``with``)."""
+
+    _info: SourceInfo | None = None
+
+    @property
+    def info(self) -> SourceInfo:
+        if self._info is None:
+            raise RuntimeError("open the source with `with` first")
+        return self._info
+

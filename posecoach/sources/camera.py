@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from posecoach.errors import CameraLostError, SourceError
-from posecoach.sources.base import SourceInfo
+from posecoach.sources.base import InfoAfterOpen, SourceInfo
 from posecoach.sources.video import VideoFileSource
 from posecoach.types import Frame
 
@@ -150,7 +150,7 @@ class PacedFileCamera:
             self._frames = None
 
 
-class CameraSource:
+class CameraSource(InfoAfterOpen):
     """Live frames from a :class:`Grabber`, captured on a background thread.
 
     Frames carry ``time.monotonic()`` capture times relative to the first frame. Iteration
@@ -196,12 +196,6 @@ class CameraSource:
         if self._thread is not None:
             self._thread.join(timeout=2.0)
         self._grabber.close()
-
-    @property
-    def info(self) -> SourceInfo:
-        if self._info is None:
-            raise RuntimeError("open the source with `with` first")
-        return self._info
 
     def __iter__(self) -> Iterator[Frame]:
         seen = 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 
 from posecoach.errors import SourceError
-from posecoach.sources.base import SourceInfo
+from posecoach.sources.base import InfoAfterOpen, SourceInfo
 from posecoach.types import Frame
 
 log = logging.getLogger(__name__)
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
 
-class ImageFolderSource:
+class ImageFolderSource(InfoAfterOpen):
     """Images of a folder in name order; frame ``i`` is stamped ``i / fps`` seconds.
 
     Unreadable images are skipped with a warning (their indices stay unused).
@@ -51,12 +51,6 @@ class ImageFolderSource:
 
     def __exit__(self, *exc: object) -> None:
         self._paths = []
-
-    @property
-    def info(self) -> SourceInfo:
-        if self._info is None:
-            raise RuntimeError("open the source with `with` first")
-        return self._info
 
     def __iter__(self) -> Iterator[Frame]:
         for index, path in enumerate(self._paths):

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from posecoach.errors import SourceError
-from posecoach.sources.base import SourceInfo
+from posecoach.sources.base import InfoAfterOpen, SourceInfo
 from posecoach.types import Frame
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ _ROTATIONS = {
 }
 
 
-class VideoFileSource:
+class VideoFileSource(InfoAfterOpen):
     """Frames of a video file, as fast as they can be decoded.
 
     Timestamps come from the stream's presentation times; where those are missing or do not
@@ -99,12 +99,6 @@ class VideoFileSource:
         if self._container is not None:
             self._container.close()
             self._container = None
-
-    @property
-    def info(self) -> SourceInfo:
-        if self._info is None:
-            raise RuntimeError("open the source with `with` first")
-        return self._info
 
     def __iter__(self) -> Iterator[Frame]:
         if self._decoded is None or self._first is None:

@@ -197,7 +197,8 @@ def live(
     model: ModelOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Coach live from a webcam. Keys in the window: q/Esc stop, c calibrate, m mute.
+    """Coach live from a webcam. Keys in the window: q/Esc stop, c calibrate, m mute,
+    p pause.
     Ctrl-C also stops; the session summary is printed either way."""
     from posecoach.session import Outputs, open_camera_source, run_session
 

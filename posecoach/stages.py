@@ -218,13 +218,22 @@ class CoachStage:
         self.coach = Coach(settings)
         self.state = CoachState()
         self._last_t: float | None = None
+        self.paused = False
         self.present_s = 0.0
         self.judged_s = 0.0
         self.good_s = 0.0
         self.problem_s: dict[str, float] = defaultdict(float)
 
+    def on_key(self, key: int, t: float) -> None:
+        """p pauses coaching (snooze) and resumes it."""
+        if key in (ord("p"), ord("P")):
+            self.paused = not self.paused
+
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
         present = result.pose is not None
+        if self.paused:
+            self._last_t = frame.t
+            return replace(result, status="paused — press p to resume")
         self.state, decision = self.coach.step(self.state, frame.t, result.checks, present)
         dt = 0.0 if self._last_t is None else min(frame.t - self._last_t, 1.0)
         self._last_t = frame.t
@@ -238,7 +247,10 @@ class CoachStage:
             for key in decision.active:
                 self.problem_s[key] += dt
         status = "away — coaching paused" if decision.away else result.status
-        return replace(result, cue=decision.cue, active=decision.active, status=status)
+        metrics = {**result.metrics, "session.good_posture_s": self.good_s,
+                   "session.posture_judged_s": self.judged_s}
+        return replace(result, cue=decision.cue, active=decision.active, status=status,
+                       metrics=metrics)
 
     def summary(self) -> dict[str, float]:
         totals = {"present_s": self.present_s, "posture_judged_s": self.judged_s,

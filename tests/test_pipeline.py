@@ -129,3 +129,24 @@ class BrokenSink(RecordingSink):
 def test_a_failing_sink_stops_the_run_with_its_error():
     with pytest.raises(OSError, match="No space left"):
         make_pipeline(FakeEstimator()).run(frames(50), [BrokenSink()])
+
+
+def test_p_pauses_and_resumes_coaching():
+    from posecoach.config import CoachSettings
+    from posecoach.stages import CoachStage
+    from posecoach.types import Check
+
+    stage = CoachStage(CoachSettings(persist_s=0.0, clear_s=0.0))
+    bad = Check(Cue("posture.slouch", "Sit tall"), 20.0, 10.0, 5.0)
+
+    def step(i):
+        frame = make_frame(i)
+        return stage.update(frame, FrameResult(frame_index=i, t=frame.t, pose=make_pose(),
+                                               inference_ms=1.0, checks=(bad,)))
+
+    assert step(0).cue is not None
+    stage.on_key(ord("p"), 0.1)
+    paused = step(1)
+    assert paused.cue is None and paused.status.startswith("paused")
+    stage.on_key(ord("p"), 0.2)
+    assert step(2).cue is not None

@@ -11,7 +11,7 @@ import numpy as np
 from posecoach.exercises.posture import PostureReading
 from posecoach.geometry import View
 from posecoach.landmarks import Landmark as L
-from posecoach.overlay.base import BAD, DIM, GOOD, NEUTRAL, PANEL, WARN, point
+from posecoach.overlay.base import BAD, DIM, GOOD, NEUTRAL, PANEL, WARN, clock, point
 from posecoach.overlay.text import draw_panel, draw_text, text_size
 from posecoach.types import Check, FrameResult
 
@@ -110,6 +110,11 @@ class PostureAnnotator:
         lines = [f"posture · {reading.view.value} view"]
         if reading.baseline_label:
             lines.append(reading.baseline_label)
+        judged = result.metrics.get("session.posture_judged_s", 0.0)
+        if judged >= 1.0:
+            good = result.metrics.get("session.good_posture_s", 0.0)
+            lines.append(f"good posture {clock(good)} of {clock(judged)} "
+                         f"({100 * good / judged:.0f} %)")
         if reading.calibration is not None:
             lines.append(f"calibrating… {reading.calibration * 100:.0f} %")
         pad = int(round(6 * scale))

@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/ruff check posecoach tests bench
+.venv/bin/ruff check posecoach tests bench samplegen models
 exec .venv/bin/python -m pytest -q "$@"

@@ -161,7 +161,9 @@ def make_lying_pose(trunk_px: float = 150.0, head_hang_deg: float = 0.0,
     hang = math.radians(head_hang_deg)
     neck_dir = math.cos(hang) * along + math.sin(hang) * floorward
     ear = shoulder + 0.45 * trunk_px * neck_dir
-    nose = ear + 0.12 * trunk_px * (-floorward) + 0.05 * trunk_px * neck_dir
+    # The face turns with the head: to the ceiling in line with the trunk, toward the head
+    # end as the head falls back.
+    nose = ear + 0.12 * trunk_px * (math.cos(hang) * -floorward + math.sin(hang) * along)
     # Thigh up and back toward the feet, shin down to the floor at the given knee angle.
     thigh = 0.9 * trunk_px * np.array([-math.cos(math.radians(50)), -math.sin(math.radians(50))])
     knee = hip_xy + thigh

@@ -93,19 +93,21 @@ def zone_of(fraction: float) -> Zone:
 
 
 def head_hang_deg(pose: Pose, geometry: BodyGeometry) -> float:
-    """How far the head hangs back toward the floor, relative to the trunk line (°).
+    """How far the head is tipped back, relative to the trunk (°).
 
-    The angle between hip → shoulder and shoulder → ear, positive when the ear is on the floor
-    side of the trunk line (image down), negative when the chin is tucked up.
+    The face direction (ear → nose) against the trunk's outward normal (away from the floor):
+    0 with the head in line with the trunk and the face to the ceiling, positive when the head
+    falls back so the face turns toward the head end, negative with the chin tucked. The ear
+    sits near the head's pivot and barely moves when the head hangs; the face turns fully.
     """
     ear = geometry.side_point(L.LEFT_EAR, L.RIGHT_EAR, pose)
     trunk = geometry.mid_shoulder - geometry.mid_hip
-    neck = ear - geometry.side_point(L.LEFT_SHOULDER, L.RIGHT_SHOULDER, pose)
     u = trunk / max(float(np.linalg.norm(trunk)), 1e-9)
-    normal = np.array([-u[1], u[0]])
-    if normal[1] < 0:  # point it at the floor (image down)
-        normal = -normal
-    return math.degrees(math.atan2(float(neck @ normal), float(neck @ u)))
+    outward = np.array([-u[1], u[0]])
+    if outward[1] > 0:  # point it away from the floor (image up)
+        outward = -outward
+    face = pose.xy[L.NOSE] - ear
+    return math.degrees(math.atan2(float(face @ u), float(face @ outward)))
 
 
 def hand_near_head(pose: Pose, geometry: BodyGeometry, within_cm: float) -> bool:

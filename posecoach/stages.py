@@ -133,7 +133,7 @@ class BallStage:
     name = "ball"
 
     def __init__(self, analyzer: BallAnalyzer, tracker: BallTracker, forced: bool = False,
-                 engage_hits: int = 3, idle_interval_s: float = 0.4) -> None:
+                 engage_hits: int = 3, idle_interval_s: float = 0.7) -> None:
         self.analyzer = analyzer
         self.tracker = tracker
         self.engaged = forced

@@ -27,6 +27,9 @@ RADIUS_RANGE = (0.6, 1.6)  # accepted radius ÷ expected: scale error, other bal
 SEARCH_FRACTIONS = (-0.3, 1.5)  # along hip → shoulder; the ball sits at ~0.5–1.1
 SEARCH_OFFSET_CM = 32.0  # either side of the axis: half torso depth (~12 cm) + ball + slack
 MIN_CONFIDENCE = 0.3
+# Tracking window half-size in ball radii: at 15 fps a brisk 30 cm/s roll moves the ball
+# 2 cm (0.6 radius) per frame; 5 radii also leave room for its circle to fit whole.
+TRACK_WINDOW_RADII = 5.0
 _NO_HINT_RADIUS_PX = (6.0, 80.0)  # no scale known: a ball farther than ~4 m is ignored
 
 
@@ -64,8 +67,7 @@ def _check_frame(frame_bgr: np.ndarray) -> None:
                          f"{frame_bgr.dtype}")
 
 
-def _ball_mask(roi_bgr: np.ndarray, model: BallColorModel, r_exp: float) -> np.ndarray:
-    mask = model.mask(cv2.cvtColor(roi_bgr, cv2.COLOR_BGR2HSV))
+def _clean(mask: np.ndarray, r_exp: float) -> np.ndarray:
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     k = max(3, int(round(r_exp * 0.35)) | 1)  # bridge the seam and specular spots
     return cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
@@ -83,18 +85,63 @@ def _score(fit: CircleFit, r_exp: float | None, prior: tuple[np.ndarray, float] 
     return score
 
 
-def _search(frame_bgr: np.ndarray, box: tuple[int, int, int, int], model: BallColorModel,
-            r_range: tuple[float, float], r_exp: float | None,
-            prior: tuple[np.ndarray, float] | None) -> tuple[CircleFit, np.ndarray, float] | None:
-    x0, y0, x1, y1 = box
-    mask = _ball_mask(frame_bgr[y0:y1, x0:x1], model, r_exp or r_range[0] * 2)
-    offset = np.array([x0, y0], dtype=np.float64)
-    fits = circles_in_mask(mask, *r_range, r_expected=r_exp)
+def hue_modes(hue: np.ndarray, min_pixels: float, smooth: int = 5) -> list[tuple[int, int]]:
+    """Split the hues of a colour mask at the valleys of their histogram.
+
+    A ball touching a shirt, a wall or a mat of a similar hue merges with it in the colour
+    mask and no round blob is left; their hues still differ by a few units (a fluorescent
+    felt ball vs a dyed cotton shirt in the same light), which shows as two peaks.
+
+    Args:
+        hue: (n,) uint8 OpenCV hues (0–180) of the mask's pixels.
+        min_pixels: least pixels for a peak to count (e.g. a fraction of the ball's area).
+        smooth: width of the box filter over the 180 one-unit bins.
+
+    Returns:
+        [lo, hi] hue intervals (inclusive), one per peak, when there are two or more;
+        otherwise [] (nothing to split).
+    """
+    hist = np.bincount(hue.ravel().astype(np.int64), minlength=180)[:180].astype(np.float64)
+    hist = np.convolve(hist, np.ones(smooth) / smooth, mode="same")
+    peaks = [h for h in range(1, 179) if hist[h] >= hist[h - 1] and hist[h] > hist[h + 1]
+             and hist[h] * smooth >= min_pixels]
+    if len(peaks) < 2:
+        return []
+    cuts = [int(a + np.argmin(hist[a:b + 1])) for a, b in zip(peaks, peaks[1:], strict=False)]
+    bounds = [0, *cuts, 179]
+    return [(bounds[k] + (k > 0), bounds[k + 1]) for k in range(len(peaks))]
+
+
+def _fits(mask: np.ndarray, r_range: tuple[float, float], r_exp: float | None,
+          prior: tuple[np.ndarray, float] | None, offset: np.ndarray
+          ) -> tuple[CircleFit, float] | None:
+    fits = circles_in_mask(_clean(mask, r_exp or r_range[0] * 2), *r_range, r_expected=r_exp)
     if not fits:
         return None
-    scored = [(f, _score(f, r_exp, prior, offset)) for f in fits]
-    best, score = max(scored, key=lambda fs: fs[1])
-    return best, offset, score
+    return max(((f, _score(f, r_exp, prior, offset)) for f in fits), key=lambda fs: fs[1])
+
+
+def _search(frame_bgr: np.ndarray, box: tuple[int, int, int, int], model: BallColorModel,
+            r_range: tuple[float, float], r_exp: float | None,
+            prior: tuple[np.ndarray, float] | None, split: bool = False
+            ) -> tuple[CircleFit, np.ndarray, float] | None:
+    """Best circle of the colour mask in ``box``; with ``split`` (a box near the body, where
+    the ball touches clothing) also of the mask's hue modes when nothing round is found."""
+    x0, y0, x1, y1 = box
+    hsv = cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2HSV)
+    raw = model.mask(hsv)
+    offset = np.array([x0, y0], dtype=np.float64)
+    best = _fits(raw, r_range, r_exp, prior, offset)
+    if not split or (best is not None and best[1] >= MIN_CONFIDENCE):
+        return None if best is None else (best[0], offset, best[1])
+    # Nothing round: the ball may be merged with a neighbour of similar hue (hue_modes).
+    hue = hsv[..., 0]
+    for lo, hi in hue_modes(hue[raw > 0], 0.3 * math.pi * r_range[0] ** 2):
+        part = np.where((hue >= lo) & (hue <= hi), raw, 0).astype(np.uint8)
+        found = _fits(part, r_range, r_exp, prior, offset)
+        if found is not None and (best is None or found[1] > best[1]):
+            best = found
+    return None if best is None else (best[0], offset, best[1])
 
 
 def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
@@ -102,7 +149,8 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
                 prior: tuple[np.ndarray, float] | None = None) -> BallDetection | None:
     """Find the ball in one frame.
 
-    Searches a band around the hip → shoulder axis first, then the whole frame.
+    Searches a window around ``prior`` first, then a band around the hip → shoulder axis,
+    then the whole frame.
 
     Args:
         frame_bgr: (H, W, 3) uint8 BGR image.
@@ -119,7 +167,14 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
     _check_frame(frame_bgr)
     model = model or BallColorModel.default()
     h, w = frame_bgr.shape[:2]
-    boxes: list[tuple[int, int, int, int]] = []
+    boxes: list[tuple[int, int, int, int]] = []  # near_body: split hue modes there
+    near_body: set[int] = set()
+    if prior is not None:  # tracking: a small window first (cheap; see TRACK_WINDOW_RADII)
+        (px, py), pr = prior[0], TRACK_WINDOW_RADII * max(prior[1], 1.0)
+        x0, y0 = max(int(px - pr), 0), max(int(py - pr), 0)
+        x1, y1 = min(int(px + pr) + 1, w), min(int(py + pr) + 1, h)
+        if x1 - x0 >= 2 and y1 - y0 >= 2:
+            boxes.append((x0, y0, x1, y1))
     if hint is not None:
         r_exp: float | None = BALL_RADIUS_CM * hint.px_per_cm
         r_range = (RADIUS_RANGE[0] * r_exp, RADIUS_RANGE[1] * r_exp)
@@ -127,12 +182,14 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
         band = band_box(hint.hip_px, hint.shoulder_px, SEARCH_FRACTIONS, (-off, off),
                         image_shape=frame_bgr.shape)
         if band is not None:
+            near_body.add(len(boxes))
             boxes.append(band)
     else:
         r_exp, r_range = None, _NO_HINT_RADIUS_PX
     boxes.append((0, 0, w, h))
-    for box in boxes:
-        found = _search(frame_bgr, box, model, r_range, r_exp, prior)
+    for i, box in enumerate(boxes):
+        found = _search(frame_bgr, box, model, r_range, r_exp, prior,
+                        split=i in near_body or (prior is not None and i == 0))
         if found is None:
             continue
         fit, offset, score = found

@@ -19,7 +19,8 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 _MAX_POINTS = 240  # outline points per blob used for fitting (subsampled evenly)
-_CONTOUR_OFFSET_PX = 0.5  # outline pixel centres sit half a pixel inside the true edge
+_CONTOUR_OFFSET_PX = 0.5
+OPEN_SPREAD = 1.0  # tan 45°: how far a slanted roller body may lean per unit it rises
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ def _circumcircles(p1: np.ndarray, p2: np.ndarray, p3: np.ndarray
 
 def fit_circle_to_arc(points: np.ndarray, r_min: float, r_max: float,
                       r_expected: float | None = None, outside_penalty: float = 2.0,
-                      iterations: int = 100, seed: int = 0
+                      iterations: int = 100, seed: int = 0,
+                      open_side: np.ndarray | None = None
                       ) -> tuple[np.ndarray, float, np.ndarray] | None:
     """Robust circle through the points that lie on one arc, radius in [r_min, r_max].
 
@@ -134,6 +136,8 @@ def fit_circle_to_arc(points: np.ndarray, r_min: float, r_max: float,
             touching clutter of the same colour is common).
         iterations: RANSAC triples tried.
         seed: random seed (the result is deterministic for given inputs).
+        open_side: (2,) unit direction in which the outline may run on beyond the circle
+            without penalty (see :func:`circles_in_mask`), or None.
 
     Returns:
         ((2,) centre, radius, (n,) bool inlier mask), or None when no circle is supported.
@@ -157,7 +161,11 @@ def fit_circle_to_arc(points: np.ndarray, r_min: float, r_max: float,
     dist = np.hypot(pts[None, :, 0] - centres[:, None, 0], pts[None, :, 1] - centres[:, None, 1])
     resid = dist - radii[:, None]
     support = (np.abs(resid) < tol[:, None]).sum(axis=1)
-    outside = (resid > 2.0 * tol[:, None]).sum(axis=1)
+    beyond = resid > 2.0 * tol[:, None]
+    if open_side is not None:
+        dx, dy = pts[None, :, 0] - centres[:, None, 0], pts[None, :, 1] - centres[:, None, 1]
+        beyond &= ~_on_open_side(dx, dy, open_side, radii[:, None])
+    outside = beyond.sum(axis=1)
     score = (support - outside_penalty * outside).astype(np.float64)
     if r_expected is not None:
         score *= np.exp(-np.log(radii / r_expected) ** 2 / (2 * 0.3 ** 2))
@@ -197,7 +205,8 @@ def _arc_extent_deg(points: np.ndarray, centre: np.ndarray, bins: int = 36) -> f
 def circles_in_mask(mask: np.ndarray, r_min: float, r_max: float,
                     r_expected: float | None = None, min_arc_deg: float = 140.0,
                     max_spill: float = 0.15, min_inlier_fraction: float = 0.35,
-                    keep_border: bool = False, outside_penalty: float = 2.0) -> list[CircleFit]:
+                    keep_border: bool = False, outside_penalty: float = 2.0,
+                    open_side: np.ndarray | None = None) -> list[CircleFit]:
     """Fit a circle to each blob of a binary mask whose size could be a circle in range.
 
     Outline points on the mask border are ignored (the circle may continue outside the mask)
@@ -212,6 +221,11 @@ def circles_in_mask(mask: np.ndarray, r_min: float, r_max: float,
         min_inlier_fraction: least share of usable outline points on the circle.
         keep_border: use outline points on the mask border too.
         outside_penalty: see :func:`fit_circle_to_arc`.
+        open_side: (2,) unit direction in which the blob may legitimately continue beyond
+            the circle (a roller's cylinder seen from slightly above continues from its
+            end disc toward the back), or None. Blob pixels and outline points beyond the
+            circle where that body can show (see :func:`_on_open_side`) then count neither
+            as spill nor against the inliers.
 
     Returns:
         Fits in no particular order, centres in the mask's pixel frame.
@@ -237,16 +251,22 @@ def circles_in_mask(mask: np.ndarray, r_min: float, r_max: float,
             pts = pts[inside]
         if len(pts) > _MAX_POINTS:
             pts = pts[np.linspace(0, len(pts) - 1, _MAX_POINTS).astype(int)]
-        found = fit_circle_to_arc(pts, r_min, r_max, r_expected, outside_penalty)
+        found = fit_circle_to_arc(pts, r_min, r_max, r_expected, outside_penalty,
+                                  open_side=open_side)
         if found is None:
             continue
         centre, radius, inliers = found
         radius += _CONTOUR_OFFSET_PX
-        inlier_fraction = float(inliers.mean())
+        usable = np.ones(len(pts), dtype=bool)
+        if open_side is not None:
+            rel = pts - centre
+            beyond = np.hypot(rel[:, 0], rel[:, 1]) > radius + max(1.0, 0.08 * radius)
+            usable = ~(beyond & _on_open_side(rel[:, 0], rel[:, 1], open_side, radius)) | inliers
+        inlier_fraction = float(inliers.sum() / max(int(usable.sum()), 1))
         arc = _arc_extent_deg(pts[inliers], centre)
         if inlier_fraction < min_inlier_fraction or arc < min_arc_deg:
             continue
-        fill, spill = _fill_and_spill(contour, centre, radius)
+        fill, spill = _fill_and_spill(contour, centre, radius, open_side)
         if spill > max_spill:
             continue
         fits.append(CircleFit(center=centre, radius=radius, inlier_fraction=inlier_fraction,
@@ -254,7 +274,19 @@ def circles_in_mask(mask: np.ndarray, r_min: float, r_max: float,
     return fits
 
 
-def _fill_and_spill(contour: np.ndarray, centre: np.ndarray, radius: float) -> tuple[float, float]:
+def _on_open_side(dx: np.ndarray, dy: np.ndarray, open_side: np.ndarray,
+                  radius: np.ndarray | float) -> np.ndarray:
+    """Whether offsets (dx, dy) from a circle's centre lie where the roller's body can
+    show: ahead along ``open_side``, within the circle's width of that line widened by
+    OPEN_SPREAD per unit ahead (a roller turned a little away from end-on shows its body
+    running up at a slant), not level with the centre far to the sides."""
+    along = dx * open_side[0] + dy * open_side[1]
+    across = np.abs(dx * open_side[1] - dy * open_side[0])
+    return (along > 0) & (across <= 1.1 * radius + 1.0 + OPEN_SPREAD * along)
+
+
+def _fill_and_spill(contour: np.ndarray, centre: np.ndarray, radius: float,
+                    open_side: np.ndarray | None = None) -> tuple[float, float]:
     x, y, bw, bh = cv2.boundingRect(contour)
     blob = np.zeros((bh, bw), dtype=np.uint8)
     cv2.drawContours(blob, [contour - np.array([x, y])], -1, 1, thickness=-1)
@@ -263,6 +295,9 @@ def _fill_and_spill(contour: np.ndarray, centre: np.ndarray, radius: float) -> t
         return 0.0, 1.0
     d = np.hypot(xs + x - centre[0], ys + y - centre[1])
     inside = float((d <= radius).sum())
-    spill = float((d > 1.15 * radius + 1.0).mean())
+    out = d > 1.15 * radius + 1.0
+    if open_side is not None:  # the blob may continue on that side (see circles_in_mask)
+        out &= ~_on_open_side(xs + x - centre[0], ys + y - centre[1], open_side, radius)
+    spill = float(out.mean())
     return min(1.0, inside / (math.pi * radius ** 2)), spill
 

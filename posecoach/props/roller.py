@@ -10,12 +10,21 @@ scale, its top hidden by or pressed against the back. Three ways to place it, be
   into colour clusters (k-means in Lab) and the cluster blob that is a disc of the right size
   in the right place wins; its colour becomes the model for the next frames.
 * ``"body_pivot"``: nothing visible: the contact is inferred from the trunk — the point of
-  the back whose height above the floor is one roller diameter.
+  the back whose height above the floor is one roller diameter — or nothing at all when the
+  trunk does not pin it down (no floor line, a level back).
+
+Where it can be: under the back, resting on the floor. The floor line comes from the feet,
+near the body's midline, while the visible end of the roller is nearer the camera: seen from
+slightly above it shows lower than the feet (FLOOR_BELOW_CM), with its cylinder running up
+from the end disc to the back (the circle fit lets the blob continue on that side). The head
+(hair, its shadow) is never the roller (HEAD_CLEARANCE_CM). A colour learned from a wrong
+blob is re-checked by the shape search at growing intervals.
 
 Known limits: a roller the colour of the clothing or floor next to it, or a grey roller in an
-over-exposed grey room, is not separable by colour (the body pivot takes over); a two-tone
-end (ring round a hollow core) whose radius is under ~20 px and is 40 % hidden loses its thin
-visible ring in cleaning.
+over-exposed grey room, is not separable by colour; a two-tone end (ring round a hollow core)
+whose radius is under ~20 px and is 40 % hidden loses its thin visible ring in cleaning; the
+end face and the side of a light roller in different shades can make the circle ride up the
+side by up to half a radius.
 """
 
 from __future__ import annotations
@@ -38,11 +47,27 @@ logger = logging.getLogger(__name__)
 ROLLER_RADIUS_CM = 7.5  # common foam rollers are ~15 cm across
 RADIUS_RANGE = (0.6, 1.6)  # accepted radius ÷ expected (10–24 cm rollers, scale error)
 BACK_DEPTH_CM = 10.0  # shoulder/hip joint line to the back surface, lying (adult, approx.)
-SEARCH_FRACTIONS = (-0.1, 1.3)  # along hip → shoulder (thoracic region ≈ 0.5–1.0)
-PIVOT_DEFAULT_FRACTION = 0.75  # mid shoulder blades (T3–T7, DESIGN.md §6) when no floor
+# Along hip → shoulder: thoracic region ≈ 0.5–1.0; the neck (C7 ≈ 1.15) up to ≈ 1.45 must be
+# searched too, whole, so that a roller there is seen and the coach can say so.
+SEARCH_FRACTIONS = (-0.1, 1.5)
+# The floor line of the hint comes from the heel / toe landmarks, which sit a few cm above
+# the floor and near the body's midline. The roller end the camera sees is the NEAR end,
+# 15–45 cm closer to a camera that looks slightly down, so it projects lower in the image
+# (camera 0.5 m high at 2 m: ~5–6 cm per 20 cm nearer; more for a long roller or a higher
+# camera). Its bottom may therefore lie up to ~FLOOR_BELOW_CM below that line, but never
+# clearly above it (the roller rests on the floor).
+FLOOR_BELOW_CM = 20.0
+PIVOT_CONFIDENCE = 0.3  # a body-pivot guess never outranks a roller that is seen
+NEAR_FLOOR_CM = 0.15 * ROLLER_RADIUS_CM  # first search: down to just below the feet line
+NEAR_END_DROP_CM = 15.0  # the perspective part of FLOOR_BELOW_CM (no heel height)
+HEAD_CLEARANCE_CM = 5.0  # the head is solid: a roller's centre is >= r + this from the ear
 MIN_CONFIDENCE = 0.3
+# Learning a colour from an unknown blob needs more than tracking a known one: a wrong
+# colour is followed until the next re-check (a shadow band along the back, a mat fold).
+MIN_SHAPE_CONFIDENCE = 0.5
 _KMEANS_K = 8
-_GOOD_SCORE = 0.5  # below this after single clusters, pairs of clusters are tried too
+_GOOD_SCORE = 0.5  # below this after single clusters, all pairs of clusters are tried
+_SEED_SCORE = 0.2  # a cluster scoring this alone is tried in pairs even after a good one
 _KMEANS_MAX_PIXELS = 6000
 
 
@@ -84,8 +109,10 @@ def _check_frame(frame_bgr: np.ndarray) -> None:
                          f"{frame_bgr.dtype}")
 
 
-def search_box(hint: BodyHint, image_shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) box under the trunk where the roller can be (x1, y1 exclusive)."""
+def search_box(hint: BodyHint, image_shape: tuple[int, ...],
+               below_floor_cm: float = FLOOR_BELOW_CM) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) box under the trunk where the roller can be (x1, y1 exclusive),
+    reaching ``below_floor_cm`` below the hint's floor line."""
     s = hint.px_per_cm
     n = floorward_normal(hint.hip_px, hint.shoulder_px)
     reach = (BACK_DEPTH_CM + 2 * ROLLER_RADIUS_CM * RADIUS_RANGE[1] + 4.0) * s
@@ -94,8 +121,23 @@ def search_box(hint: BodyHint, image_shape: tuple[int, ...]) -> tuple[int, int, 
     if box is None or hint.floor_y_px is None:
         return box
     x0, y0, x1, y1 = box
-    y1 = min(y1, int(hint.floor_y_px + 0.15 * ROLLER_RADIUS_CM * s) + 1)
+    y1 = min(y1, int(hint.floor_y_px + below_floor_cm * s) + 1)
     return (x0, y0, x1, y1) if y1 - y0 >= 2 else None
+
+
+def _box_heights(hint: BodyHint, box: tuple[int, int, int, int]) -> list[int]:
+    """Row counts of ``box`` to search, nearest the floor line first.
+
+    A low camera (the usual set-up) sees the roller's end sitting on the feet line; only a
+    raised camera shows it lower (FLOOR_BELOW_CM). The shape search tries each colour
+    cluster in both and keeps the better roller: in the short one the floor and a mat seen
+    edge-on (strips that may share the roller's cluster and join its blob) are left out.
+    """
+    height = box[3] - box[1]
+    if hint.floor_y_px is None:
+        return [height]
+    near = int(hint.floor_y_px + NEAR_FLOOR_CM * hint.px_per_cm) + 1 - box[1]
+    return [near, height] if 2 <= near < height else [height]
 
 
 def contact_point(center_px: np.ndarray, radius_px: float, hint: BodyHint) -> np.ndarray:
@@ -118,14 +160,23 @@ def _score(fit: CircleFit, center_px: np.ndarray, hint: BodyHint) -> float:
     n = floorward_normal(hint.hip_px, hint.shoulder_px)
     _, right_normal, _ = axis_frame(hint.hip_px, hint.shoulder_px)
     below_cm = float(coords.offset_cm[0]) * float(np.sign(right_normal @ n))
-    expected_cm = BACK_DEPTH_CM + fit.radius / s
-    score *= math.exp(-0.5 * ((below_cm - expected_cm) / 8.0) ** 2)
+    excess_cm = below_cm - (BACK_DEPTH_CM + fit.radius / s)
+    if excess_cm > 0:  # the near end shows lower than the roller's middle (NEAR_END_DROP_CM)
+        excess_cm = max(0.0, excess_cm - NEAR_END_DROP_CM)
+    score *= math.exp(-0.5 * (excess_cm / 8.0) ** 2)
     f = float(coords.fraction[0])
     if not 0.0 <= f <= 1.2:
         score *= math.exp(-0.5 * (min(abs(f), abs(f - 1.2)) / 0.15) ** 2)
-    if hint.floor_y_px is not None:  # the roller lies on the floor
-        dy = (hint.floor_y_px - center_px[1]) - fit.radius
-        score *= math.exp(-0.5 * (dy / (0.5 * fit.radius + 2.0)) ** 2)
+    if hint.floor_y_px is not None:  # the roller lies on the floor (see FLOOR_BELOW_CM)
+        above = (hint.floor_y_px - center_px[1]) - fit.radius  # > 0: bottom above the line
+        # Floating above the floor (hair, a shadow on the back), or farther below the feet
+        # line than perspective allows: not a roller.
+        miss = above if above > 0 else max(0.0, -above - FLOOR_BELOW_CM * s)
+        score *= math.exp(-0.5 * (miss / (0.5 * fit.radius + 2.0)) ** 2)
+    if hint.head_px is not None:  # the head (hair, its shadow) is not a roller
+        clear = float(np.hypot(*(center_px - hint.head_px))) - fit.radius
+        if clear < HEAD_CLEARANCE_CM * s:
+            score *= math.exp(-0.5 * ((HEAD_CLEARANCE_CM * s - clear) / (2.0 * s)) ** 2)
     return score
 
 
@@ -157,20 +208,30 @@ def _raw_fill(mask: np.ndarray, center: np.ndarray, radius: float) -> float:
     return float((mask[y0:y1, x0:x1][inside] > 0).sum() / (math.pi * radius ** 2))
 
 
-def _best_circle(mask: np.ndarray, offset: np.ndarray, hint: BodyHint
+def _best_circle(mask: np.ndarray, offset: np.ndarray, hint: BodyHint, cut: bool = False
                  ) -> tuple[CircleFit, np.ndarray, float] | None:
     """Best-scoring circle of a colour mask of the search box (``offset`` = its corner).
 
     Besides shape and place, the raw mask must cover a good part of the circle (>= 0.3 of
     it for full credit: a hollow-core end still does): the blurred rim between two other
     colours forms a thin ring that hole filling would otherwise turn into a disc.
+
+    ``cut``: the mask's last row is a search limit (:func:`_box_heights`), not the edge
+    of the picture: a circle running on below it is left to the deeper search (it may be
+    the roller's body above an end disc that stands lower).
     """
     r_exp = ROLLER_RADIUS_CM * hint.px_per_cm
     fits = circles_in_mask(_clean(mask, r_exp), RADIUS_RANGE[0] * r_exp,
                            RADIUS_RANGE[1] * r_exp, r_expected=r_exp, min_arc_deg=120.0,
-                           max_spill=0.3, outside_penalty=0.5)
+                           max_spill=0.3, outside_penalty=2.0,
+                           # The roller's body may run on toward the back (open side);
+                           # on the floor side the outline must end at the circle, which
+                           # keeps the circle on the end disc, not on the whole blob.
+                           open_side=-floorward_normal(hint.hip_px, hint.shoulder_px))
     best: tuple[CircleFit, np.ndarray, float] | None = None
     for fit in fits:
+        if cut and fit.center[1] + fit.radius > mask.shape[0] + 2.0:
+            continue
         center = fit.center + offset
         score = _score(fit, center, hint) * min(1.0, _raw_fill(mask, fit.center, fit.radius) / 0.3)
         if best is None or score > best[2]:
@@ -196,8 +257,10 @@ def detect_roller_colour(frame_bgr: np.ndarray, hint: BodyHint,
     if box is None:
         return None
     x0, y0, x1, y1 = box
-    lab = cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2LAB)
-    best = _best_circle(model.mask(lab), np.array([x0, y0], np.float64), hint)
+    # One pass over the whole box: unlike the shape search's clusters, a learned model
+    # already keeps the surroundings' colours (floor, mat) out (RollerColorModel.others_lab).
+    mask = model.mask(cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2LAB))
+    best = _best_circle(mask, np.array([x0, y0], np.float64), hint)
     if best is None or best[2] < MIN_CONFIDENCE:
         return None
     return _detection(*best, hint, "colour")
@@ -218,6 +281,23 @@ def find_roller_by_shape(frame_bgr: np.ndarray, hint: BodyHint, seed: int = 0
     box = search_box(hint, frame_bgr.shape)
     if box is None:
         return None
+    heights = _box_heights(hint, box)
+    found = _shape_in_box(frame_bgr, hint, box, heights, seed)
+    if len(heights) > 1 and (found is None or found[0].confidence < _GOOD_SCORE):
+        # Clusters of the short box alone: the floor's colours no longer pull a dim or
+        # two-tone roller's cluster apart.
+        short = (box[0], box[1], box[2], box[1] + heights[0])
+        alone = _shape_in_box(frame_bgr, hint, short, [heights[0]], seed, cut=True)
+        if alone is not None and (found is None or alone[0].confidence > found[0].confidence):
+            found = alone
+    return found
+
+
+def _shape_in_box(frame_bgr: np.ndarray, hint: BodyHint, box: tuple[int, int, int, int],
+                  heights: list[int], seed: int, cut: bool = False
+                  ) -> tuple[RollerDetection, RollerColorModel] | None:
+    """Cluster ``box`` once, then try each cluster (and pair) in its top ``heights`` rows;
+    ``cut``: the last of them is a search limit, too (see :func:`_best_circle`)."""
     x0, y0, x1, y1 = box
     roi = frame_bgr[y0:y1, x0:x1]
     lab = cv2.cvtColor(cv2.GaussianBlur(roi, (3, 3), 0), cv2.COLOR_BGR2LAB)
@@ -235,38 +315,52 @@ def find_roller_by_shape(frame_bgr: np.ndarray, hint: BodyHint, seed: int = 0
     best: tuple[CircleFit, np.ndarray, float] | None = None
     best_set: tuple[int, ...] = ()
     candidates: list[tuple[int, ...]] = [(k,) for k in range(_KMEANS_K)]
+    seeds: set[int] = set()
     for pass_ in range(2):
         for ks in candidates:
             mask = np.where(np.isin(labels, ks), 255, 0).astype(np.uint8)
-            found = _best_circle(mask, offset, hint)
-            if found is not None and (best is None or found[2] > best[2]):
-                best, best_set = found, ks
-        if pass_ == 0 and (best is None or best[2] < _GOOD_SCORE):
-            # A two-tone end (a coloured ring round a dark hollow core, a striped grid)
-            # splits into clusters: try pairs.
-            candidates = [(i, j) for i in range(_KMEANS_K) for j in range(i + 1, _KMEANS_K)]
-        else:
+            for rows in heights:  # the same clusters, with and without the floor strip
+                found = _best_circle(mask[:rows], offset, hint, cut=cut or rows < len(mask))
+                if found is not None and found[2] >= _SEED_SCORE:
+                    seeds.update(ks)
+                if found is not None and (best is None or found[2] > best[2]):
+                    best, best_set = found, ks
+        if pass_ > 0:
             break
-    if best is None or best[2] < MIN_CONFIDENCE:
+        # A two-tone end (a coloured ring round a dark hollow core, a striped grid) splits
+        # into clusters, and so does a roller lit on one side (its end face vs its body):
+        # try pairs — all of them when nothing good was found, else those joining a
+        # cluster that already looked like part of a roller.
+        pairs = [(i, j) for i in range(_KMEANS_K) for j in range(i + 1, _KMEANS_K)]
+        if best is not None and best[2] >= _GOOD_SCORE:
+            pairs = [ks for ks in pairs if seeds & set(ks)]
+        candidates = pairs
+    if best is None or best[2] < MIN_SHAPE_CONFIDENCE:
         return None
     fit, center, score = best
     yy, xx = np.mgrid[y0:y1, x0:x1]
     disc = np.hypot(xx - center[0], yy - center[1]) < 0.85 * fit.radius
-    main = max(best_set, key=lambda k: int((disc & (labels == k)).sum()))
+    # Learn from every cluster of the set that fills a good part of the disc (a roller lit
+    # on one side has two shades); a thin ring of a two-tone end adds no weight.
+    counts = {k: int((disc & (labels == k)).sum()) for k in best_set}
+    keep = [k for k in best_set if counts[k] >= 0.3 * max(counts.values())]
     others = np.delete(centres, list(best_set), axis=0)
-    model = RollerColorModel.from_pixels(roi[disc & (labels == main)], others_lab=others)
+    model = RollerColorModel.from_pixels(roi[disc & np.isin(labels, keep)], others_lab=others)
     return _detection(fit, center, score, hint, "shape"), model
 
 
 def roller_from_body(hint: BodyHint) -> RollerDetection | None:
     """Infer the roller from the trunk alone (it is hidden, or its colour fails).
 
-    The back surface is the hip → shoulder line moved BACK_DEPTH_CM toward the floor. With
-    a floor line, the contact is where the back is one roller diameter above the floor
-    (the trunk pivots over the roller); without one, mid shoulder blades
-    (PIVOT_DEFAULT_FRACTION). None when the person is not lying.
+    The back surface is the hip → shoulder line moved BACK_DEPTH_CM toward the floor. A
+    trunk lying over a roller rises from the floor (or from the lifted hips) and rests on
+    the roller's top, one roller diameter above the floor: the contact is where the back
+    crosses that height, searched from the hips up to the base of the neck. The estimate
+    follows the trunk as it tilts. None when the person is not lying, the floor line is
+    unknown, or the back never crosses that height (a flat or level trunk does not pin
+    the roller down: a fixed guess along the spine would only mislead the coach).
     """
-    if not hint.lying:
+    if not hint.lying or hint.floor_y_px is None:
         return None
     s = hint.px_per_cm
     r = ROLLER_RADIUS_CM * s
@@ -274,21 +368,14 @@ def roller_from_body(hint: BodyHint) -> RollerDetection | None:
     fractions = np.linspace(0.15, 1.1, 96)
     back = (hint.hip_px[None, :] + fractions[:, None] * (hint.shoulder_px - hint.hip_px)
             + BACK_DEPTH_CM * s * n)
-    if hint.floor_y_px is None:
-        f, confidence = PIVOT_DEFAULT_FRACTION, 0.2
-        contact = hint.hip_px + f * (hint.shoulder_px - hint.hip_px) + BACK_DEPTH_CM * s * n
-    else:
-        gap = (hint.floor_y_px - back[:, 1]) - 2 * r
-        crossing = np.nonzero(np.diff(np.sign(gap)) != 0)[0]
-        if len(crossing):
-            i = int(crossing[0])
-            t = gap[i] / (gap[i] - gap[i + 1])
-            contact = back[i] + t * (back[i + 1] - back[i])
-            confidence = 0.45
-        else:
-            contact = back[int(np.argmin(np.abs(gap)))]
-            confidence = 0.3
-    return RollerDetection(contact + r * n, r, contact, confidence, "body_pivot")
+    gap = (hint.floor_y_px - back[:, 1]) - 2 * r
+    crossing = np.nonzero(np.diff(np.sign(gap)) != 0)[0]
+    if not len(crossing):
+        return None
+    i = int(crossing[0])
+    t = gap[i] / (gap[i] - gap[i + 1])
+    contact = back[i] + t * (back[i + 1] - back[i])
+    return RollerDetection(contact + r * n, r, contact, PIVOT_CONFIDENCE, "body_pivot")
 
 
 class RollerTracker:
@@ -303,17 +390,24 @@ class RollerTracker:
         shape_interval_s: after a failed shape search (k-means, ~20–60 ms) wait this long,
             seconds, before the next one, >= 0.
         time_constant_s: smoothing of centre and radius, seconds, >= 0.
+        recheck_interval_s: with a learned (not calibrated) colour, run the shape search
+            again after this long, seconds, >= 0, and keep whichever scores higher; the
+            wait doubles each time the colour is confirmed.
 
     Raises:
         ValueError: a parameter is out of range.
     """
 
     def __init__(self, model: RollerColorModel | None = None, max_misses: int = 5,
-                 shape_interval_s: float = 0.5, time_constant_s: float = 0.1) -> None:
+                 shape_interval_s: float = 0.5, time_constant_s: float = 0.1,
+                 recheck_interval_s: float = 2.0) -> None:
         if max_misses < 0:
             raise ValueError(f"max_misses must be >= 0, got {max_misses}")
         if shape_interval_s < 0:
             raise ValueError(f"shape_interval_s must be >= 0, got {shape_interval_s}")
+        if recheck_interval_s < 0:
+            raise ValueError(f"recheck_interval_s must be >= 0, got {recheck_interval_s}")
+        self.recheck_interval_s = recheck_interval_s
         self.model = model
         self._calibrated = model is not None
         self.max_misses = max_misses
@@ -327,6 +421,8 @@ class RollerTracker:
         self._last: RollerDetection | None = None
         self._misses = 0
         self._next_shape_t = -math.inf
+        self._recheck_t = -math.inf
+        self._recheck_gap = self.recheck_interval_s
 
     def calibrate(self, frame_bgr: np.ndarray, box: tuple[int, int, int, int]
                   ) -> RollerColorModel:
@@ -337,16 +433,29 @@ class RollerTracker:
 
     def _visual(self, frame_bgr: np.ndarray, hint: BodyHint, t_s: float
                 ) -> RollerDetection | None:
+        found = None
         if self.model is not None:
             found = detect_roller_colour(frame_bgr, hint, self.model)
-            if found is not None:
+            if found is not None and (self._calibrated or t_s < self._recheck_t):
                 return found
-        if self._calibrated or t_s < self._next_shape_t:
-            return None
+        if self._calibrated or (found is None and t_s < self._next_shape_t):
+            return found
+        # No colour yet, the colour stopped matching, or a periodic re-check: a learned
+        # colour may belong to the wrong blob (a shadow, the roller's darker side while its
+        # lit end face is the disc) and would then be followed for good.
+        # The k-means search costs ~50–150 ms: each re-check that confirms the colour doubles
+        # the wait (up to 16 ×), one that finds a better roller restarts it.
+        self._recheck_t = t_s + self._recheck_gap
         shaped = find_roller_by_shape(frame_bgr, hint)
         if shaped is None:  # costly (k-means): retry after a pause
             self._next_shape_t = t_s + self.shape_interval_s
-            return None
+            return found
+        if found is not None and shaped[0].confidence <= found.confidence:
+            self._recheck_gap = min(2 * self._recheck_gap, 16 * self.recheck_interval_s)
+            self._recheck_t = t_s + self._recheck_gap
+            return found
+        self._recheck_gap = self.recheck_interval_s
+        self._recheck_t = t_s + self._recheck_gap
         found, self.model = shaped  # (re)learn the colour: the light may have changed
         return found
 

@@ -261,12 +261,19 @@ def draw_roller(img: np.ndarray, rng: np.random.Generator, center: np.ndarray, r
 def roller_lying(seed: int = 0, px_per_cm: float = 3.0, kind: str = "blue",
                  light: str = "normal", cover: float = 0.3, shirt: str = "red",
                  roller: bool = True, roll_fraction: float = 0.72, mirror: bool = False,
-                 in_front: bool = False) -> Scene:
+                 in_front: bool = False, hair: bool = False, body_cm: float = 0.0,
+                 feet_above_cm: float = 0.0) -> Scene:
     """Lying side view over a roller on the floor, head to the right (left if mirrored).
 
     ``cover`` is how far the torso hangs over the roller's top, as a share of its diameter;
     ``in_front`` draws the roller over the torso instead (a roller longer than the body is
     wide sticks out toward the camera).
+
+    Render-like options: ``hair`` draws dark hair and its shadow under the head (a blob of
+    about the roller's size); ``body_cm`` shows the roller's cylinder continuing this far
+    above its end disc toward the back (a camera looking slightly down sees its top);
+    ``feet_above_cm`` puts the hint's floor line (from heel landmarks, far from the
+    camera) that far above the floor the roller's near end stands on.
     """
     rng = np.random.default_rng(seed)
     floor_y = 400
@@ -295,6 +302,11 @@ def roller_lying(seed: int = 0, px_per_cm: float = 3.0, kind: str = "blue",
     _limb(img, hip, knee, 14 * s, (60, 50, 45))
     _limb(img, knee, foot, 11 * s, (60, 50, 45))
     mask = np.zeros((H, W), bool)
+    if roller and not in_front and body_cm > 0:
+        top = int(round(center[1] - body_cm * s))
+        x0, x1 = int(round(center[0] - R)), int(round(center[0] + R))
+        body = np.array(ROLLERS[kind], np.float32) * 0.85
+        img[top:int(center[1]), x0:x1] = body + _texture(rng, (int(center[1]) - top, x1 - x0), 5)
     if roller and not in_front:
         mask = draw_roller(img, rng, center, R, kind)
     delta = cover * 2 * R
@@ -302,6 +314,9 @@ def roller_lying(seed: int = 0, px_per_cm: float = 3.0, kind: str = "blue",
     torso_mask = _torso(img, rng, mid, (0.62 * trunk, depth + 0.5 * delta), angle,
                         SHIRTS[shirt])
     head = shoulder + 14 * s * u + 1 * s * n_floor
+    if hair:  # dark hair hanging toward the floor and its shadow on the floor side
+        cv2.circle(img, tuple(np.round(head + 5 * s * n_floor + 2 * s * u).astype(int)),
+                   int(8 * s), (28, 26, 30), -1, cv2.LINE_AA)
     cv2.circle(img, tuple(np.round(head).astype(int)), int(9 * s), (120, 150, 200), -1,
                cv2.LINE_AA)
     elbow = head + np.array([6 * s, -14 * s])
@@ -318,5 +333,5 @@ def roller_lying(seed: int = 0, px_per_cm: float = 3.0, kind: str = "blue",
         shoulder = np.array([W - 1 - shoulder[0], shoulder[1]])
         head = np.array([W - 1 - head[0], head[1]])
     hint = BodyHint(shoulder_px=shoulder, hip_px=hip, px_per_cm=s, lying=True, head_px=head,
-                    floor_y_px=float(floor_y))
+                    floor_y_px=float(floor_y - feet_above_cm * s))
     return Scene(out, hint, center if roller else None, R if roller else None, hidden)

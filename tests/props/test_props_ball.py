@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posecoach.props.ball import BallDetection, BallTracker, detect_ball
+from posecoach.props.ball import BallDetection, BallTracker, detect_ball, hue_modes
 from posecoach.props.colour import BallColorModel
 from posecoach.props.tracking import CircleSmoother
 
@@ -142,3 +142,25 @@ def test_colour_model_values() -> None:
     with pytest.raises(ValueError, match="frame_bgr"):
         detect_ball(np.zeros((10, 10), np.uint8), None)
     del cv2
+
+
+@pytest.mark.parametrize("hidden", [0.3, 0.45])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ball_against_a_shirt_of_similar_hue(seed: int, hidden: float) -> None:
+    """A yellow shirt (H ≈ 27) and an optic-yellow ball (H ≈ 36) merge in the default colour
+    mask into one big blob with no round outline; splitting the mask at the valley of its
+    hue histogram leaves the ball round again."""
+    scene = ball_at_wall(seed=seed, px_per_cm=3.5, shirt="yellow", hidden=hidden,
+                         mirror=seed == 1)
+    centre, radius = _errors(detect_ball(scene.image, scene.hint), scene)
+    assert centre <= 0.15 and radius <= 0.20
+
+
+def test_hue_modes_split_two_peaks_only() -> None:
+    rng = np.random.default_rng(0)
+    two = np.concatenate([rng.normal(26, 1.5, 4000), rng.normal(36, 1.5, 600)])
+    modes = hue_modes(np.clip(two, 0, 179).astype(np.uint8), min_pixels=200)
+    assert len(modes) == 2
+    assert modes[0][0] <= 26 <= modes[0][1] <= 31 <= modes[1][0] <= 36 <= modes[1][1]
+    one = np.clip(rng.normal(36, 1.5, 600), 0, 179).astype(np.uint8)
+    assert hue_modes(one, min_pixels=200) == []

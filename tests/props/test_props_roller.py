@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import cv2
 import numpy as np
 import pytest
 
 from posecoach.props.colour import RollerColorModel
+from posecoach.props.geometry import floorward_normal
 from posecoach.props.roller import (
     RollerDetection,
     RollerTracker,
@@ -116,13 +118,60 @@ def test_no_roller_no_shape_and_body_pivot_fallback(light: str) -> None:
     assert np.hypot(*(pivot.contact_px - _true_contact(with_roller))) <= 0.5 * with_roller.radius
 
 
-def test_body_pivot_without_floor_and_when_standing() -> None:
-    scene = roller_lying(seed=7, px_per_cm=3.0, roller=False)
-    no_floor = dataclasses.replace(scene.hint, floor_y_px=None)
-    pivot = roller_from_body(no_floor)
-    assert pivot is not None and pivot.confidence == pytest.approx(0.2)
-    standing = dataclasses.replace(scene.hint, lying=False)
-    assert roller_from_body(standing) is None
+def test_body_pivot_follows_the_trunk_or_gives_up() -> None:
+    """The pivot moves with the trunk's tilt; with no floor line, or a back that never rises
+    one roller diameter above the floor, it is None (it used to be a fixed spot along the
+    spine, which told the coach nothing about where the roller is)."""
+    low = roller_lying(seed=7, px_per_cm=3.0, roller=False, roll_fraction=0.55)
+    high = roller_lying(seed=7, px_per_cm=3.0, roller=False, roll_fraction=0.85)
+    fractions = []
+    for scene in (low, high):
+        pivot = roller_from_body(scene.hint)
+        assert pivot is not None and pivot.confidence <= 0.45
+        axis = scene.hint.shoulder_px - scene.hint.hip_px
+        fractions.append(float((pivot.contact_px - scene.hint.hip_px) @ axis / (axis @ axis)))
+    assert fractions[1] > fractions[0] + 0.15
+    assert roller_from_body(dataclasses.replace(low.hint, floor_y_px=None)) is None
+    flat = dataclasses.replace(low.hint, shoulder_px=low.hint.hip_px + [141.0, 0.0],
+                               floor_y_px=float(low.hint.hip_px[1] + 30.0))
+    assert roller_from_body(flat) is None  # a level back lying on the floor
+    assert roller_from_body(dataclasses.replace(low.hint, lying=False)) is None
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+@pytest.mark.parametrize("kind", ["black", "blue"])
+def test_roller_end_below_the_feet_line_with_its_body_showing(seed: int, kind: str) -> None:
+    """As in the renders: the hint's floor line (heel landmarks, far from the camera) lies
+    ~6 cm above the floor under the roller's near end, the camera sees the cylinder running
+    up from the end disc to the back, and dark hair hangs under the head. The old search
+    stopped at the feet line and never saw the disc."""
+    scene = roller_lying(seed=seed, px_per_cm=3.0, kind=kind, cover=0.3, hair=True,
+                         body_cm=8.0, feet_above_cm=6.0, shirt=SHIRT_FOR[kind])
+    shaped = find_roller_by_shape(scene.image, scene.hint)
+    assert shaped is not None
+    found, model = shaped
+    assert np.hypot(*(found.center_px - scene.center)) <= 0.15 * scene.radius
+    assert abs(found.radius_px / scene.radius - 1) <= 0.20
+    later = roller_lying(seed=seed + 7, px_per_cm=3.0, kind=kind, cover=0.3, hair=True,
+                         body_cm=8.0, feet_above_cm=6.0, shirt=SHIRT_FOR[kind],
+                         roll_fraction=0.66)
+    tracked = detect_roller_colour(later.image, later.hint, model)
+    assert tracked is not None
+    assert np.hypot(*(tracked.center_px - later.center)) <= 0.15 * later.radius
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_dark_blob_under_the_head_is_not_a_roller(seed: int) -> None:
+    """Hair and its shadow under the head make a dark disc of about a roller's size; with
+    no floor line to rule it out, only the head's position can (the head is solid)."""
+    scene = roller_lying(seed=seed, px_per_cm=3.0, kind="black", roller=False)
+    hint = dataclasses.replace(scene.hint, floor_y_px=None)
+    n = floorward_normal(hint.hip_px, hint.shoulder_px)
+    blob = hint.head_px + 9 * hint.px_per_cm * n
+    image = scene.image.copy()
+    cv2.circle(image, tuple(np.round(blob).astype(int)), int(7.5 * hint.px_per_cm),
+               (25, 25, 28), -1, cv2.LINE_AA)
+    assert find_roller_by_shape(image, hint) is None
 
 
 def test_tracker_shape_then_colour_then_hold_then_pivot() -> None:
@@ -165,3 +214,29 @@ def test_failed_shape_search_is_retried_after_a_pause(monkeypatch) -> None:
     methods = [tracker.update(empty.image, empty.hint, k / 10).method for k in range(12)]
     assert methods == ["body_pivot"] * 12
     assert len(calls) == 3  # at t = 0, 0.5 and 1.0 s
+
+
+def test_learned_colour_is_rechecked_by_shape_at_growing_intervals(monkeypatch) -> None:
+    """A colour learned from a wrong blob would be followed for good: the shape search runs
+    again after 2 s, and the wait doubles each time it agrees with the colour."""
+    import posecoach.props.roller as roller_module
+
+    real = roller_module.find_roller_by_shape
+    calls: list[float] = []
+    clock = {"t": 0.0}
+
+    def weaker_shape(frame, hint):  # never better than the colour: a confirmation
+        calls.append(clock["t"])
+        found = real(frame, hint)
+        if found is None:
+            return None
+        return dataclasses.replace(found[0], confidence=0.5 * found[0].confidence), found[1]
+
+    monkeypatch.setattr(roller_module, "find_roller_by_shape", weaker_shape)
+    scene = roller_lying(seed=12, px_per_cm=3.0, kind="blue")
+    tracker = RollerTracker()
+    for k in range(31):
+        clock["t"] = 0.5 * k
+        found = tracker.update(scene.image, scene.hint, clock["t"])
+        assert found is not None and found.method in ("shape", "colour")
+    assert calls == [0.0, 2.0, 6.0, 14.0]

@@ -46,7 +46,10 @@ PRESSURE_BASELINE_S = 3.0
 #: persistence, so it needs a few seconds.
 PLACEMENT_NOTE_S = 5.0
 #: Leaning back this much more than at the start puts clearly more weight on the ball (°).
-LEAN_MARGIN_DEG = 10.0
+#: The push into the wall grows with tan(lean): from a near-upright start (2–4°), 7° more
+#: roughly triples it. Measured ankle → shoulder, which reads low when the hips bend, so the
+#: margin errs on the side of telling.
+LEAN_MARGIN_DEG = 7.0
 #: On the floor, lifting the hips this much higher than at the start (cm).
 HIP_LIFT_MARGIN_CM = 8.0
 

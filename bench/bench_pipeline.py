@@ -2,7 +2,8 @@
 
 Decodes a clip once, letterboxes it to each target size and loops it to N frames, then measures
 (a) bare PoseLandmarker inference (VIDEO mode) and (b) the full pipeline (inference, person
-selection, smoothing, analyzers and coach, overlay, H.264 video file and JSONL log), and prints
+selection, smoothing, analyzers and coach, overlay, H.264 video file and JSONL log, the last
+three in their own process as in a session with --out), and prints
 both, their ratio and the peak resident memory. Run:
 
     python bench/bench_pipeline.py [--video samples/...mp4] [--frames 300]
@@ -74,7 +75,8 @@ def bench_pipeline(frames: list[Frame], settings: Settings, out_dir: Path) -> fl
         # Overlay draws in place: give the pipeline its own copies, made outside the timing.
         copies = [Frame(image=f.image.copy(), t=f.t, index=f.index) for f in frames]
         started = time.perf_counter()
-        stats = pipeline.run(copies, sinks)
+        stats = pipeline.run(copies, sinks, sink_process=True,
+                             frame_shape=(height, width, 3))  # as sessions with --out run
         elapsed = time.perf_counter() - started
     assert stats.frames == len(frames)
     return len(frames) / elapsed

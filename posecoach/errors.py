@@ -23,6 +23,10 @@ class PosecoachError(Exception):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self):
+        # Keep the hint when the error crosses a process boundary (the sink process).
+        return (type(self), (self.message, self.hint))
+
     def one_line(self) -> str:
         return f"{self.message} — {self.hint}" if self.hint else self.message
 

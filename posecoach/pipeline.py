@@ -9,8 +9,6 @@ which Qt needs on the main thread, is drawn there.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,6 +18,7 @@ import numpy as np
 
 from posecoach.errors import CameraLostError
 from posecoach.overlay import Annotator, compose
+from posecoach.sink_workers import ProcessSinkWorker, ThreadSinkWorker
 from posecoach.sinks.base import Sink
 from posecoach.sinks.window import WindowSink
 from posecoach.smoothing import PoseSmoother
@@ -152,17 +151,20 @@ class Pipeline:
             on_result: Callable[[FrameResult], None] | None = None,
             stop_when: Callable[[FrameResult], bool] | None = None,
             poses_for: Callable[[Frame], tuple[list[Pose], float] | None] | None = None,
-            ) -> SessionStats:
+            sink_process: bool = False,
+            frame_shape: tuple[int, int, int] | None = None) -> SessionStats:
         """Process every frame until the source ends, the user quits, Ctrl-C, or ``stop_when``
         returns True for a result. ``poses_for`` may supply poses computed elsewhere
-        (``(poses, inference_ms)``, or None to estimate here).
+        (``(poses, inference_ms)``, or None to estimate here). With ``sink_process`` (and the
+        ``frame_shape`` of the source) the sinks run in a child process
+        (:class:`~posecoach.sink_workers.ProcessSinkWorker`), else on a thread.
 
         Sinks are written in order on a worker thread; ``window`` (if any) on this thread.
         Whatever was processed is flushed to the sinks even when the run is interrupted.
         """
         stats = SessionStats()
         started = time.perf_counter()
-        with _SinkWorker(sinks, self.annotators) as worker:
+        with self._sink_worker(sinks, sink_process, frame_shape) as worker:
             try:
                 for frame in frames:
                     ready = poses_for(frame) if poses_for is not None else None
@@ -174,7 +176,8 @@ class Pipeline:
                         annotated = compose(frame.image, result, self.annotators)
                         window.write(annotated, result)
                         if window.last_key >= 0:
-                            self._key(window.last_key, frame.t, sinks)
+                            self._key(window.last_key, frame.t)
+                            worker.on_key(window.last_key, frame.t)
                     worker.submit(frame.image, result, annotated=annotated is not None)
                     if on_result is not None:
                         on_result(result)
@@ -192,13 +195,19 @@ class Pipeline:
         stats.wall_s = time.perf_counter() - started
         return stats
 
-    def _key(self, key: int, t: float, sinks: Sequence[Sink] = ()) -> None:
-        """Hand a key press from the window to the stages and sinks that take keys
-        (c: calibrate, m: mute)."""
-        for target in (*self.stages, *sinks):
-            on_key = getattr(target, "on_key", None)
+    def _key(self, key: int, t: float) -> None:
+        """Hand a key press from the window to the stages that take keys (c: calibrate,
+        p: pause); the sink worker passes it to its sinks (m: mute)."""
+        for stage in self.stages:
+            on_key = getattr(stage, "on_key", None)
             if on_key is not None:
                 on_key(key, t)
+
+    def _sink_worker(self, sinks: Sequence[Sink], in_process: bool,
+                     frame_shape: tuple[int, int, int] | None):
+        if in_process and sinks and frame_shape is not None:
+            return ProcessSinkWorker(sinks, self.annotators, frame_shape)
+        return ThreadSinkWorker(sinks, self.annotators)
 
 
 def _count(stats: SessionStats, result: FrameResult) -> None:
@@ -212,72 +221,3 @@ def _count(stats: SessionStats, result: FrameResult) -> None:
     if cue_key is not None and cue_key != stats.last_cue_key:
         stats.cue_counts[cue_key] = stats.cue_counts.get(cue_key, 0) + 1
     stats.last_cue_key = cue_key
-
-
-_STOP = object()
-
-
-class _SinkWorker:
-    """Draws the overlay and writes sinks on a background thread, in frame order.
-
-    The queue is bounded, so a slow sink slows the pipeline rather than growing memory; an
-    error in a sink stops the run at the next frame and is raised on the caller's thread.
-    """
-
-    def __init__(self, sinks: Sequence[Sink], annotators: Sequence[Annotator],
-                 max_pending: int = 4) -> None:
-        self._sinks = list(sinks)
-        self._annotators = list(annotators)
-        self._queue: queue.Queue = queue.Queue(maxsize=max_pending)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._loop, name="sink-writer", daemon=True)
-        self._entered: list[Sink] = []
-
-    def __enter__(self) -> _SinkWorker:
-        try:
-            for sink in self._sinks:
-                sink.__enter__()
-                self._entered.append(sink)
-        except BaseException:
-            self._close_sinks()
-            raise
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._queue.put(_STOP)
-        self._thread.join()
-        self._close_sinks()
-        if self._error is not None and exc[0] is None:
-            raise self._error
-
-    def submit(self, image: np.ndarray, result: FrameResult, annotated: bool) -> None:
-        if self._error is not None:
-            raise self._error
-        if self._sinks:
-            self._queue.put((image, result, annotated))
-
-    def _loop(self) -> None:
-        wants_image = any(sink.wants_image for sink in self._sinks)
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                return
-            if self._error is not None:
-                continue  # drain so the producer never blocks
-            image, result, annotated = item
-            try:
-                if wants_image and not annotated:
-                    image = compose(image, result, self._annotators)
-                for sink in self._sinks:
-                    sink.write(image if sink.wants_image else None, result)
-            except BaseException as exc:
-                self._error = exc
-
-    def _close_sinks(self) -> None:
-        for sink in reversed(self._entered):
-            try:
-                sink.__exit__(None, None, None)
-            except Exception:
-                log.exception("closing %s failed", type(sink).__name__)
-        self._entered = []

@@ -43,7 +43,7 @@ from posecoach.sources import (
 from posecoach.stages import BallStage, CoachStage, PostureStage, RollerStage, SceneStage
 from posecoach.tracking import PersonSelector
 from posecoach.types import Frame, FrameResult
-from posecoach.voice import Speaker, VoiceSink, espeak_command, find_engine
+from posecoach.voice import VoiceSink, espeak_command, find_engine
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 log.warning("espeak-ng not found: cues are shown but not spoken "
                             "(install it: apt install espeak-ng)")
             else:
-                sinks.append(VoiceSink(Speaker(espeak_command(engine, settings.voice.rate_wpm))))
+                sinks.append(VoiceSink(espeak_command(engine, settings.voice.rate_wpm)))
         window = stack.enter_context(WindowSink()) if show_window else None
         recorded: list[PostureBaseline] = []
 
@@ -224,8 +224,10 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
             ahead = stack.enter_context(PosesAhead(
                 source.path, model, settings.model, split_frame(info.frame_count or 0),
                 warmup_frames=int(round(info.fps))))
+        # Drawing and encoding a video go to their own process (see sink_workers).
         stats = pipeline.run(frames, sinks, window=window, on_result=on_result, stop_when=stop,
-                             poses_for=ahead)
+                             poses_for=ahead, sink_process=outputs.video is not None,
+                             frame_shape=(info.height, info.width, 3))
         if stats.source_error is None:
             stats.source_error = getattr(source, "error", None)
         for stage in stages:

@@ -73,22 +73,28 @@ class Speaker:
 class VoiceSink:
     """Speaks each cue when it appears (not again while it stays on screen).
 
-    A sink, so it runs on the sink thread in frame order. ``muted`` can be toggled at any
-    time (the ``m`` key in the live window).
+    A sink, so it runs with the other sinks in frame order (possibly in the sink process: the
+    speaker thread starts on entering). ``muted`` is toggled by the ``m`` key.
+
+    Args:
+        command: the speech engine command; the phrase is appended.
     """
 
     wants_image = False
 
-    def __init__(self, speaker: Speaker) -> None:
-        self.speaker = speaker
+    def __init__(self, command: Sequence[str]) -> None:
+        self.command = list(command)
+        self.speaker: Speaker | None = None
         self.muted = False
         self._last_key: str | None = None
 
     def __enter__(self) -> VoiceSink:
+        self.speaker = Speaker(self.command)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.speaker.close()
+        if self.speaker is not None:
+            self.speaker.close()
 
     def on_key(self, key: int, t: float) -> None:
         if key in (ord("m"), ord("M")):
@@ -97,6 +103,8 @@ class VoiceSink:
     def write(self, image: np.ndarray | None, result: FrameResult) -> None:
         key = result.cue.key if result.cue else None
         if key is not None and key != self._last_key and not self.muted:
+            if self.speaker is None:
+                raise RuntimeError("open the sink with `with` first")
             self.speaker.say(result.cue.text.replace("—", ","))
         self._last_key = key
 

@@ -216,3 +216,8 @@ def test_calibrate_without_anyone_in_view_fails_cleanly(tmp_path: Path):
     empty = write_test_video(tmp_path / "empty.mp4", frames=45, fps=15, size=(320, 240))
     result = run_cli("calibrate", "--simulate-camera", str(empty), "--seconds", "1")
     assert_one_line_error(result, "calibration did not finish")
+
+
+def test_unwritable_output(real_clip: Path):
+    assert_one_line_error(run_cli("replay", str(real_clip), "--out", "/proc/annotated.mp4"),
+                          "cannot write video /proc/annotated.mp4")

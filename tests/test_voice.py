@@ -17,10 +17,10 @@ SIT = Cue("posture.slouch", "Sit tall — lift your chest")
 ROLLER = Cue("roller.lumbar", "Move the roller up — off your lower back")
 
 
-def recording_speaker(log: Path, delay_s: float = 0.0) -> Speaker:
+def recording_command(log: Path, delay_s: float = 0.0) -> list[str]:
     script = (f"import sys, time; time.sleep({delay_s}); "
               f"open({str(log)!r}, 'a').write(sys.argv[1] + '\\n')")
-    return Speaker([sys.executable, "-c", script])
+    return [sys.executable, "-c", script]
 
 
 def said(log: Path, expected: int, timeout: float = 10.0) -> list[str]:
@@ -35,7 +35,7 @@ def said(log: Path, expected: int, timeout: float = 10.0) -> list[str]:
 
 def test_a_cue_is_spoken_once_when_it_appears(tmp_path: Path):
     log = tmp_path / "said.txt"
-    with VoiceSink(recording_speaker(log)) as sink:
+    with VoiceSink(recording_command(log)) as sink:
         for i, cue in enumerate([None, SIT, SIT, SIT, None, None, SIT]):
             sink.write(None, make_result(i, cue=cue))
             time.sleep(0.3)
@@ -44,7 +44,7 @@ def test_a_cue_is_spoken_once_when_it_appears(tmp_path: Path):
 
 def test_muted_cues_are_not_spoken(tmp_path: Path):
     log = tmp_path / "said.txt"
-    with VoiceSink(recording_speaker(log)) as sink:
+    with VoiceSink(recording_command(log)) as sink:
         sink.on_key(ord("m"), 0.0)
         sink.write(None, make_result(0, cue=SIT))
         time.sleep(0.5)
@@ -53,7 +53,7 @@ def test_muted_cues_are_not_spoken(tmp_path: Path):
 
 def test_only_the_newest_cue_waits_its_turn(tmp_path: Path):
     log = tmp_path / "said.txt"
-    speaker = recording_speaker(log, delay_s=0.8)
+    speaker = Speaker(recording_command(log, delay_s=0.8))
     speaker.say("first")
     time.sleep(0.2)  # "first" is being spoken now
     speaker.say("stale")

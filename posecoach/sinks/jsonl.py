@@ -50,10 +50,14 @@ class JsonlSink:
     def write(self, image: np.ndarray | None, result: FrameResult) -> None:
         if self._file is None:
             raise RuntimeError("open the sink with `with` first")
-        self._file.write(json.dumps(frame_record(result), separators=(",", ":")) + "\n")
-        self._rows += 1
-        if self._rows % FLUSH_EVERY == 0:
-            self._file.flush()
+        try:
+            self._file.write(json.dumps(frame_record(result), separators=(",", ":")) + "\n")
+            self._rows += 1
+            if self._rows % FLUSH_EVERY == 0:
+                self._file.flush()
+        except OSError as exc:
+            raise PosecoachError(f"cannot write log {self.path}: {exc.strerror}",
+                                 "choose another --log path, or free some disk space") from None
 
 
 def frame_record(result: FrameResult) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from posecoach.errors import PosecoachError
@@ -54,7 +55,17 @@ class VideoFileSink:
         # second core without x264's own threads competing with pose inference.
         stream.options = {"crf": str(self.crf), "preset": "veryfast", "threads": "1"}
         self._stream = stream
+        try:
+            self._container.start_encoding()  # opens the file now: a bad path fails here
+        except (OSError, av.error.FFmpegError) as exc:
+            self._container = None
+            raise self._error(exc) from None
         return self
+
+    def _error(self, exc: BaseException) -> PosecoachError:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return PosecoachError(f"cannot write video {self.path}: {reason}",
+                              "choose another --out path, or free some disk space")
 
     def __exit__(self, *exc: object) -> None:
         if self._container is None:
@@ -62,8 +73,10 @@ class VideoFileSink:
         try:
             if self._stream is not None:
                 self._container.mux(self._stream.encode(None))
-        finally:
             self._container.close()
+        except (OSError, av.error.FFmpegError) as exc:
+            raise self._error(exc) from None
+        finally:
             self._container = None
 
     def write(self, image: np.ndarray | None, result: FrameResult) -> None:
@@ -71,11 +84,16 @@ class VideoFileSink:
             raise RuntimeError("open the sink with `with` first")
         if image is None:
             raise ValueError("VideoFileSink needs the annotated image")
-        frame = av.VideoFrame.from_ndarray(
-            np.ascontiguousarray(image[: self.height, : self.width]), format="bgr24"
-        )
+        # Convert to the encoder's YUV 4:2:0 with OpenCV, which releases the GIL, so the
+        # conversion runs truly beside pose inference instead of stalling it.
+        yuv = cv2.cvtColor(np.ascontiguousarray(image[: self.height, : self.width]),
+                           cv2.COLOR_BGR2YUV_I420)
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         pts = max(int(round(result.t * 1000.0)), self._last_pts + 1)
         frame.pts, frame.time_base = pts, Fraction(1, 1000)
         self._last_pts = pts
-        self._container.mux(self._stream.encode(frame))
+        try:
+            self._container.mux(self._stream.encode(frame))
+        except (OSError, av.error.FFmpegError) as exc:
+            raise self._error(exc) from None
         self.frames_written += 1

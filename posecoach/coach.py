@@ -8,7 +8,8 @@ reads a clock, so every timing rule is testable frame by frame:
 - **hysteresis**: a bad check becomes good only past its ``clear`` threshold (half the margin
   back, set by the analyzer), and must stay good for ``clear_s`` before the cue goes;
 - **priority**: one cue at a time; safety before form before information; a cue on screen
-  stays until it clears unless a more severe one appears;
+  stays until it clears unless a more severe one appears; a cue newly shown needs its problem
+  past onset at that moment (not just latched), so nothing new flashes up during recovery;
 - **cooldown**: a form or information cue that cleared is not shown again for ``cooldown_s``
   (no nagging); safety cues are never held back;
 - **away**: with nobody in view for ``away_after_s`` all timers restart and nothing is shown.
@@ -34,6 +35,8 @@ class ProblemState:
         good_since: when the latch last turned good while the problem was active.
         active: the problem has persisted long enough to be coached.
         cue: the cue to show while active.
+        past_onset: this frame's value is past the onset threshold (not just latched in the
+            hysteresis band).
     """
 
     bad: bool = False
@@ -41,6 +44,7 @@ class ProblemState:
     good_since: float | None = None
     active: bool = False
     cue: Cue | None = None
+    past_onset: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ class Coach:
             bad_since = problem.bad_since if problem.bad else t
             active = problem.active or t - bad_since >= s.persist_s
             return ProblemState(bad=True, bad_since=bad_since, good_since=None, active=active,
-                                cue=check.cue)
+                                cue=check.cue, past_onset=check.is_bad(False) is True)
         if not problem.active:
             return ProblemState(cue=check.cue)
         good_since = problem.good_since if problem.good_since is not None else t
@@ -131,11 +135,16 @@ class Coach:
 
     def _choose(self, shown: Cue | None, problems: Mapping[str, ProblemState], t: float,
                 cleared_at: Mapping[str, float]) -> Cue | None:
+        # The cue on screen stays while its problem is active (through the hysteresis band);
+        # a cue that would newly appear needs its problem past onset now, so a second problem
+        # that is fading as the person recovers does not flash up after the first one clears.
         candidates = [
             p for key, p in problems.items()
             if p.active and p.cue is not None and (
-                p.cue.severity is Severity.SAFETY or (shown is not None and shown.key == key)
-                or t - cleared_at.get(key, -1e18) >= self.settings.cooldown_s)
+                (shown is not None and shown.key == key)
+                or (p.past_onset and (p.cue.severity is Severity.SAFETY
+                                      or t - cleared_at.get(key, -1e18)
+                                      >= self.settings.cooldown_s)))
         ]
         if not candidates:
             return None

@@ -165,3 +165,17 @@ def test_shown_cue_always_belongs_to_a_problem_that_persisted(frames):
             assert not decision.away
         if decision.away:
             assert decision.cue is None and decision.active == ()
+
+
+def test_a_fading_second_problem_does_not_flash_up_during_recovery():
+    run = Run()
+    run.frames(2.5, [check(SLOUCH, 15), check(NECK, 15)])  # slouch shown, neck also active
+    # Recovering: the slouch clears, the neck is in its hysteresis band (between clear and
+    # onset), still latched but on its way back: no new cue.
+    keys = shown(run.frames(3, [check(SLOUCH, 0), check(NECK, 8)]))
+    assert keys[-1] is None and "posture.forward_head" not in keys
+    # Were it still past onset, it would take over.
+    run2 = Run()
+    run2.frames(2.5, [check(SLOUCH, 15), check(NECK, 15)])
+    assert shown(run2.frames(3, [check(SLOUCH, 0), check(NECK, 15)]))[-1] == "posture.forward_head"
+

@@ -18,9 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
-import numpy as np
-
 from posecoach.config import Settings
 from posecoach.estimator import PoseEstimator
 from posecoach.model import resolve_model
@@ -29,20 +26,9 @@ from posecoach.sinks import JsonlSink, VideoFileSink
 from posecoach.sources import VideoFileSource
 from posecoach.types import Frame
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_VIDEO = ROOT / "samples" / "real" / "pose2sim_cam01.mp4"
-
-
-def letterbox(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Fit ``image`` into width×height keeping its aspect ratio, padding with black."""
-    scale = min(width / image.shape[1], height / image.shape[0])
-    resized = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)),
-                         interpolation=cv2.INTER_AREA)
-    canvas = np.zeros((height, width, 3), dtype=np.uint8)
-    y0 = (height - resized.shape[0]) // 2
-    x0 = (width - resized.shape[1]) // 2
-    canvas[y0:y0 + resized.shape[0], x0:x0 + resized.shape[1]] = resized
-    return canvas
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from clips import REAL_CLIP as DEFAULT_VIDEO  # noqa: E402
+from clips import letterbox  # noqa: E402
 
 
 def load_frames(video: Path, size: tuple[int, int], count: int, fps: float) -> list[Frame]:

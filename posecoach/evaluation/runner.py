@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from posecoach.config import Settings
-from posecoach.evaluation.scoring import FrameRecord, SampleScore, score_sample
+from posecoach.evaluation.scoring import FAULT_CUES, FrameRecord, SampleScore, score_sample
 from posecoach.evaluation.truth import FORMAT, load_truth
 from posecoach.session import Outputs, run_session
 from posecoach.sources import VideoFileSource
@@ -75,10 +75,14 @@ def summary_rows(scores: list[SampleScore]) -> list[dict]:
 
 
 def totals(scores: list[SampleScore]) -> dict[str, dict[str, float]]:
-    """Per-cue precision (true onsets / onsets) and recall (faults caught within the limit)."""
+    """Per corrective cue: precision (onsets inside a fault they answer / all its onsets) and,
+    per fault label, recall (faults caught within the limit). Information cues are left out."""
     per_cue: dict[str, dict[str, float]] = {}
+    corrective = {cue for cues in FAULT_CUES.values() for cue in cues}
     for score in scores:
         for cue, count in score.cue_onsets.items():
+            if cue not in corrective:
+                continue  # information (hold, move on, placement note): no fault to match
             entry = per_cue.setdefault(cue, {"onsets": 0, "true_onsets": 0, "faults": 0,
                                              "caught": 0})
             entry["onsets"] += count

@@ -50,9 +50,13 @@ def bench_bare(frames: list[Frame], settings: Settings) -> float:
         return len(frames) / (time.perf_counter() - started)
 
 
-def bench_pipeline(frames: list[Frame], settings: Settings, out_dir: Path) -> float:
+def bench_pipeline(frames: list[Frame], settings: Settings,
+                   out_dir: Path) -> tuple[float, float]:
+    """(steady fps from the first to the last frame's result, start-up seconds before the
+    first result: opening the sinks and their process, once per session)."""
     model = resolve_model(settings.model.path or None)
     width, height = frames[0].size
+    done: list[float] = []
     with PoseEstimator(model, settings.model) as estimator:
         estimator(frames[0].image, -1.0)
         pipeline = build_pipeline(settings, estimator)
@@ -61,11 +65,11 @@ def bench_pipeline(frames: list[Frame], settings: Settings, out_dir: Path) -> fl
         # Overlay draws in place: give the pipeline its own copies, made outside the timing.
         copies = [Frame(image=f.image.copy(), t=f.t, index=f.index) for f in frames]
         started = time.perf_counter()
-        stats = pipeline.run(copies, sinks, sink_process=True,
-                             frame_shape=(height, width, 3))  # as sessions with --out run
-        elapsed = time.perf_counter() - started
+        stats = pipeline.run(copies, sinks, sink_process=True,  # as sessions with --out run
+                             frame_shape=(height, width, 3),
+                             on_result=lambda _: done.append(time.perf_counter()))
     assert stats.frames == len(frames)
-    return len(frames) / elapsed
+    return (len(done) - 1) / (done[-1] - done[0]), done[0] - started
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,18 +81,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     print(f"clip: {args.video.name}, {args.frames} frames per size, full model, VIDEO mode")
-    print(f"{'size':>10} {'bare fps':>9} {'pipeline fps':>13} {'ratio':>6} {'x real time':>12}")
+    print(f"{'size':>10} {'bare fps':>9} {'pipeline fps':>13} {'ratio':>6} {'x real time':>12}"
+          f" {'start s':>9}")
     for size_text in args.sizes.split(","):
         width, height = (int(v) for v in size_text.split("x"))
         frames = load_frames(args.video, (width, height), args.frames, args.fps)
         bare = bench_bare(frames, settings)
         with tempfile.TemporaryDirectory() as tmp:
-            full = bench_pipeline(frames, settings, Path(tmp))
+            full, startup = bench_pipeline(frames, settings, Path(tmp))
         print(f"{size_text:>10} {bare:9.1f} {full:13.1f} {full / bare:6.2f} "
-              f"{full / args.fps:11.2f}x")
+              f"{full / args.fps:11.2f}x {startup:9.2f}")
         del frames
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(f"peak RSS: {peak_mb:.0f} MB")
+    print(f"peak RSS of this benchmark (it holds every frame in memory): {peak_mb:.0f} MB;"
+          " see bench_replay.py for a session's")
     return 0
 
 

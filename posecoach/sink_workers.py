@@ -151,11 +151,20 @@ class ProcessSinkWorker:
             args=(self._sinks, self._annotators, self._memory.name, self._shape, self._slots,
                   self._work, self._free, self._errors))
         self._process.start()
-        ready = self._errors.get()  # the child opened its sinks, or failed to
+        ready = self._wait_ready()  # the child opened its sinks, or failed to
         if ready is not None:
             self._shutdown()
             raise ready
         return self
+
+    def _wait_ready(self) -> BaseException | None:
+        assert self._errors is not None and self._process is not None
+        while True:
+            try:
+                return self._errors.get(timeout=1.0)
+            except queue.Empty:
+                if not self._process.is_alive():
+                    return RuntimeError("the sink process failed to start")
 
     def __exit__(self, *exc: object) -> None:
         if self._work is not None:

@@ -82,17 +82,9 @@ def make_side_pose(neck_deg: float = 15.0, lean_deg: float = 0.0, facing: int = 
     elbow = shoulder + np.array([facing * 0.1 * torso_px, 0.6 * torso_px])
     wrist = elbow + np.array([facing * 0.5 * torso_px, 0.0])
     # Near side (left when facing right) a few px in front of the far side.
-    near_offset, far_offset = np.array([0.0, 0.0]), np.array([-facing * 4.0, -2.0])
-    points = {}
-    for base, near, far in (
-            (ear, Landmark.LEFT_EAR, Landmark.RIGHT_EAR),
-            (shoulder, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
-            (elbow, Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW),
-            (wrist, Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
-            (hip_xy, Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
-            (knee, Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
-            (ankle, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE)):
-        points[near], points[far] = tuple(base + near_offset), tuple(base + far_offset)
+    points = _side_view_pairs({"EAR": ear, "SHOULDER": shoulder, "ELBOW": elbow, "WRIST": wrist,
+                               "HIP": hip_xy, "KNEE": knee, "ANKLE": ankle},
+                              far_offset=(-facing * 4.0, -2.0))
     points[Landmark.NOSE] = tuple(nose)
     for eye in (Landmark.LEFT_EYE, Landmark.RIGHT_EYE):
         points[eye] = tuple(nose + np.array([-facing * 8.0, -8.0]))
@@ -142,6 +134,17 @@ def make_front_pose(head_drop: float = 0.0, head_forward: float = 1.0, nose_pitc
     return Pose(xy=pose.xy, visibility=visibility, presence=presence)
 
 
+def _side_view_pairs(joints: dict[str, np.ndarray],
+                     far_offset: tuple[float, float]) -> dict[Landmark, tuple[float, float]]:
+    """Left (near) and right (far) landmarks of a side view: the far one ``far_offset`` px
+    from the near one."""
+    points: dict[Landmark, tuple[float, float]] = {}
+    for name, base in joints.items():
+        points[Landmark[f"LEFT_{name}"]] = tuple(base)
+        points[Landmark[f"RIGHT_{name}"]] = tuple(np.asarray(base) + np.asarray(far_offset))
+    return points
+
+
 def make_lying_pose(trunk_px: float = 150.0, head_hang_deg: float = 0.0,
                     hands_behind_head: bool = False, knee_deg: float = 90.0,
                     hip: tuple[float, float] = (200.0, 350.0), tilt_deg: float = 10.0) -> Pose:
@@ -178,18 +181,11 @@ def make_lying_pose(trunk_px: float = 150.0, head_hang_deg: float = 0.0,
     else:
         wrist = shoulder - 0.3 * trunk_px * along - 0.2 * trunk_px * floorward  # on the chest
     elbow = (shoulder + wrist) / 2 - 0.2 * trunk_px * floorward
-    points = {}
-    for base, near, far in (
-            (ear, Landmark.LEFT_EAR, Landmark.RIGHT_EAR),
-            (shoulder, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
-            (elbow, Landmark.LEFT_ELBOW, Landmark.RIGHT_ELBOW),
-            (wrist, Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST),
-            (hip_xy, Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
-            (knee, Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE),
-            (ankle, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE),
-            (ankle + np.array([-8.0, 4.0]), Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL),
-            (ankle + np.array([-20.0, 4.0]), Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX)):
-        points[near], points[far] = tuple(base), tuple(base + np.array([0.0, -3.0]))
+    points = _side_view_pairs({"EAR": ear, "SHOULDER": shoulder, "ELBOW": elbow, "WRIST": wrist,
+                               "HIP": hip_xy, "KNEE": knee, "ANKLE": ankle,
+                               "HEEL": ankle + np.array([-8.0, 4.0]),
+                               "FOOT_INDEX": ankle + np.array([-20.0, 4.0])},
+                              far_offset=(0.0, -3.0))
     points[Landmark.NOSE] = tuple(nose)
     return make_pose(points)
 

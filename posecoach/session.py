@@ -7,8 +7,7 @@ code path.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from posecoach.sources import (
     PacedFileCamera,
     SourceInfo,
     VideoFileSource,
+    paced,
 )
 from posecoach.stages import BallStage, CoachStage, PostureStage, RollerStage, SceneStage
 from posecoach.tracking import PersonSelector
@@ -127,19 +127,6 @@ def build_pipeline(settings: Settings, estimator: PoseEstimator,
     return Pipeline(estimator, smoother, PersonSelector(),
                     build_stages(settings) if stages is None else stages,
                     build_annotators(settings))
-
-
-def paced(frames: Iterable[Frame], speed: float = 1.0) -> Iterator[Frame]:
-    """Release frames no faster than their timestamps (for watching a replay)."""
-    start_wall: float | None = None
-    for frame in frames:
-        now = time.monotonic()
-        if start_wall is None:
-            start_wall = now - frame.t / speed
-        delay = start_wall + frame.t / speed - now
-        if delay > 0:
-            time.sleep(delay)
-        yield frame
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from posecoach.sources.base import FrameSource, SourceInfo
 from posecoach.sources.camera import CameraSource, OpenCvCamera, PacedFileCamera
 from posecoach.sources.folder import ImageFolderSource
-from posecoach.sources.video import VideoFileSource
+from posecoach.sources.video import VideoFileSource, paced
 
 __all__ = [
     "CameraSource",
@@ -16,4 +16,5 @@ __all__ = [
     "PacedFileCamera",
     "SourceInfo",
     "VideoFileSource",
+    "paced",
 ]

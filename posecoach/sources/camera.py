@@ -24,7 +24,7 @@ import numpy as np
 
 from posecoach.errors import CameraLostError, SourceError
 from posecoach.sources.base import InfoAfterOpen, SourceInfo
-from posecoach.sources.video import VideoFileSource
+from posecoach.sources.video import VideoFileSource, paced
 from posecoach.types import Frame
 
 log = logging.getLogger(__name__)
@@ -121,12 +121,10 @@ class PacedFileCamera:
         self._speed = speed
         self._source: VideoFileSource | None = None
         self._frames: Iterator[Frame] | None = None
-        self._clock_start: float | None = None
 
     def open(self) -> tuple[int, int, float]:
         self._source = VideoFileSource(self.path).__enter__()
-        self._frames = iter(self._source)
-        self._clock_start = None
+        self._frames = paced(self._source, self._speed)
         info = self._source.info
         return info.width, info.height, info.fps
 
@@ -134,14 +132,7 @@ class PacedFileCamera:
         if self._frames is None:
             return None
         frame = next(self._frames, None)
-        if frame is None:
-            return None
-        if self._clock_start is None:
-            self._clock_start = time.monotonic() - frame.t / self._speed
-        delay = self._clock_start + frame.t / self._speed - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        return frame.image
+        return None if frame is None else frame.image
 
     def close(self) -> None:
         if self._source is not None:

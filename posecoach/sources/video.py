@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import av
@@ -150,3 +151,17 @@ def _upright(av_frame: av.VideoFrame) -> np.ndarray:
 def _reason(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return str(text).strip().splitlines()[0]
+
+
+def paced(frames: Iterable[Frame], speed: float = 1.0) -> Iterator[Frame]:
+    """Release frames no faster than their timestamps: a replay watched at its own speed, or a
+    file delivered like a camera (``speed`` > 1 plays faster)."""
+    start_wall: float | None = None
+    for frame in frames:
+        now = time.monotonic()
+        if start_wall is None:
+            start_wall = now - frame.t / speed
+        delay = start_wall + frame.t / speed - now
+        if delay > 0:
+            time.sleep(delay)
+        yield frame

@@ -61,7 +61,7 @@ class VideoFileSource(InfoAfterOpen):
             raise SourceError(f"video not found: {self.path}", "check the path")
         if self.path.is_dir():
             raise SourceError(f"{self.path} is a folder, not a video",
-                              "pass a video file, or --images for a folder of images")
+                              "pass a video file (replay also takes a folder of images)")
         try:
             container = av.open(str(self.path))
         except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:

@@ -77,7 +77,7 @@ BACK_MAX_CM = 24.0
 #: 0.2 is the seat, the lap and the legs; a ball at the feet is far below 0.
 BACK_MIN_FRACTION = 0.2
 BACK_MAX_FRACTION = 1.35
-#: A ball this close to a visible wrist or finger is held, not pinned against a wall (cm): a
+#: A ball this close to a visible wrist is held, not pinned against a wall (cm): a
 #: tennis ball in the palm is centred ~5–9 cm from the wrist landmark.
 IN_HAND_CM = 10.0
 
@@ -183,16 +183,25 @@ def roller_vote(ev: Evidence) -> int:
 def ball_vote(ev: Evidence) -> int:
     """Wall (standing) or floor (lying) only: a seated person at a desk is not doing the ball
     exercise (DESIGN.md §1), whatever yellow thing is behind them."""
-    if not ev.person or ev.walking or ev.posture not in (BodyPosture.STANDING,
-                                                         BodyPosture.LYING):
+    if not ev.person or ev.walking or ev.posture is BodyPosture.SITTING:
         return -1
-    if ev.ball_at_back is None:
+    if ev.ball_at_back is None or ev.posture is BodyPosture.UNKNOWN:
         return 0
     return 1 if ev.ball_at_back else -1
 
 
+def ball_stay_vote(ev: Evidence) -> int:
+    """In ball mode, a frame without the ball at the back says nothing by itself (the ball
+    dropped: the coach says so); :data:`BALL_GONE_S` of it ends the mode."""
+    if not ev.person or ev.walking or ev.posture is BodyPosture.SITTING:
+        return -1
+    return 1 if ev.ball_at_back and ev.posture is not BodyPosture.UNKNOWN else 0
+
+
 _VOTES = {Exercise.POSTURE: posture_vote, Exercise.ROLLER: roller_vote,
           Exercise.BALL: ball_vote}
+#: Votes on staying in the active mode, where they differ from the votes on entering it.
+_STAY_VOTES = {**_VOTES, Exercise.BALL: ball_stay_vote}
 
 
 def reason_for(exercise: Exercise, ev: Evidence) -> str:
@@ -249,8 +258,8 @@ class ExerciseSelector:
             gain = dt if v > 0 else (-dt if v < 0 else -NEUTRAL_LEAK * dt)
             levels[mode] = min(max(state.level(mode) + gain, 0.0), _enter_s(mode))
         against, gone = state.against_s, state.ball_gone_s
-        if current in _VOTES:
-            v = _VOTES[current](ev)
+        if current in _STAY_VOTES:
+            v = _STAY_VOTES[current](ev)
             against = min(max(against - v * dt, 0.0), EXIT_S)
         if current is Exercise.BALL:
             gone = 0.0 if ev.ball_at_back else gone + dt
@@ -261,13 +270,16 @@ class ExerciseSelector:
         if state.since is None:  # first frame: start from what it shows, without a switch
             start = Exercise.POSTURE if sitting else Exercise.NONE
             new = SelectorState(start, reason_for(start, ev), since=t, last_t=t)
-            return new, ExerciseDecision(start, new.reason, sitting=sitting)
-        supported = current not in _VOTES or _VOTES[current](ev) > 0
+            considering = next((m for m in PROP_MODES if _VOTES[m](ev) > 0), None)
+            return new, ExerciseDecision(start, new.reason, considering=considering,
+                                         sitting=sitting)
+        supported = current not in _STAY_VOTES or _STAY_VOTES[current](ev) > 0
         reason = reason_for(current, ev) if supported else state.reason
         new = SelectorState(current, reason, state.since, levels[Exercise.POSTURE],
                             levels[Exercise.ROLLER], levels[Exercise.BALL], against, gone, t)
-        considering = next((m for m in PROP_MODES if m is not current and levels[m] > 0.0),
-                           None)
+        # A sighting this frame counts too: the first frame has no duration to add.
+        considering = next((m for m in PROP_MODES if m is not current
+                            and (levels[m] > 0.0 or _VOTES[m](ev) > 0)), None)
         return new, ExerciseDecision(current, reason, considering=considering, sitting=sitting)
 
     @staticmethod
@@ -308,13 +320,16 @@ class WalkDetector:
         if geometry is None:
             self.reset()
             return False
-        self._track.append((t, float(geometry.mid_hip[0]) / geometry.px_per_cm))
+        # Pixels, turned into cm with today's scale: a scale that changes (the trunk
+        # foreshortens as the person slouches) must not read as movement.
+        self._track.append((t, float(geometry.mid_hip[0])))
         while self._track and t - self._track[0][0] > self.window_s:
             self._track.popleft()
         t0, x0 = self._track[0]
         if t - t0 < 0.5 * self.window_s:
             return False
-        return abs(self._track[-1][1] - x0) / (t - t0) >= self.speed_cm_s
+        moved_cm = abs(self._track[-1][1] - x0) / geometry.px_per_cm
+        return moved_cm / (t - t0) >= self.speed_cm_s
 
 
 @dataclass(frozen=True)
@@ -325,7 +340,7 @@ class BackPlacement:
         fraction: along mid-hip → mid-shoulder (0 hips, 1 shoulders).
         back_cm: signed distance from the hip→shoulder line, positive toward the back
             (away from the face), cm.
-        in_hand: within :data:`IN_HAND_CM` of a visible wrist or finger.
+        in_hand: within :data:`IN_HAND_CM` of a visible wrist.
     """
 
     fraction: float
@@ -339,8 +354,8 @@ class BackPlacement:
                 and BACK_MIN_CM <= self.back_cm <= BACK_MAX_CM and not self.in_hand)
 
 
-_HAND = (L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_INDEX, L.RIGHT_INDEX, L.LEFT_PINKY,
-         L.RIGHT_PINKY, L.LEFT_THUMB, L.RIGHT_THUMB)
+#: The wrists: MediaPipe's finger points are guessed from them and jitter more.
+_HAND = (L.LEFT_WRIST, L.RIGHT_WRIST)
 
 
 def back_placement(point_px: np.ndarray, pose: Pose, geometry: BodyGeometry

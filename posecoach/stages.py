@@ -135,8 +135,11 @@ class ExerciseStage:
                             roller_seen=roller_seen, ball_at_back=at_back)
         self.state, decision = self.selector.step(self.state, evidence, frame.t)
         self._considering = decision.considering
-        if decision.switched and mode is Exercise.BALL and self.ball is not None:
-            self.ball.reset()  # a held-over ball must not follow into the next session
+        if decision.switched:  # a held-over prop must not follow into the next session
+            if mode is Exercise.BALL and self.ball is not None:
+                self.ball.reset()
+            if mode is Exercise.ROLLER and self.roller is not None:
+                self.roller.reset()
         extras = {**result.extras, "exercise": decision.exercise.value,
                   "exercise_reason": decision.reason, "selector": decision}
         if roller_detection is not None:

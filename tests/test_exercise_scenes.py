@@ -106,6 +106,26 @@ def test_a_yellow_ball_in_the_lap_of_a_seated_person_never_starts_the_ball_coach
     assert keys(results, "posture.")
 
 
+def test_a_ball_held_in_front_of_the_chest_never_starts_the_ball_coach():
+    """Standing, holding the ball in both hands in front of the chest: 15 cm from the trunk
+    line like a ball at the back, but on the wrong side."""
+    pose = make_side_pose(neck_deg=10.0, sitting=False)
+    geometry = body_geometry(pose)
+    chest = geometry.mid_hip + 0.75 * (geometry.mid_shoulder - geometry.mid_hip)
+    ball = chest + np.array([15.0 * geometry.px_per_cm, 0.0])  # facing image-right
+    xy = pose.xy.copy()
+    for wrist, dx in ((Landmark.LEFT_WRIST, -6.0), (Landmark.RIGHT_WRIST, 6.0)):
+        xy[wrist] = ball + np.array([dx, 8.0])
+    pose = pose.with_xy(xy)
+    image = room(4).astype(np.float32)
+    synth.draw_ball(image, np.random.default_rng(1), ball, 3.35 * geometry.px_per_cm)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    results = run(build_stages(Settings()), [(image, pose, 6.0)])
+    assert "ball" not in {exercise(r) for r in results}
+    assert not keys(results, "ball.")
+    assert any(r.extras.get("ball_detection") is not None for r in results)  # it was seen
+
+
 def test_ball_mode_ends_when_the_person_sits_back_at_the_desk_without_the_ball():
     wall, standing = wall_scene()
     results = run(build_stages(Settings()), [(wall, standing, 5.0),

@@ -264,10 +264,14 @@ class PostureStage:
         decision: ExerciseDecision | None = result.extras.get("selector")
         judged = exercise == Exercise.POSTURE.value and (
             decision is None or decision.sitting or decision.forced)
+        note = reading.note
         if not judged:
             reading = replace(reading, checks=())
+            # "turned at an angle: posture not judged" means nothing to someone walking by;
+            # a running calibration still says how far it got.
+            note = note if reading.calibration is not None else ""
         metrics = {f"posture.{k}": v for k, v in reading.metrics.items()}
-        status = result.status or reading.note or self.analyzer.last_message
+        status = result.status or note or self.analyzer.last_message
         return replace(result, metrics={**result.metrics, **metrics},
                        checks=(*result.checks, *reading.checks), status=status,
                        extras={**result.extras, "posture": reading})

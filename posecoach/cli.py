@@ -48,7 +48,8 @@ NoWindowOpt = Annotated[bool, typer.Option(
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print diagnostics.")]
 ExerciseOpt = Annotated[str | None, typer.Option(
     "--exercise", help="auto (default: roller when you lie on one, ball when one is at your "
-                       "back, else posture), posture, roller or ball.")]
+                       "back, posture when you sit, nothing when you stand or walk), "
+                       "posture, roller or ball.")]
 
 
 def _settings(profile: Path | None, model: Path | None, **overrides: object) -> Settings:

@@ -209,9 +209,10 @@ class ExerciseSettings:
     """Which coach runs.
 
     Attributes:
-        mode: ``auto`` picks the roller coach when you lie on a roller (and the ball coach
-            when a ball is at your back), posture otherwise; ``posture``, ``roller`` or
-            ``ball`` force one.
+        mode: ``auto`` picks the roller coach when you lie on a roller, the ball coach when
+            a ball is between your back and the wall or floor, posture when you sit, and no
+            coach when you stand or walk (:mod:`posecoach.selector`); ``posture``,
+            ``roller`` or ``ball`` force one.
         shoulder_hip_cm: your shoulder-to-hip length for cm speeds and positions; 0 means an
             adult average (47.5 cm) or 0.28 × posture.height_cm when that is set.
     """

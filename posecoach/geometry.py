@@ -31,6 +31,11 @@ FRONT_MIN_WIDTH_RATIO = 0.55
 # camera it is near 0; past ~30° of head turn it grows quickly; in profile it exceeds 1.
 FRONT_MAX_YAW_RATIO = 0.25
 SIDE_MIN_YAW_RATIO = 1.0
+#: Thighs shorter than this fraction of the trunk in the image point at the camera: sitting
+#: facing it. A hanging thigh (hip→knee ≈ 0.245 of stature) is ≈ 0.85 of the trunk
+#: (≈ 0.28 of stature); MediaPipe put standing thighs at 0.74–0.76 and a seated person facing
+#: a desk camera at 0.33–0.5 on the rendered samples, so 0.5 flickered to "standing".
+FORESHORTENED_THIGH = 0.6
 #: Shoulder landmark span of an adult facing the camera, cm (biacromial breadth ≈ 36–41 cm;
 #: MediaPipe's shoulder points sit slightly inside the acromion).
 SHOULDER_SPAN_CM = 36.0
@@ -206,7 +211,7 @@ def classify_posture(pose: Pose, mid_shoulder: np.ndarray, mid_hip: np.ndarray) 
     knee = (pose.xy[L.LEFT_KNEE] + pose.xy[L.RIGHT_KNEE]) / 2
     thigh = angle_from_vertical_deg(mid_hip, knee)  # 180 = straight down
     torso = float(np.linalg.norm(mid_shoulder - mid_hip))
-    foreshortened = float(np.linalg.norm(knee - mid_hip)) < 0.5 * torso  # thighs toward camera
+    foreshortened = float(np.linalg.norm(knee - mid_hip)) < FORESHORTENED_THIGH * torso
     if foreshortened or 45.0 <= thigh <= 135.0:
         return BodyPosture.SITTING
     return BodyPosture.STANDING

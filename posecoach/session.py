@@ -27,6 +27,7 @@ from posecoach.overlay.roller import RollerAnnotator
 from posecoach.pipeline import Pipeline, SessionStats, Stage
 from posecoach.props.ball import BallTracker
 from posecoach.props.roller import RollerTracker
+from posecoach.selector import Exercise, ExerciseSelector
 from posecoach.sinks import JsonlSink, VideoFileSink, WindowSink
 from posecoach.sinks.base import Sink
 from posecoach.smoothing import OneEuroFilter, PoseSmoother
@@ -40,7 +41,14 @@ from posecoach.sources import (
     VideoFileSource,
     paced,
 )
-from posecoach.stages import BallStage, CoachStage, PostureStage, RollerStage, SceneStage
+from posecoach.stages import (
+    BallStage,
+    CoachStage,
+    ExerciseStage,
+    PostureStage,
+    RollerStage,
+    SceneStage,
+)
 from posecoach.tracking import PersonSelector
 from posecoach.types import Frame, FrameResult
 from posecoach.voice import VoiceSink, espeak_command, find_engine
@@ -100,17 +108,22 @@ def load_posture_baseline(settings: Settings, source_name: str) -> PostureBaseli
 def build_stages(settings: Settings, source_name: str = "",
                  baseline: PostureBaseline | None = None,
                  on_calibrated: Callable[[PostureBaseline], None] | None = None) -> list[Stage]:
-    """Scene checks, the posture analyzer and the coach, in order."""
+    """Scene checks, the prop search and exercise selector, the analyzers and the coach, in
+    order. ``exercise.mode`` other than ``auto`` forces one exercise."""
     posture = PostureAnalyzer(settings.posture, baseline=baseline, on_calibrated=on_calibrated,
                               source_name=source_name)
-    stages: list[Stage] = [SceneStage()]
     mode = settings.exercise.mode
+    forced = None if mode == "auto" else Exercise(mode)
+    stages: list[Stage] = [
+        SceneStage(),
+        ExerciseStage(RollerTracker() if mode in ("auto", "roller") else None,
+                      BallTracker() if mode in ("auto", "ball") else None,
+                      ExerciseSelector(forced)),
+    ]
     if mode in ("auto", "roller"):
-        stages.append(RollerStage(RollerAnalyzer(settings.shoulder_hip_cm), RollerTracker(),
-                                  forced=mode == "roller"))
+        stages.append(RollerStage(RollerAnalyzer(settings.shoulder_hip_cm)))
     if mode in ("auto", "ball"):
-        stages.append(BallStage(BallAnalyzer(settings.shoulder_hip_cm), BallTracker(),
-                                forced=mode == "ball"))
+        stages.append(BallStage(BallAnalyzer(settings.shoulder_hip_cm)))
     if mode in ("auto", "posture"):
         stages.append(PostureStage(posture))
     stages.append(CoachStage(settings.coach))

@@ -7,21 +7,30 @@ carry their state from frame to frame.
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from posecoach.coach import Coach, CoachState
 from posecoach.config import CoachSettings
-from posecoach.exercises.ball import CONTACT_MAX_CM, BallAnalyzer, BallState
+from posecoach.exercises.ball import BallAnalyzer, BallState
 from posecoach.exercises.posture import PostureAnalyzer
+from posecoach.exercises.roller import SEEN_METHODS as ROLLER_SEEN_METHODS
 from posecoach.exercises.roller import RollerAnalyzer, RollState
 from posecoach.geometry import BodyGeometry, BodyPosture, body_geometry
 from posecoach.landmarks import Landmark as L
-from posecoach.props.ball import BallTracker
+from posecoach.props.ball import BallDetection, BallTracker
 from posecoach.props.hints import BodyHint
 from posecoach.props.roller import RollerTracker
+from posecoach.selector import (
+    Evidence,
+    Exercise,
+    ExerciseDecision,
+    ExerciseSelector,
+    WalkDetector,
+    back_placement,
+)
 from posecoach.types import Check, Cue, Frame, FrameResult, Pose, Severity
 
 
@@ -71,43 +80,121 @@ def body_hint(pose: Pose, geometry: BodyGeometry) -> BodyHint:
                     floor_y_px=floor_y)
 
 
-class RollerStage:
-    """Finds the roller and runs the roller analyzer; reading in ``extras["roller"]``.
+class ExerciseStage:
+    """Looks for the props where they are needed and asks the :class:`ExerciseSelector` which
+    exercise is on; the analyzer stages after it coach only that one.
 
-    In ``auto`` mode the roller coach takes over (for the rest of the session) once the person
-    lies on a roller that is actually seen (by colour or shape) in most of the last frames;
-    ``forced`` starts it at once and accepts the roller position inferred from the body when
-    the roller is hidden.
+    Writes ``extras["exercise"]`` (its name), ``extras["exercise_reason"]``,
+    ``extras["selector"]`` (the :class:`ExerciseDecision`) and the prop detections
+    (``roller_detection``, ``ball_detection``).
+
+    The roller is searched for while the person lies down (or in roller mode). The ball is
+    searched for on every frame in ball mode, or while the selector weighs a sighting; otherwise
+    every ``idle_interval_s`` only, and only for someone standing or lying: a search with no
+    ball in view scans the whole frame, and pose estimation needs the CPU.
     """
 
-    name = "roller"
+    name = "exercise"
 
-    def __init__(self, analyzer: RollerAnalyzer, tracker: RollerTracker,
-                 forced: bool = False, engage_frames: int = 8) -> None:
-        self.analyzer = analyzer
-        self.tracker = tracker
-        self.engaged = forced
-        self._seen: deque[bool] = deque(maxlen=engage_frames + 4)
-        self._engage_frames = engage_frames
+    def __init__(self, roller: RollerTracker | None, ball: BallTracker | None,
+                 selector: ExerciseSelector | None = None,
+                 idle_interval_s: float = 0.7) -> None:
+        if idle_interval_s < 0:
+            raise ValueError(f"idle_interval_s must be >= 0, got {idle_interval_s}")
+        self.roller = roller
+        self.ball = ball
+        self.selector = selector or ExerciseSelector()
+        self.state = self.selector.initial()
+        self.walking = WalkDetector()
+        self._idle_interval_s = idle_interval_s
+        self._last_ball_search_t: float | None = None
+        self._considering: Exercise | None = None
+
+    @property
+    def exercise(self) -> Exercise:
+        return self.state.exercise
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
         pose = result.pose
         geometry = body_geometry(pose) if pose is not None else None
-        lying = geometry is not None and geometry.posture is BodyPosture.LYING
-        detection = None
-        if pose is not None and geometry is not None and (lying or self.engaged):
-            detection = self.tracker.update(frame.image, body_hint(pose, geometry), frame.t)
-        seen = detection is not None and detection.method in ("colour", "shape")
-        self._seen.append(seen and lying)
-        if not self.engaged and sum(self._seen) >= self._engage_frames:
-            self.engaged = True
-        if not self.engaged:
+        hint = body_hint(pose, geometry) if pose is not None and geometry is not None else None
+        posture = geometry.posture if geometry is not None else BodyPosture.UNKNOWN
+        mode = self.state.exercise
+        roller_detection, roller_seen = None, None
+        if self.roller is not None and hint is not None and mode is not Exercise.BALL and (
+                posture is BodyPosture.LYING or mode is Exercise.ROLLER):
+            roller_detection = self.roller.update(frame.image, hint, frame.t)
+            roller_seen = (roller_detection is not None
+                           and roller_detection.method in ROLLER_SEEN_METHODS)
+        ball_detection, at_back = None, None
+        if self.ball is not None and self._search_ball(mode, posture, pose, frame.t):
+            ball_detection = self.ball.update(frame.image, hint, frame.t)
+            at_back = self._ball_at_back(ball_detection, pose, geometry)
+        evidence = Evidence(person=pose is not None, posture=posture,
+                            walking=self.walking.update(geometry, frame.t),
+                            roller_seen=roller_seen, ball_at_back=at_back)
+        self.state, decision = self.selector.step(self.state, evidence, frame.t)
+        self._considering = decision.considering
+        if decision.switched:  # a held-over prop must not follow into the next session
+            if mode is Exercise.BALL and self.ball is not None:
+                self.ball.reset()
+            if mode is Exercise.ROLLER and self.roller is not None:
+                self.roller.reset()
+        extras = {**result.extras, "exercise": decision.exercise.value,
+                  "exercise_reason": decision.reason, "selector": decision}
+        if roller_detection is not None:
+            extras["roller_detection"] = roller_detection
+        if ball_detection is not None:
+            extras["ball_detection"] = ball_detection
+        return replace(result, extras=extras)
+
+    def _search_ball(self, mode: Exercise, posture: BodyPosture, pose: Pose | None,
+                     t: float) -> bool:
+        if self.selector.forced is Exercise.BALL or mode is Exercise.BALL:
+            return True
+        if pose is None or mode is Exercise.ROLLER:
+            return False
+        if self._considering is Exercise.BALL:
+            return True
+        if posture not in (BodyPosture.STANDING, BodyPosture.LYING):
+            return False  # the ball is used at a wall or on the floor, not at the desk
+        if (self._last_ball_search_t is not None
+                and t - self._last_ball_search_t < self._idle_interval_s):
+            return False
+        self._last_ball_search_t = t
+        return True
+
+    @staticmethod
+    def _ball_at_back(detection: BallDetection | None, pose: Pose | None,
+                      geometry: BodyGeometry | None) -> bool | None:
+        if pose is None or geometry is None:
+            return None
+        if detection is None or detection.method != "colour":
+            return False
+        placement = back_placement(detection.center_px, pose, geometry)
+        return placement is not None and placement.at_back
+
+
+class RollerStage:
+    """Runs the roller analyzer in roller mode (see :class:`ExerciseStage`) on the roller the
+    exercise stage found; reading in ``extras["roller"]``. In forced roller mode a roller
+    position inferred from the body stands in when the roller is hidden."""
+
+    name = "roller"
+
+    def __init__(self, analyzer: RollerAnalyzer) -> None:
+        self.analyzer = analyzer
+
+    def update(self, frame: Frame, result: FrameResult) -> FrameResult:
+        if result.extras.get("exercise") != Exercise.ROLLER.value:
             return result
+        pose = result.pose
+        geometry = body_geometry(pose) if pose is not None else None
+        detection = result.extras.get("roller_detection")
         contact = detection.contact_px if detection is not None else None
         reading = self.analyzer.update(pose, geometry, contact,
                                        detection.method if detection else "", frame.t)
-        extras = {**result.extras, "exercise": "roller", "roller": reading,
-                  "roller_detection": detection}
+        extras = {**result.extras, "roller": reading}
         if reading.fraction is not None:
             extras["prop"] = PropPosition(reading.contact_px, reading.fraction,
                                           reading.px_per_cm)
@@ -122,50 +209,24 @@ class RollerStage:
 
 
 class BallStage:
-    """Finds the ball and runs the ball analyzer; reading in ``extras["ball"]``.
-
-    In ``auto`` mode the ball coach takes over (for the rest of the session) once a ball is
-    seen at the person's back in ``engage_hits`` searches in a row, unless the roller coach
-    already has. Until then the ball is searched for every ``idle_interval_s`` only: a search
-    with no ball in view scans the whole frame, and pose estimation needs the CPU.
-    """
+    """Runs the ball analyzer in ball mode (see :class:`ExerciseStage`) on the ball the
+    exercise stage found; reading in ``extras["ball"]``."""
 
     name = "ball"
 
-    def __init__(self, analyzer: BallAnalyzer, tracker: BallTracker, forced: bool = False,
-                 engage_hits: int = 3, idle_interval_s: float = 0.7) -> None:
+    def __init__(self, analyzer: BallAnalyzer) -> None:
         self.analyzer = analyzer
-        self.tracker = tracker
-        self.engaged = forced
-        self._hits = 0
-        self._engage_hits = engage_hits
-        self._idle_interval_s = idle_interval_s
-        self._last_search_t: float | None = None
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
-        if result.extras.get("exercise") not in (None, "ball"):
+        if result.extras.get("exercise") != Exercise.BALL.value:
             return result
         pose = result.pose
-        if not self.engaged:
-            if pose is None or (self._last_search_t is not None
-                                and frame.t - self._last_search_t < self._idle_interval_s):
-                return result
-            self._last_search_t = frame.t
         geometry = body_geometry(pose) if pose is not None else None
-        hint = body_hint(pose, geometry) if pose is not None and geometry is not None else None
-        detection = self.tracker.update(frame.image, hint, frame.t)
+        detection = result.extras.get("ball_detection")
         center = detection.center_px if detection is not None else None
         seen = detection is not None and detection.method == "colour"
         reading = self.analyzer.update(pose, geometry, center, seen, frame.t)
-        if not self.engaged:
-            at_back = (seen and reading.fraction is not None
-                       and (reading.offset_cm or 1e9) <= CONTACT_MAX_CM)
-            self._hits = self._hits + 1 if at_back else 0
-            self.engaged = self._hits >= self._engage_hits
-            if not self.engaged:
-                return result
-        extras = {**result.extras, "exercise": "ball", "ball": reading,
-                  "ball_detection": detection}
+        extras = {**result.extras, "ball": reading}
         if reading.fraction is not None and reading.state is BallState.IN_CONTACT:
             extras["prop"] = PropPosition(reading.center_px, reading.fraction,
                                           reading.px_per_cm)
@@ -179,8 +240,12 @@ class BallStage:
 
 
 class PostureStage:
-    """Runs the posture analyzer; its reading goes to ``extras["posture"]``. Idle while
-    another exercise's coach is engaged."""
+    """Runs the posture analyzer; its reading goes to ``extras["posture"]``.
+
+    Idle in a prop mode. Outside posture mode (someone standing or walking) the metrics are
+    still measured (calibration, logs) but no check reaches the coach, and in posture mode only
+    frames of a sitting person are judged: standing people get no sitting-posture cues.
+    """
 
     name = "posture"
 
@@ -192,11 +257,21 @@ class PostureStage:
             self.analyzer.start_calibration(t)
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
-        if result.extras.get("exercise", "posture") != "posture":
+        exercise = result.extras.get("exercise", Exercise.POSTURE.value)
+        if exercise not in (Exercise.POSTURE.value, Exercise.NONE.value):
             return result
         reading = self.analyzer.update(result.pose, frame.t)
+        decision: ExerciseDecision | None = result.extras.get("selector")
+        judged = exercise == Exercise.POSTURE.value and (
+            decision is None or decision.sitting or decision.forced)
+        note = reading.note
+        if not judged:
+            reading = replace(reading, checks=())
+            # "turned at an angle: posture not judged" means nothing to someone walking by;
+            # a running calibration still says how far it got.
+            note = note if reading.calibration is not None else ""
         metrics = {f"posture.{k}": v for k, v in reading.metrics.items()}
-        status = result.status or reading.note or self.analyzer.last_message
+        status = result.status or note or self.analyzer.last_message
         return replace(result, metrics={**result.metrics, **metrics},
                        checks=(*result.checks, *reading.checks), status=status,
                        extras={**result.extras, "posture": reading})

@@ -14,6 +14,7 @@ from posecoach.geometry import (
     body_geometry,
     line_tilt_deg,
 )
+from posecoach.landmarks import Landmark
 from tests.factories import make_front_pose, make_pose, make_side_pose
 
 
@@ -79,3 +80,19 @@ def test_lying_when_the_trunk_is_horizontal():
 def test_height_sets_the_scale():
     pose = make_side_pose(torso_px=140.0)
     assert body_geometry(pose, height_cm=180.0).px_per_cm == pytest.approx(140.0 / (0.28 * 180))
+
+
+@pytest.mark.parametrize(("thigh", "expected"), [
+    (0.35, BodyPosture.SITTING), (0.55, BodyPosture.SITTING), (0.75, BodyPosture.STANDING),
+    (0.9, BodyPosture.STANDING)])
+def test_facing_the_camera_short_thighs_are_sitting_and_hanging_ones_standing(thigh, expected):
+    """A seated person facing a desk camera: the thighs point at the lens and look short
+    (0.33–0.5 of the trunk on the rendered desk sample); standing thighs hang at ≥ 0.74."""
+    pose = make_front_pose(hips_seen=True)
+    xy = pose.xy.copy()
+    hip_y = xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP], 1].mean()
+    torso = hip_y - xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER], 1].mean()
+    for knee, hip in ((Landmark.LEFT_KNEE, Landmark.LEFT_HIP),
+                      (Landmark.RIGHT_KNEE, Landmark.RIGHT_HIP)):
+        xy[knee] = (xy[hip][0], hip_y + thigh * torso)
+    assert body_geometry(pose.with_xy(xy)).posture is expected

@@ -6,7 +6,17 @@ import cv2
 import numpy as np
 
 from posecoach.exercises.ball import FAST_CM_S, SPOT_MAX_S, BallReading, BallState
-from posecoach.overlay.base import BAD, DIM, GOOD, NEUTRAL, PANEL, WARN, clock, point
+from posecoach.overlay.base import (
+    BAD,
+    DIM,
+    GOOD,
+    HUD_HEIGHT_PX,
+    NEUTRAL,
+    PANEL,
+    WARN,
+    clock,
+    point,
+)
 from posecoach.overlay.roller import ZONES
 from posecoach.overlay.text import draw_panel, draw_text
 from posecoach.types import FrameResult
@@ -40,7 +50,7 @@ class BallAnnotator:
                        max(2, int(2 * scale)), cv2.LINE_AA)
         pad = int(round(6 * scale))
         width = int(round(230 * scale))
-        x0, top = image.shape[1] - width - pad, int(round(36 * scale))
+        x0, top = image.shape[1] - width - pad, int(round(HUD_HEIGHT_PX * scale))
         spot_colour = WARN if reading.spot_s > SPOT_MAX_S else NEUTRAL
         speed = reading.speed_cm_s
         lines = [

@@ -16,6 +16,9 @@ BAD = (60, 60, 235)
 NEUTRAL = (235, 235, 235)
 DIM = (150, 150, 150)
 PANEL = (30, 30, 30)
+#: Height of the HUD panel at 640 px image width (two lines: status, exercise); panels that
+#: hang from the top edge start below it.
+HUD_HEIGHT_PX = 54
 
 
 class Annotator(Protocol):

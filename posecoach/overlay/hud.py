@@ -1,4 +1,5 @@
-"""The heads-up line: throughput, inference time, and whether a person is tracked."""
+"""The heads-up lines: throughput, inference time, whether a person is tracked, and which
+exercise is being coached and why."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from posecoach.types import FrameResult
 
 
 class HudAnnotator:
-    """A panel along the top edge: ``30.0 fps · model 16 ms · person found``.
+    """A panel along the top edge: ``30.0 fps · model 16 ms · person found``, and below it
+    the exercise and why it was picked: ``exercise: roller — lying on a roller``.
 
     Args:
         size_px: text height at 640 px image width; scaled with the image.
@@ -23,7 +25,9 @@ class HudAnnotator:
         scale = max(1.0, image.shape[1] / 640.0)
         size = int(round(self.size_px * scale))
         pad = int(round(6 * scale))
-        draw_panel(image, (0, 0, image.shape[1], size + 2 * pad), PANEL, 0.55)
+        exercise = exercise_line(result)
+        lines = 2 if exercise else 1
+        draw_panel(image, (0, 0, image.shape[1], lines * (size + pad) + pad), PANEL, 0.55)
         found = result.pose is not None
         parts = [
             (f"{result.fps:4.1f} fps", NEUTRAL),
@@ -36,4 +40,15 @@ class HudAnnotator:
         for text, colour in parts:
             width, _ = draw_text(image, text, (x, pad), size, colour)
             x += width + 3 * pad
+        if exercise:
+            draw_text(image, exercise, (pad, size + 2 * pad), size, NEUTRAL)
         return image
+
+
+def exercise_line(result: FrameResult) -> str:
+    """``exercise: ball — ball between back and wall``, or "" before the selector ran."""
+    exercise = result.extras.get("exercise")
+    if not exercise:
+        return ""
+    reason = result.extras.get("exercise_reason")
+    return f"exercise: {exercise} — {reason}" if reason else f"exercise: {exercise}"

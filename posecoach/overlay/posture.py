@@ -11,7 +11,17 @@ import numpy as np
 from posecoach.exercises.posture import PostureReading
 from posecoach.geometry import View
 from posecoach.landmarks import Landmark as L
-from posecoach.overlay.base import BAD, DIM, GOOD, NEUTRAL, PANEL, WARN, clock, point
+from posecoach.overlay.base import (
+    BAD,
+    DIM,
+    GOOD,
+    HUD_HEIGHT_PX,
+    NEUTRAL,
+    PANEL,
+    WARN,
+    clock,
+    point,
+)
 from posecoach.overlay.text import draw_panel, draw_text, text_size
 from posecoach.types import Check, FrameResult
 
@@ -118,7 +128,7 @@ class PostureAnnotator:
         if reading.calibration is not None:
             lines.append(f"calibrating… {reading.calibration * 100:.0f} %")
         pad = int(round(6 * scale))
-        top = int(round(36 * scale))
+        top = int(round(HUD_HEIGHT_PX * scale))
         width = max(len(line) for line in lines) * size * 0.55 + 2 * pad
         draw_panel(image, (0, top, int(width), top + len(lines) * (size + pad) + pad), PANEL,
                    0.5)

@@ -14,7 +14,17 @@ from posecoach.exercises.roller import (
     TOO_FAST_CM_S,
     RollerReading,
 )
-from posecoach.overlay.base import BAD, DIM, GOOD, NEUTRAL, PANEL, WARN, clock, point
+from posecoach.overlay.base import (
+    BAD,
+    DIM,
+    GOOD,
+    HUD_HEIGHT_PX,
+    NEUTRAL,
+    PANEL,
+    WARN,
+    clock,
+    point,
+)
 from posecoach.overlay.text import draw_panel, draw_text
 from posecoach.types import FrameResult
 
@@ -68,7 +78,7 @@ class RollerAnnotator:
         pad = int(round(6 * scale))
         width = int(round(230 * scale))
         x0 = image.shape[1] - width - pad
-        top = int(round(36 * scale))
+        top = int(round(HUD_HEIGHT_PX * scale))
         lines = [
             (f"roller · {reading.state.value}", NEUTRAL),
             (f"zone: {reading.zone.value if reading.zone else '—'}"

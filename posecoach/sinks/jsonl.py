@@ -23,7 +23,9 @@ class JsonlSink:
         {"frame": 12, "t": 0.4, "person": true, "inference_ms": 15.2,
          "landmarks": [[x, y, visibility, presence], ... 33] | null,
          "metrics": {...}, "checks": {key: [value, onset, clear]}, "active": [keys],
-         "cue": "posture.slouch" | null, "cue_text": "Sit tall…" | null, "status": "..."}
+         "cue": "posture.slouch" | null, "cue_text": "Sit tall…" | null, "status": "...",
+         "exercise": "posture" | "roller" | "ball" | "none" | null,
+         "exercise_reason": "sitting" | null}
     """
 
     wants_image = False
@@ -82,6 +84,8 @@ def frame_record(result: FrameResult) -> dict[str, Any]:
         "cue": result.cue.key if result.cue else None,
         "cue_text": result.cue.text if result.cue else None,
         "status": result.status,
+        "exercise": result.extras.get("exercise"),
+        "exercise_reason": result.extras.get("exercise_reason"),
     }
 
 

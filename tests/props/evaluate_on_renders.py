@@ -132,7 +132,7 @@ def evaluate_sample(truth_file: Path, use_cache: bool = True) -> SampleResult | 
             hint = body_hint(pose, geometry)
         t = i / fps
         found, ran = None, False
-        # As posecoach.stages.RollerStage: the roller tracker runs while the person lies
+        # As posecoach.stages.ExerciseStage: the roller tracker runs while the person lies
         # (or, roughly, once it has seen the roller); the ball tracker always.
         if kind == "ball" or (geometry is not None and (
                 geometry.posture is BodyPosture.LYING or engaged)):

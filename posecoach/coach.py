@@ -143,14 +143,20 @@ class Coach:
                 state = replace(state, problems=MappingProxyType({}), shown=None, away=True)
             if state.away:
                 return state, Decision(cue=None, active=(), away=True)
-            # Briefly out of view: nothing is read, but stale problems still go.
+            # Briefly out of view: nothing is read, but fixed and stale problems still go.
+            problems, cleared_at = self._settle(state, dict(state.problems), t)
+            state = replace(state, problems=MappingProxyType(problems),
+                            cleared_at=MappingProxyType(cleared_at))
             state = self.forget(state, self._stale(state.problems, t))
+            shown = state.shown
+            if shown is not None and not (shown.key in state.problems
+                                          and state.problems[shown.key].active):
+                state = replace(state, shown=None)
             return state, Decision(cue=state.shown, active=_active_keys(state.problems),
                                    away=False)
 
         state = replace(state, last_present_t=t, away=False)
         problems = dict(state.problems)
-        cleared_at = dict(state.cleared_at)
         for key, check in by_key.items():
             before = problems.get(key)
             if check.withdrawn:
@@ -158,15 +164,12 @@ class Coach:
                 continue
             if before is None and check.value is None:
                 continue  # nothing known about it yet
-            after = self._update(before or ProblemState(cue=check.cue), check, t)
-            if before is not None and before.active and not after.active \
-                    and state.shown is not None and state.shown.key == key:
-                cleared_at[key] = t  # the cooldown runs from when a *shown* cue was fixed
-            problems[key] = after
+            problems[key] = self._update(before or ProblemState(cue=check.cue), check, t)
         for key, problem in list(problems.items()):
             if key not in by_key:
                 problems[key] = replace(problem, samples=_trimmed(
                     (*problem.samples, (t, UNJUDGED)), t, self._rule(problem.cue).window_s))
+        problems, cleared_at = self._settle(state, problems, t)
         for key in self._stale(problems, t):
             del problems[key]
 
@@ -205,6 +208,21 @@ class Coach:
             return self.settings.cooldown_s
         return float("inf")  # information is said once
 
+    def _settle(self, state: CoachState, problems: dict[str, ProblemState],
+                t: float) -> tuple[dict[str, ProblemState], dict[str, float]]:
+        """Clears every active problem judged good for ``clear_s`` with nothing bad since
+        (frames not judged in between do not stop the clock: the last word was good). A
+        cleared problem collects evidence afresh, so one stray frame past onset right after a
+        long fault does not bring it back. Returns the problems and the cooldown starts."""
+        cleared_at = dict(state.cleared_at)
+        for key, p in problems.items():
+            if p.active and not p.bad and p.good_since is not None \
+                    and t - p.good_since >= self.settings.clear_s - _EPS:
+                problems[key] = ProblemState(cue=p.cue, last_judged_t=p.last_judged_t)
+                if state.shown is not None and state.shown.key == key:
+                    cleared_at[key] = t  # the cooldown runs from when a *shown* cue was fixed
+        return problems, cleared_at
+
     def _stale(self, problems: Mapping[str, ProblemState], t: float) -> list[str]:
         return [k for k, p in problems.items()
                 if t - p.last_judged_t >= self.settings.stale_s - _EPS]
@@ -225,11 +243,7 @@ class Coach:
         if check.is_bad(problem.bad):
             return replace(problem, bad=True, good_since=None)
         good_since = problem.good_since if problem.good_since is not None else t
-        if t - good_since >= self.settings.clear_s - _EPS:
-            # Fixed: the cue goes and the evidence starts afresh, so one stray frame past
-            # onset right after a long fault does not bring it back.
-            return ProblemState(cue=check.cue, last_judged_t=t)
-        return replace(problem, bad=False, good_since=good_since)
+        return replace(problem, bad=False, good_since=good_since)  # cleared by _settle
 
     def _choose(self, shown: Cue | None, problems: Mapping[str, ProblemState], t: float,
                 cleared_at: Mapping[str, float]) -> Cue | None:

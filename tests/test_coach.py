@@ -4,7 +4,7 @@ exercise changes, priority, cooldown, repeats, away. Each sequence asserts at ev
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from posecoach.coach import Coach, CoachState
@@ -362,16 +362,24 @@ def test_the_stage_passes_the_exercise_and_marks_cues_to_speak():
 VALUES = st.sampled_from([BAD, BAND, GOOD, None, "absent", "withdrawn"])
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(VALUES, VALUES, st.booleans()), min_size=1, max_size=200),
+@settings(max_examples=200, deadline=None)
+@example([(BAD, "absent", True, 15), (GOOD, "absent", True, 40)], SLOUCH)
+@example([(BAD, BAD, True, 15), (None, BAND, True, 40)], LUMBAR)
+@example([(BAD, "absent", True, 15), ("absent", "absent", True, 40)], DARK)
+@example([(BAD, "absent", True, 15), ("withdrawn", "absent", True, 2)], DARK)
+@example([(BAD, "absent", True, 15), (BAD, "absent", False, 25)], DARK)
+@given(st.lists(st.tuples(VALUES, VALUES, st.booleans(), st.integers(1, 40)),
+                min_size=1, max_size=25),
        st.sampled_from([SLOUCH, LUMBAR, DARK]))
-def test_cues_end_when_their_cause_ends(frames, other):
+def test_cues_end_when_their_cause_ends(stretches, other):
     """No cue stays on screen longer than stale_s + clear_s after its check was last produced
     with a value at or past its clear threshold; a withdrawn check's cue is gone that frame;
-    a shown cue belongs to an active problem; away shows nothing."""
+    a shown cue belongs to an active problem; away shows nothing. Input: stretches of frames
+    (value of each check, someone in view, how many frames)."""
     run = Run()
     bound = S.stale_s + S.clear_s + DT + 1e-6
     cause_t: dict[str, float] = {}
+    frames = [(a, b, present) for a, b, present, n in stretches for _ in range(n)]
     for value_a, value_b, present in frames:
         t = run.t
         checks = []
@@ -393,11 +401,13 @@ def test_cues_end_when_their_cause_ends(frames, other):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.sampled_from([BAD, BAND, GOOD, None]), min_size=1, max_size=150))
-def test_a_cue_starts_only_on_evidence(values):
+@given(st.lists(st.tuples(st.sampled_from([BAD, BAND, GOOD, None]), st.integers(1, 12)),
+                min_size=1, max_size=30))
+def test_a_cue_starts_only_on_evidence(stretches):
     """A cue newly shown has, within its window, at least min_s past onset, and its value is
     past onset on that frame."""
     run = Run()
+    values = [value for value, n in stretches for _ in range(n)]
     history: list[tuple[float, float | None]] = []
     previous = None
     for value in values:

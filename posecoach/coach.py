@@ -13,7 +13,9 @@ it never reads a clock, so every timing rule is testable frame by frame. Numbers
   problem only becomes active on a frame where it is past onset.
 - **hysteresis and clearing**: an active problem stays active while its value is between the
   clear and onset thresholds (set by the analyzer); back past the clear threshold for
-  ``clear_s`` it clears, and collects evidence afresh.
+  ``clear_s`` with nothing bad since (unjudged frames in between do not stop that clock) it
+  clears, and collects evidence afresh. Together with the stale rule, no cue outlives its
+  cause by more than ``stale_s + clear_s``.
 - **stale**: a check that is absent or unjudged (value None) for ``stale_s`` is dropped with
   its cue; shorter gaps hold everything as it was. A **withdrawn** check (its cause is gone:
   the prop was lost, the ball dropped) is dropped at once, and a change of ``exercise`` drops

@@ -133,30 +133,12 @@ class Coach:
         """One frame at time ``t`` (s) with the analyzers' ``checks``; ``present``: someone is
         in view; ``exercise``: the exercise being coached (any change in it, None included,
         drops the problems whose checks this frame does not carry)."""
-        s = self.settings
         by_key = {check.key: check for check in checks}
         if exercise != state.exercise:
             state = self.forget(state, [k for k in state.problems if k not in by_key])
             state = replace(state, exercise=exercise)
         if not present:
-            gone_since = state.last_present_t if state.last_present_t is not None else t
-            if t - gone_since >= s.away_after_s and not state.away:
-                # Away: forget every problem; cooldowns remain.
-                state = replace(state, problems=MappingProxyType({}), shown=None, away=True)
-            if state.away:
-                return state, Decision(cue=None, active=(), away=True)
-            # Briefly out of view: nothing is read, but fixed and stale problems still go.
-            problems, cleared_at = self._settle(state, dict(state.problems), t)
-            state = replace(state, problems=MappingProxyType(problems),
-                            cleared_at=MappingProxyType(cleared_at))
-            state = self.forget(state, self._stale(state.problems, t))
-            shown = state.shown
-            if shown is not None and not (shown.key in state.problems
-                                          and state.problems[shown.key].active):
-                state = replace(state, shown=None)
-            return state, Decision(cue=state.shown, active=_active_keys(state.problems),
-                                   away=False)
-
+            return self._out_of_view(state, t)
         state = replace(state, last_present_t=t, away=False)
         problems = dict(state.problems)
         for key, check in by_key.items():
@@ -189,6 +171,25 @@ class Coach:
                             said_at=MappingProxyType(said_at))
         return new_state, Decision(cue=shown, active=_active_keys(problems), away=False,
                                    started=started)
+
+    def _out_of_view(self, state: CoachState, t: float) -> tuple[CoachState, Decision]:
+        gone_since = state.last_present_t if state.last_present_t is not None else t
+        if t - gone_since >= self.settings.away_after_s and not state.away:
+            # Away: forget every problem; cooldowns remain.
+            state = replace(state, problems=MappingProxyType({}), shown=None, away=True)
+        if state.away:
+            return state, Decision(cue=None, active=(), away=True)
+        # Briefly out of view: nothing is read, but fixed and stale problems still go.
+        problems, cleared_at = self._settle(state, dict(state.problems), t)
+        state = replace(state, problems=MappingProxyType(problems),
+                        cleared_at=MappingProxyType(cleared_at))
+        state = self.forget(state, self._stale(state.problems, t))
+        shown = state.shown
+        if shown is not None and not (shown.key in state.problems
+                                      and state.problems[shown.key].active):
+            state = replace(state, shown=None)
+        return state, Decision(cue=state.shown, active=_active_keys(state.problems),
+                               away=False)
 
     def forget(self, state: CoachState, keys: Iterable[str]) -> CoachState:
         """``state`` without the problems ``keys`` (and their cue, if shown), as if they had

@@ -202,3 +202,26 @@ def test_scene_a_lost_roller_withdraws_its_cues_at_once():
     frames = coach_scene([(3.0, 0.3, "colour"), (6.0, None, "")])
     assert frames[int(3.0 * FPS) - 1][1] == "roller.lumbar"
     assert all(key is None for t, key in frames if t >= 3.0)
+
+
+def roll_with_coach(fractions):
+    coach, state, analyzer = Coach(), CoachState(), RollerAnalyzer()
+    pose = make_lying_pose()
+    geometry = body_geometry(pose)
+    keys = []
+    for i, fraction in enumerate(fractions):
+        reading = analyzer.update(pose, geometry, roller_contact(pose, fraction), "colour",
+                                  i / FPS)
+        state, decision = coach.step(state, i / FPS, reading.checks, True)
+        keys.append(decision.cue.key if decision.cue else None)
+    return keys
+
+
+def test_a_roller_dipping_past_t12_at_the_end_of_every_pass_is_caught():
+    # 10 cm/s between 0.45 and 0.95: ~3 cm past T12 for ~0.7 s of every ~5 s cycle, never
+    # 2 s in a row (the old rule's persistence), yet a roller on the lower back every pass.
+    keys = roll_with_coach(sweep(0.45, 0.95, 10.0, 15.0))
+    assert "roller.lumbar" in keys
+    assert keys.index("roller.lumbar") / FPS < 11.0  # by the second pass over the lower back
+    # The same rolling within the thoracic band is never told off.
+    assert "roller.lumbar" not in roll_with_coach(sweep(0.58, 1.05, 10.0, 15.0))

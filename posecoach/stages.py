@@ -280,6 +280,10 @@ class PostureStage:
 class CoachStage:
     """Runs the coach over all checks; keeps session totals.
 
+    The exercise in ``extras["exercise"]`` (set by the exercise stages) is passed to the coach,
+    so a change of exercise clears the previous exercise's cues at once. ``cue_started`` on the
+    result says when to speak the cue (it appeared, or is repeated to a user who ignored it).
+
     Attributes:
         present_s: time someone was in view (s).
         judged_s: time in view with posture judged (s).
@@ -309,12 +313,14 @@ class CoachStage:
         if self.paused:
             self._last_t = frame.t
             return replace(result, status="paused — press p to resume")
-        self.state, decision = self.coach.step(self.state, frame.t, result.checks, present)
+        self.state, decision = self.coach.step(self.state, frame.t, result.checks, present,
+                                               result.extras.get("exercise"))
         dt = 0.0 if self._last_t is None else min(frame.t - self._last_t, 1.0)
         self._last_t = frame.t
         if present and not decision.away:
             self.present_s += dt
-            judged = any(check.key.startswith("posture.") for check in result.checks)
+            judged = any(check.key.startswith("posture.") and check.value is not None
+                         for check in result.checks)
             if judged:
                 self.judged_s += dt
                 if not any(key.startswith("posture.") for key in decision.active):
@@ -324,8 +330,8 @@ class CoachStage:
         status = "away — coaching paused" if decision.away else result.status
         metrics = {**result.metrics, "session.good_posture_s": self.good_s,
                    "session.posture_judged_s": self.judged_s}
-        return replace(result, cue=decision.cue, active=decision.active, status=status,
-                       metrics=metrics)
+        return replace(result, cue=decision.cue, cue_started=decision.started is not None,
+                       active=decision.active, status=status, metrics=metrics)
 
     def summary(self) -> dict[str, float]:
         totals = {"present_s": self.present_s, "posture_judged_s": self.judged_s,

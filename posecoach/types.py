@@ -3,7 +3,9 @@
 A :class:`Check` is what an analyzer hands the coach: a measured value with the **onset**
 threshold that makes it a problem and the **clear** threshold it must come back past to stop
 being one (hysteresis), so the coach applies persistence, priority and cooldown without knowing
-any anatomy.
+any anatomy. An analyzer says three different things with it: a value (judged), ``value=None``
+(cannot be judged this frame: the coach holds its state briefly, then drops it), and
+``withdrawn=True`` (the check no longer applies, e.g. the prop is gone: dropped at once).
 
 Coordinates are image pixels with the origin at the top-left, x to the right, y down.
 Times are seconds on the source's monotonic clock.
@@ -11,7 +13,7 @@ Times are seconds on the source's monotonic clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -123,6 +125,8 @@ class Check:
         unit: for display, e.g. ``"°"``, ``"cm/s"``.
         source: where the thresholds come from, for display (e.g. ``"baseline"``,
             ``"heuristic: LearnOpenCV"``).
+        withdrawn: the check no longer applies (its cause is gone: the roller was lost, the ball
+            dropped); the coach forgets the problem and its cue at once. ``value`` is None.
     """
 
     cue: Cue
@@ -132,8 +136,11 @@ class Check:
     higher_is_worse: bool = True
     unit: str = ""
     source: str = ""
+    withdrawn: bool = False
 
     def __post_init__(self) -> None:
+        if self.withdrawn and self.value is not None:
+            raise ValueError(f"{self.key}: a withdrawn check has no value, got {self.value}")
         if self.higher_is_worse and self.clear > self.onset:
             raise ValueError(f"{self.key}: clear {self.clear} must not exceed onset {self.onset}")
         if not self.higher_is_worse and self.clear < self.onset:
@@ -142,6 +149,10 @@ class Check:
     @property
     def key(self) -> str:
         return self.cue.key
+
+    def withdraw(self) -> Check:
+        """This check, withdrawn: same cue and thresholds (for logs and plots), no value."""
+        return replace(self, value=None, withdrawn=True)
 
     def is_bad(self, was_bad: bool) -> bool | None:
         """Bad this frame, given whether it was bad before (hysteresis); None: not judged."""
@@ -175,6 +186,8 @@ class FrameResult:
         checks: every threshold check the analyzers applied this frame.
         active: keys of the problems the coach considers present (shown or not).
         cue: the one cue to show now, or None.
+        cue_started: the cue appeared, or is repeated to a user who has not acted on it, this
+            frame: speak it.
         status: short human-readable state, e.g. ``"person found"``.
         extras: analyzer data for the overlay (zones, thresholds), keyed by analyzer name.
     """
@@ -188,5 +201,6 @@ class FrameResult:
     checks: tuple[Check, ...] = ()
     active: tuple[str, ...] = ()
     cue: Cue | None = None
+    cue_started: bool = False
     status: str = ""
     extras: dict[str, Any] = field(default_factory=dict)

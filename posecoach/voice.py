@@ -71,7 +71,8 @@ class Speaker:
 
 
 class VoiceSink:
-    """Speaks each cue when it appears (not again while it stays on screen).
+    """Speaks each cue when it appears, and again when the coach repeats it (a problem left
+    uncorrected, ``FrameResult.cue_started``); not on every frame it stays on screen.
 
     A sink, so it runs with the other sinks in frame order (possibly in the sink process: the
     speaker thread starts on entering). ``muted`` is toggled by the ``m`` key.
@@ -102,7 +103,9 @@ class VoiceSink:
 
     def write(self, image: np.ndarray | None, result: FrameResult) -> None:
         key = result.cue.key if result.cue else None
-        if key is not None and key != self._last_key and not self.muted:
+        # A new cue, or the coach repeating one the user has left on screen.
+        fresh = key != self._last_key or result.cue_started
+        if key is not None and fresh and not self.muted:
             if self.speaker is None:
                 raise RuntimeError("open the sink with `with` first")
             self.speaker.say(result.cue.text.replace("—", ","))

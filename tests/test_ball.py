@@ -131,3 +131,40 @@ def test_placement_reminder_is_shown_once():
     appearances = sum(1 for a, b in zip([None, *keys], keys, strict=False)
                       if b == "ball.beside_spine" and a != b)
     assert appearances == 1
+
+
+def ball_scene(segments):
+    """The ball analyzer and the default coach over ``(seconds, fraction, seen)`` segments
+    (fraction None: no ball found); returns ``(t, cue key)`` per frame."""
+    analyzer, coach, state = BallAnalyzer(), Coach(), CoachState()
+    pose = standing_at_wall()
+    geometry = body_geometry(pose)
+    out, t = [], 0.0
+    for seconds, fraction, seen in segments:
+        for _ in range(int(seconds * FPS)):
+            center = None if fraction is None else ball_at(pose, fraction)
+            reading = analyzer.update(pose, geometry, center, seen, t)
+            state, decision = coach.step(state, t, reading.checks, True)
+            out.append((t, decision.cue.key if decision.cue else None))
+            t += 1 / FPS
+    return out
+
+
+def test_scene_a_ball_that_drops_from_the_neck_says_it_dropped():
+    """Issue 11, stuck cues: "Keep the ball off your neck" stayed up after the ball dropped,
+    hiding "The ball dropped". A new scene: the ball on the neck for 4 s, then it falls."""
+    frames = ball_scene([(4.0, 1.25, True), (5.0, None, False)])
+    assert any(key == "ball.neck" for t, key in frames if t < 4.0)
+    after = [(t, key) for t, key in frames if t >= 4.0]
+    assert all(key != "ball.neck" for _, key in after)
+    assert all(key == "ball.lost" for t, key in after if t >= 4.0 + 1.5)
+
+
+def test_scene_a_hidden_ball_does_not_freeze_its_cue():
+    """Issue 11: unjudged frames (prop hidden) froze the state. A new scene: the ball on the
+    neck for 4 s, then hidden behind the shoulder (its last position held, not seen) for 6 s."""
+    frames = ball_scene([(4.0, 1.25, True), (6.0, 1.25, False)])
+    assert any(key == "ball.neck" for t, key in frames if t < 4.0)
+    for t, key in frames:
+        if t >= 4.0 + 2.0:
+            assert key != "ball.neck", f"{t:.2f} s: still shown"

@@ -136,7 +136,7 @@ def test_p_pauses_and_resumes_coaching():
     from posecoach.stages import CoachStage
     from posecoach.types import Check
 
-    stage = CoachStage(CoachSettings(persist_s=0.0, clear_s=0.0))
+    stage = CoachStage(CoachSettings(form_min_s=0.0, clear_s=0.0))
     bad = Check(Cue("posture.slouch", "Sit tall"), 20.0, 10.0, 5.0)
 
     def step(i):

@@ -165,3 +165,38 @@ def test_damaged_baseline_file_is_a_config_error(tmp_path):
     path.write_text("{not json")
     with pytest.raises(ConfigError, match="damaged"):
         load_baseline(path)
+
+
+def test_scene_a_look_down_after_a_forward_head_does_not_keep_its_cue():
+    """Issue 11, stuck cues: "Bring your head back" stayed up through a later look-down. A new
+    scene: front view, upright (auto baseline), the head sinks toward the shoulders for 4 s,
+    then the person sits back up and looks down at the keyboard for 8 s."""
+    from posecoach.coach import Coach, CoachState
+
+    analyzer, coach, state = PostureAnalyzer(PostureSettings(front_auto_baseline_s=3.0)), \
+        Coach(), CoachState()
+    fps = 15.0
+    timeline = ([make_front_pose()] * int(4 * fps) + [make_front_pose(head_drop=0.3)]
+                * int(4 * fps) + [make_front_pose(nose_pitch=0.35, head_drop=0.12)] * int(8 * fps))
+    look_down_at = 8.0
+    shown = []
+    for i, pose in enumerate(timeline):
+        t = i / fps
+        reading = analyzer.update(pose, t)
+        state, decision = coach.step(state, t, reading.checks, True)
+        shown.append(decision.cue.key if decision.cue else None)
+        if t >= look_down_at:
+            assert reading.looking_down
+        if t >= look_down_at + 2.0:  # a fixed fault leaves the screen within 2 s
+            assert decision.cue is None, f"{t:.2f} s: {shown[-1]} still shown"
+    assert "posture.forward_head" in shown[:int(look_down_at * fps)]
+
+
+def test_looking_down_still_catches_a_forward_head_past_its_threshold():
+    analyzer = PostureAnalyzer(PostureSettings(front_auto_baseline_s=3.0))
+    for i in range(60):
+        analyzer.update(make_front_pose(), i / 15)
+    reading = analyzer.update(make_front_pose(nose_pitch=0.35, head_drop=0.3), 4.1)
+    assert reading.looking_down and "posture.forward_head" in bad_keys(reading)
+    band = analyzer.update(make_front_pose(nose_pitch=0.35, head_drop=0.12), 4.2)
+    assert "posture.forward_head" not in bad_keys(band, was_bad=True)  # no latch in the band

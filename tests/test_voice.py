@@ -42,6 +42,15 @@ def test_a_cue_is_spoken_once_when_it_appears(tmp_path: Path):
     assert said(log, 2) == ["Sit tall , lift your chest"] * 2  # appeared twice, said twice
 
 
+def test_a_cue_the_coach_repeats_is_spoken_again(tmp_path: Path):
+    log = tmp_path / "said.txt"
+    with VoiceSink(recording_command(log)) as sink:
+        for i, started in enumerate([True, False, False, True, False]):
+            sink.write(None, make_result(i, cue=SIT, cue_started=started))
+            time.sleep(0.3)
+    assert said(log, 2) == ["Sit tall , lift your chest"] * 2  # on screen throughout
+
+
 def test_muted_cues_are_not_spoken(tmp_path: Path):
     log = tmp_path / "said.txt"
     with VoiceSink(recording_command(log)) as sink:

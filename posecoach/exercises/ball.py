@@ -145,9 +145,11 @@ class BallAnalyzer:
             self._contact_since = t
         settled = t - self._contact_since >= SETTLE_S
         if not settled:
+            # Back on the back after a drop: the "dropped" problem is over.
+            back = (Check(CUE_LOST, 0.0, 0.5, 0.5),) if self._was_in_contact else ()
             return BallReading(BallState.SETTING_UP, surface, fraction, zone_of(fraction),
                                offset_cm, center_px=np.asarray(center_px),
-                               px_per_cm=geometry.px_per_cm)
+                               px_per_cm=geometry.px_per_cm, checks=back)
         self._was_in_contact = True
         position = fraction * self.shoulder_hip_cm
         speed = self._motion.update(t, position) if seen else None
@@ -167,26 +169,13 @@ class BallAnalyzer:
 
     def _checks(self, fraction: float | None, speed: float | None, hold_s: float,
                 spot_s: float, pressure: float | None, surface: Surface) -> tuple[Check, ...]:
-        margin = LEAN_MARGIN_DEG if surface is Surface.WALL else HIP_LIFT_MARGIN_CM
-        checks = [
-            Check(CUE_LOST, 0.0, 0.5, 0.5),  # on the back: clears a "dropped" cue
-            Check(CUE_LUMBAR, fraction, T12_FRACTION, T12_FRACTION + ZONE_CLEAR_MARGIN,
-                  higher_is_worse=False, source="T12, lowest ribs"),
-            Check(CUE_NECK, fraction, C7_FRACTION, C7_FRACTION - ZONE_CLEAR_MARGIN,
-                  source="C7, base of the neck"),
-            Check(CUE_FAST, speed, FAST_CM_S, FAST_CLEAR_CM_S, unit=" cm/s"),
-            Check(CUE_PRESSURE, pressure, margin, margin / 2,
-                  unit="°" if surface is Surface.WALL else " cm", source="your start"),
-            Check(CUE_HOLD, hold_s, HOLD_CUE_S, HOLD_CUE_S - 0.5, unit=" s"),
-            Check(CUE_MOVE_ON, spot_s, SPOT_MAX_S, SPOT_MAX_S - 1.0, unit=" s"),
-        ]
         # Said once, when the ball first settles: a side view cannot see left from right of
         # the spine, so the placement rule is a reminder, shown for a few seconds.
         if self._placement_until is None:
             self._placement_until = self._contact_since + SETTLE_S + PLACEMENT_NOTE_S
         placing = 1.0 if self._last_t < self._placement_until else 0.0
-        checks.append(Check(CUE_BESIDE_SPINE, placing, 0.5, 0.5))
-        return tuple(checks)
+        return (Check(CUE_LOST, 0.0, 0.5, 0.5),  # on the back: clears a "dropped" cue
+                *_contact_checks(fraction, speed, hold_s, spot_s, pressure, placing, surface))
 
     def _no_contact(self, surface: Surface, t: float, fraction: float | None = None,
                     offset_cm: float | None = None) -> BallReading:
@@ -194,11 +183,17 @@ class BallAnalyzer:
         self._motion.break_track()
         self._hold_since = None
         self._spot_since = None
+        # Off the back, where the ball sits on the back, its pace and the lean into it no
+        # longer apply: withdrawn, so "Keep the ball off your neck" cannot hide "The ball
+        # dropped".
+        gone = tuple(c.withdraw() for c in _contact_checks(None, None, None, None, None, None,
+                                                           surface))
         if not self._was_in_contact:
-            return BallReading(BallState.SETTING_UP, surface, fraction, offset_cm=offset_cm)
+            return BallReading(BallState.SETTING_UP, surface, fraction, offset_cm=offset_cm,
+                               checks=gone)
         lost = Check(CUE_LOST, 1.0, 0.5, 0.5)
         return BallReading(BallState.LOST, surface, fraction, offset_cm=offset_cm,
-                           spots=self._spots, checks=(lost,))
+                           spots=self._spots, checks=(lost, *gone))
 
     def _spot(self, t: float, position: float) -> float:
         if self._spot_anchor is None or abs(position - self._spot_anchor) > SPOT_RADIUS_CM:
@@ -222,6 +217,25 @@ class BallAnalyzer:
                 return None
             self._pressure_start = float(np.median(self._pressure_samples))
         return value - self._pressure_start
+
+
+def _contact_checks(fraction: float | None, speed: float | None, hold_s: float | None,
+                    spot_s: float | None, pressure: float | None, placing: float | None,
+                    surface: Surface) -> tuple[Check, ...]:
+    """The checks that apply while the ball is on the back; a None value is not judged."""
+    margin = LEAN_MARGIN_DEG if surface is Surface.WALL else HIP_LIFT_MARGIN_CM
+    return (
+        Check(CUE_LUMBAR, fraction, T12_FRACTION, T12_FRACTION + ZONE_CLEAR_MARGIN,
+              higher_is_worse=False, source="T12, lowest ribs"),
+        Check(CUE_NECK, fraction, C7_FRACTION, C7_FRACTION - ZONE_CLEAR_MARGIN,
+              source="C7, base of the neck"),
+        Check(CUE_FAST, speed, FAST_CM_S, FAST_CLEAR_CM_S, unit=" cm/s"),
+        Check(CUE_PRESSURE, pressure, margin, margin / 2,
+              unit="°" if surface is Surface.WALL else " cm", source="your start"),
+        Check(CUE_HOLD, hold_s, HOLD_CUE_S, HOLD_CUE_S - 0.5, unit=" s"),
+        Check(CUE_MOVE_ON, spot_s, SPOT_MAX_S, SPOT_MAX_S - 1.0, unit=" s"),
+        Check(CUE_BESIDE_SPINE, placing, 0.5, 0.5),
+    )
 
 
 def _lean_back_deg(pose: Pose, geometry: BodyGeometry) -> float:

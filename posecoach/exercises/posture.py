@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from posecoach.baseline import PostureBaseline
 from posecoach.config import PostureSettings
@@ -289,6 +289,14 @@ class PostureAnalyzer:
                                   note="learning your upright posture")
         looking_down = (metrics["nose_pitch"] - baseline.metrics["nose_pitch"] > LOOK_DOWN_PITCH)
         checks = front_checks(metrics, baseline, self.settings, standing, label)
+        if looking_down:
+            # A nod to the keyboard lowers the ears by up to about half the forward-head margin
+            # (3–4 cm of the ~7 cm, see HEAD_DROP_MARGIN): exactly the hysteresis band, where an
+            # earlier forward head would stay latched for as long as the person looks down.
+            # While looking down the band holds nothing: below onset is good; past onset is
+            # still a forward head.
+            checks = [replace(c, clear=c.onset) if c.key == CUE_FORWARD_HEAD.key else c
+                      for c in checks]
         return PostureReading(view=view, geometry=geometry, metrics=metrics,
                               checks=(*checks, turn_ok), baseline_label=label,
                               looking_down=looking_down,

@@ -180,7 +180,7 @@ class RollerAnalyzer:
         self._last_t = t
         lying = geometry is not None and geometry.posture is BodyPosture.LYING
         if pose is None or geometry is None or not lying or contact_px is None:
-            return self._off(t)
+            return self._off(t, lost=contact_px is None)
         axis = geometry.mid_shoulder - geometry.mid_hip
         fraction = float((np.asarray(contact_px) - geometry.mid_hip) @ axis / (axis @ axis))
         position = fraction * self.shoulder_hip_cm
@@ -215,31 +215,42 @@ class RollerAnalyzer:
                 speed: float | None, hold_s: float) -> tuple[Check, ...]:
         supported = hand_near_head(pose, geometry, HAND_NEAR_HEAD_CM)
         hang = 0.0 if supported else head_hang_deg(pose, geometry)
-        return (
-            Check(CUE_LUMBAR, fraction, T12_FRACTION, T12_FRACTION + ZONE_CLEAR_MARGIN,
-                  higher_is_worse=False, source="T12, lowest ribs"),
-            Check(CUE_CERVICAL, fraction, C7_FRACTION, C7_FRACTION - ZONE_CLEAR_MARGIN,
-                  source="C7, base of the neck"),
-            Check(CUE_TOO_FAST, speed, TOO_FAST_CM_S, TOO_FAST_CLEAR_CM_S, unit=" cm/s",
-                  source="2–4 s per pass"),
-            Check(CUE_HEAD, hang, HEAD_HANG_DEG, HEAD_HANG_CLEAR_DEG, unit="°"),
-            Check(CUE_KNEES, knee_angle_deg(pose, geometry), KNEE_STRAIGHT_DEG,
-                  KNEE_CLEAR_DEG, unit="°"),
-            Check(CUE_HOLD, hold_s, HOLD_CUE_S, HOLD_CUE_S - 0.5, unit=" s"),
-            Check(CUE_REST, self._set_s, SET_MAX_S, SET_MAX_S - 1.0, unit=" s"),
-        )
+        return _checks(fraction, speed, hang, knee_angle_deg(pose, geometry), hold_s,
+                       self._set_s)
 
-    def _off(self, t: float) -> RollerReading:
+    def _off(self, t: float, lost: bool) -> RollerReading:
+        """Not on the roller. ``lost``: no roller found at all, so every roller check is
+        withdrawn (its cue goes at once); otherwise (sitting up, the pose unclear) they are
+        simply not judged and the coach drops them if that lasts."""
         if self._off_since is None and self._sets > 0:
             self._off_since = t
         self._motion.break_track()
         self._hold_since = None
         resting = self._sets > 0
         state = RollState.RESTING if resting else RollState.SETTING_UP
+        checks = tuple(c.withdraw() for c in _checks(None, None, None, None, None, None)) \
+            if lost else ()
         return RollerReading(state=state, passes=self._motion.passes, set_s=self._set_s,
-                             sets=self._sets)
+                             sets=self._sets, checks=checks)
 
     def _start_set(self) -> None:
         self._sets += 1
         self._set_s = 0.0
         self._motion.reset()
+
+
+def _checks(fraction: float | None, speed: float | None, hang: float | None,
+            knee: float | None, hold_s: float | None, set_s: float | None) -> tuple[Check, ...]:
+    """The roller's checks; a None value is not judged this frame."""
+    return (
+        Check(CUE_LUMBAR, fraction, T12_FRACTION, T12_FRACTION + ZONE_CLEAR_MARGIN,
+              higher_is_worse=False, source="T12, lowest ribs"),
+        Check(CUE_CERVICAL, fraction, C7_FRACTION, C7_FRACTION - ZONE_CLEAR_MARGIN,
+              source="C7, base of the neck"),
+        Check(CUE_TOO_FAST, speed, TOO_FAST_CM_S, TOO_FAST_CLEAR_CM_S, unit=" cm/s",
+              source="2–4 s per pass"),
+        Check(CUE_HEAD, hang, HEAD_HANG_DEG, HEAD_HANG_CLEAR_DEG, unit="°"),
+        Check(CUE_KNEES, knee, KNEE_STRAIGHT_DEG, KNEE_CLEAR_DEG, unit="°"),
+        Check(CUE_HOLD, hold_s, HOLD_CUE_S, HOLD_CUE_S - 0.5, unit=" s"),
+        Check(CUE_REST, set_s, SET_MAX_S, SET_MAX_S - 1.0, unit=" s"),
+    )

@@ -134,6 +134,8 @@ def test_ball_mode_ends_when_the_person_sits_back_at_the_desk_without_the_ball()
     assert exercise(at_wall[-1]) == "ball"
     assert {exercise(r) for r in back_at_desk} == {"posture"}
     assert not keys(back_at_desk, "ball.") and keys(back_at_desk, "posture.")
+    # A ball cue that was on screen at the wall leaves with the ball coach.
+    assert not [r.cue.key for r in back_at_desk if r.cue and r.cue.key.startswith("ball.")]
 
 
 def test_roller_mode_ends_when_the_person_sits_back_at_the_desk():
@@ -144,6 +146,7 @@ def test_roller_mode_ends_when_the_person_sits_back_at_the_desk():
     assert exercise(on_roller[-1]) == "roller"
     assert {exercise(r) for r in back_at_desk} == {"posture"}
     assert not keys(back_at_desk, "roller.") and keys(back_at_desk, "posture.")
+    assert not [r.cue.key for r in back_at_desk if r.cue and r.cue.key.startswith("roller.")]
 
 
 def test_getting_off_the_roller_for_a_moment_does_not_end_roller_mode():

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from posecoach.coach import Coach, CoachState
 from posecoach.exercises.roller import (
-    C7_FRACTION,
+    NECK_LIMIT_FRACTION,
     T12_FRACTION,
     RollerAnalyzer,
     RollState,
@@ -32,7 +32,7 @@ def bad(reading, key):
 
 @pytest.mark.parametrize(("fraction", "zone"), [
     (0.2, Zone.LUMBAR), (T12_FRACTION - 0.01, Zone.LUMBAR), (0.7, Zone.THORACIC),
-    (0.95, Zone.THORACIC), (C7_FRACTION + 0.01, Zone.CERVICAL)])
+    (0.95, Zone.THORACIC), (NECK_LIMIT_FRACTION + 0.01, Zone.CERVICAL), (1.12, Zone.CERVICAL)])
 def test_zone_of(fraction, zone):
     assert zone_of(fraction) is zone
 

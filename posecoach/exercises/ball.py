@@ -3,10 +3,11 @@
 Where the ball sits along the spine, how long it stays on a spot, how fast it moves, and how
 hard the person leans into it (a pressure proxy). Pure apart from the history it keeps.
 
-Sources for the numbers (DESIGN.md §2):
+Sources for the numbers (docs/coaching.md §4):
 - Place: on the muscle between the spine and the shoulder blade; never on the lower back or the
-  neck. Zone borders as for the roller (:mod:`posecoach.exercises.roller`): the lowest ribs
-  (T12) and the base of the neck (C7) along mid-hip → mid-shoulder.
+  neck. Zone borders as for the roller (:mod:`posecoach.exercises.roller`, docs/coaching.md
+  §3.1): the lowest ribs (T12) and the top of the thoracic spine (T1) along mid-hip →
+  mid-shoulder.
 - Dwell: hold a tender spot ~30–90 s while breathing normally; move on after 90 s.
 - Pace: the ball moves slowly between spots; hasty massage is one of the common self-massage
   mistakes. Faster than 10 cm/s along the spine for a couple of seconds is rushing.
@@ -23,7 +24,13 @@ from enum import Enum
 import numpy as np
 
 from posecoach.exercises.motion import SpineMotion
-from posecoach.exercises.roller import C7_FRACTION, T12_FRACTION, ZONE_CLEAR_MARGIN, Zone, zone_of
+from posecoach.exercises.roller import (
+    LOWER_BACK_LIMIT_FRACTION,
+    NECK_LIMIT_FRACTION,
+    ZONE_CLEAR_MARGIN,
+    Zone,
+    zone_of,
+)
 from posecoach.geometry import BodyGeometry, BodyPosture, angle_from_vertical_deg
 from posecoach.landmarks import Landmark as L
 from posecoach.types import Check, Cue, Pose, Severity
@@ -225,10 +232,11 @@ def _contact_checks(fraction: float | None, speed: float | None, hold_s: float |
     """The checks that apply while the ball is on the back; a None value is not judged."""
     margin = LEAN_MARGIN_DEG if surface is Surface.WALL else HIP_LIFT_MARGIN_CM
     return (
-        Check(CUE_LUMBAR, fraction, T12_FRACTION, T12_FRACTION + ZONE_CLEAR_MARGIN,
+        Check(CUE_LUMBAR, fraction, LOWER_BACK_LIMIT_FRACTION,
+              LOWER_BACK_LIMIT_FRACTION + ZONE_CLEAR_MARGIN,
               higher_is_worse=False, source="T12, lowest ribs"),
-        Check(CUE_NECK, fraction, C7_FRACTION, C7_FRACTION - ZONE_CLEAR_MARGIN,
-              source="C7, base of the neck"),
+        Check(CUE_NECK, fraction, NECK_LIMIT_FRACTION, NECK_LIMIT_FRACTION - ZONE_CLEAR_MARGIN,
+              source="T1, top of the thoracic spine"),
         Check(CUE_FAST, speed, FAST_CM_S, FAST_CLEAR_CM_S, unit=" cm/s"),
         Check(CUE_PRESSURE, pressure, margin, margin / 2,
               unit="°" if surface is Surface.WALL else " cm", source="your start"),

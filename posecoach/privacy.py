@@ -4,8 +4,7 @@ MediaPipe wheels from 0.10.35 on (0.10.35, 1.0.0 and 1.2.3 checked here) build a
 into every task: a background thread of the native library POSTs records over HTTPS to
 play.googleapis.com through an embedded libcurl (upstream google-ai-edge/mediapipe#6291). The
 0.10.21 and 0.10.30–0.10.33 wheels hold no such code (their native library imports no socket
-function).
-posecoach pins a version without it (pyproject.toml). This guard is the second line, for a
+function), so posecoach pins 0.10.33 (pyproject.toml). This guard is the second line, for a
 newer MediaPipe installed by hand: libcurl reads the standard proxy variables at every request,
 so pointing them at a closed loopback port makes that POST fail on the machine (connection
 refused on 127.0.0.1) before any name is looked up or byte sent. ``tests/test_no_network.py``

@@ -22,6 +22,7 @@ from posecoach.config import ModelSettings
 from posecoach.errors import ModelError
 from posecoach.landmarks import NUM_LANDMARKS
 from posecoach.model import ModelFile
+from posecoach.privacy import keep_mediapipe_logging_local
 from posecoach.types import Pose
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,11 @@ class PoseEstimator:
 
     def __init__(self, model: ModelFile, settings: ModelSettings | None = None) -> None:
         settings = settings or ModelSettings()
+        # Before MediaPipe loads: newer wheels POST usage logs to Google from a native thread
+        # (google-ai-edge/mediapipe#6291); this keeps them on the machine (see privacy.py).
+        # Done here, not at import, so every process that makes a landmarker (this one, the
+        # pose worker in ahead.py, doctor) is covered.
+        keep_mediapipe_logging_local(os.environ)
         # Imported here, not at module import: importing MediaPipe takes ~1 s.
         from mediapipe.tasks.python import BaseOptions, vision
 

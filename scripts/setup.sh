@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything posecoach needs on a fresh Debian/Ubuntu machine, idempotently:
-# Debian packages (virtual display for window tests, screenshot tool, speech, audio I/O),
-# then a virtual environment in .venv with posecoach and its test tools.
+# Debian packages (virtual display for window tests, screenshot tool, speech, audio I/O,
+# strace for the test that no process connects off the machine), then a virtual environment in
+# .venv with posecoach and its test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(xvfb xauth imagemagick espeak-ng libportaudio2)
+DEBIAN_PACKAGES=(xvfb xauth imagemagick espeak-ng libportaudio2 strace)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -186,6 +187,14 @@ def live(
         "--simulate-camera", help="Play this video through the live camera path at its own "
                                   "frame rate, as if it were a webcam (for trying posecoach "
                                   "without a camera).")] = None,
+    simulate_speed: Annotated[float, typer.Option(
+        "--simulate-speed", min=0.01, max=100.0, hidden=True,
+        help="With --simulate-camera: play the video this many times faster (soak tests).")
+    ] = 1.0,
+    simulate_unplug_after: Annotated[float | None, typer.Option(
+        "--simulate-unplug-after", min=0.0, hidden=True,
+        help="With --simulate-camera: unplug the camera after this many seconds of video "
+             "(fault tests).")] = None,
     out_path: OutOpt = None,
     log_path: LogOpt = None,
     report_path: ReportOpt = None,
@@ -209,7 +218,9 @@ def live(
     if settings.display.window == "on" and not window and not no_window:
         raise PosecoachError("display.window is 'on' but there is no display",
                              "run under a desktop session or set it to auto")
-    source = open_camera_source(settings, simulate=simulate_camera)
+    source = open_camera_source(settings, simulate=simulate_camera,
+                                simulate_speed=simulate_speed,
+                                simulate_unplug_after_s=simulate_unplug_after)
 
     def started(info: SourceInfo) -> None:
         err.print(f"posecoach: {info.name} open at {info.width}×{info.height}, "
@@ -369,8 +380,16 @@ def version() -> None:
     out.print(f"posecoach {__version__}")
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (a service manager, `kill`) stops a session as Ctrl-C does: outputs flushed
+    and closed, summary printed. Later SIGTERMs are ignored so the cleanup can finish."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point: runs the app; user errors become one line on stderr and a non-zero exit."""
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         app()
     except PosecoachError as exc:

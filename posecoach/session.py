@@ -57,12 +57,14 @@ class Outputs:
     Attributes:
         video: annotated video file, or None.
         log: per-frame JSONL log, or None.
+        log_every: write one log row per this many frames (and each frame whose cue changes).
         speak: say each cue aloud when it appears.
     """
 
     video: Path | None = None
     log: Path | None = None
     speak: bool = False
+    log_every: int = 1
 
 
 def open_replay_source(path: Path, fps: float = 30.0) -> FrameSource:
@@ -186,7 +188,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
             # The log is written from this process (on a thread), never by the video's sink
             # process: if that process dies, the log still holds every frame analysed.
             log_writer = stack.enter_context(
-                ThreadSinkWorker([JsonlSink(outputs.log)], annotators=[]))
+                ThreadSinkWorker([JsonlSink(outputs.log, every=outputs.log_every)],
+                                 annotators=[]))
         if outputs.speak:
             engine = find_engine()
             if engine is None:

@@ -50,6 +50,10 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 300,
     """Run ``python -m posecoach ARGS`` as a user would, capturing output."""
     full_env = dict(os.environ)  # carries the test's private XDG folders (private_user_dirs)
     full_env.pop("DISPLAY", None)  # headless unless the test gives a display
+    # The posecoach of this checkout, whatever ``cwd`` is (an editable install elsewhere
+    # would otherwise win when cwd is not the repository).
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "posecoach", *args], capture_output=True,
                           text=True, timeout=timeout, env=full_env, cwd=cwd or ROOT)

@@ -31,12 +31,19 @@ class JsonlSink:
     """
 
     wants_image = False
+    #: ``every`` > 1 keeps one row in ``every`` (plus each frame where the cue changes, so a
+    #: report still sees every cue); rows then stand for ``every`` frames of time.
 
-    def __init__(self, path: str | Path, flush_every: int = FLUSH_EVERY) -> None:
+    def __init__(self, path: str | Path, flush_every: int = FLUSH_EVERY, every: int = 1) -> None:
         if flush_every < 1:
             raise ValueError(f"flush_every must be >= 1, got {flush_every}")
+        if every < 1:
+            raise ValueError(f"every must be >= 1, got {every}")
         self.path = Path(path)
         self.flush_every = flush_every
+        self.every = every
+        self._seen = 0
+        self._last_cue: str | None = None
         self._file: IO[bytes] | None = None
         self._pending: list[bytes] = []
         self._written = 0  # bytes of whole rows on disk
@@ -63,6 +70,12 @@ class JsonlSink:
     def write(self, image: np.ndarray | None, result: FrameResult) -> None:
         if self._file is None:
             raise RuntimeError("open the sink with `with` first")
+        cue = result.cue.key if result.cue else None
+        keep = self._seen % self.every == 0 or cue != self._last_cue
+        self._seen += 1
+        self._last_cue = cue
+        if not keep:
+            return
         row = json.dumps(frame_record(result), separators=(",", ":"))
         self._pending.append(row.encode("utf-8") + b"\n")
         self._rows += 1

@@ -58,6 +58,10 @@ class VideoFileSink:
         stream.width, stream.height = self.width, self.height
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, 1000)
+        # The encoder counts in milliseconds too: a live camera's frames come at irregular
+        # times (some 1 ms apart), which a 1/fps clock would round onto the same tick, and
+        # x264 then hands the muxer a repeated timestamp ("Invalid argument").
+        stream.codec_context.time_base = Fraction(1, 1000)
         # veryfast on one thread (~2.3 ms of CPU per 640×480 frame): encoding keeps up on the
         # second core without x264's own threads competing with pose inference.
         stream.options = {"crf": str(self.crf), "preset": "veryfast", "threads": "1",

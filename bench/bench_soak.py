@@ -73,11 +73,10 @@ def rss_mb(pid: int | str = "self") -> float:
 def children_rss_mb() -> float:
     total = 0.0
     for task in Path("/proc/self/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            try:
-                total += rss_mb(pid)
-            except FileNotFoundError:
-                pass
+        try:  # threads and processes may end while we look
+            total += sum(rss_mb(pid) for pid in (task / "children").read_text().split())
+        except FileNotFoundError:
+            pass
     return total
 
 

@@ -21,6 +21,9 @@ BLACK_MESSAGE = "The camera shows a black picture — is the privacy shutter clo
 FROZEN_MESSAGE = ("The camera picture is frozen — close other programs using the camera, "
                   "or unplug it and plug it in again")
 BACK_MESSAGE = "The camera picture is back"
+#: The same, short enough for the overlay's status line (and the log's ``status``).
+STATUS = {BLACK_MESSAGE: "black picture: privacy shutter closed?",
+          FROZEN_MESSAGE: "camera picture frozen"}
 
 #: Mean brightness (0–255) below which a *uniform* picture counts as black. A covered lens
 #: gives sensor noise around 0–10; a dim room after auto-exposure sits at 30–60 (the scene
@@ -79,4 +82,4 @@ class PictureStage:
             self.problem = problem
         if problem is None:
             return result
-        return replace(result, status=problem)
+        return replace(result, status=STATUS[problem])

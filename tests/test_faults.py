@@ -16,7 +16,7 @@ import av
 import numpy as np
 import pytest
 
-from posecoach.picture import BACK_MESSAGE, BLACK_MESSAGE, FROZEN_MESSAGE
+from posecoach.picture import BACK_MESSAGE, BLACK_MESSAGE, FROZEN_MESSAGE, STATUS
 from posecoach.sources import VideoFileSource
 from posecoach.types import Frame
 from tests.conftest import ROOT, run_cli
@@ -310,7 +310,8 @@ def test_a_baseline_with_values_that_are_not_numbers_names_the_file(tmp_path: Pa
 # --- a camera that shows nothing useful -------------------------------------------------------
 
 def _told_within(rows: list[dict], message: str) -> float:
-    told = next(row["t"] for row in rows if row["status"] == message)
+    """Seconds from the first frame to the first logged frame whose overlay status says it."""
+    told = next(row["t"] for row in rows if row["status"] == STATUS[message])
     return told - rows[0]["t"]
 
 
@@ -354,7 +355,7 @@ def test_a_moving_picture_raises_no_alarm_and_recovery_is_announced(caplog):
         frame = Frame(image=image, t=i / 30, index=i)
         statuses.append(stage.update(frame, make_result(i)).status)
     assert statuses[:30] == [""] * 30
-    assert statuses[30 + 31:90] == [BLACK_MESSAGE] * 29  # from one second in
+    assert statuses[30 + 31:90] == [STATUS[BLACK_MESSAGE]] * 29  # from one second in
     assert statuses[90:] == [""] * 30
     said = [record.getMessage() for record in caplog.records]
     assert said == [BLACK_MESSAGE, BACK_MESSAGE]  # once each, not every frame

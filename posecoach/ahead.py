@@ -51,12 +51,27 @@ def _worker(video: str, model_path: str, model_settings: ModelSettings, start: i
                     continue  # warm-up: lets tracking settle before the split
                 batch.append((frame.index, poses, estimator.last_inference_ms))
                 if len(batch) >= BATCH:
-                    out.put(batch)
+                    if not _put(out, batch):
+                        return
                     batch = []
-        out.put(batch)
-        out.put(None)
+        if _put(out, batch):
+            _put(out, None)
     except Exception as exc:  # reported to the parent, which then estimates itself
-        out.put(exc)
+        _put(out, exc)
+
+
+def _put(out: mp.Queue, item: object) -> bool:
+    """Queue ``item`` for the parent; False when the parent died (killed), so the worker
+    stops instead of estimating for nobody or waiting forever on a full queue."""
+    parent = mp.parent_process()
+    while parent is None or parent.is_alive():
+        try:
+            out.put(item, timeout=1.0)
+            return True
+        except queue.Full:
+            continue
+    out.cancel_join_thread()  # nobody will read what is queued: do not wait to flush it
+    return False
 
 
 class PosesAhead:

@@ -7,6 +7,7 @@ one per camera, so a laptop's built-in camera and a side webcam each keep their 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from pathlib import Path
 from posecoach.errors import ConfigError
 
 FORMAT = "posecoach-baseline/1"
+VIEWS = ("side", "front")
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,21 @@ def baseline_path_for(source_name: str, folder: Path | None = None) -> Path:
 
 
 def save_baseline(baseline: PostureBaseline, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``baseline`` to ``path`` (via a temporary file, so a crash never leaves half a
+    baseline behind).
+
+    Raises:
+        ConfigError: the file cannot be written.
+    """
     payload = {"format": FORMAT, **asdict(baseline)}
-    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    partial = path.with_name(path.name + ".partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot save baseline {path}: {exc.strerror or exc}",
+                          "free some disk space or pass --save-to with another path") from None
     return path
 
 
@@ -73,11 +87,17 @@ def load_baseline(path: Path) -> PostureBaseline:
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ConfigError(f"baseline file {path} is damaged",
                           "delete it and run `posecoach calibrate` again") from None
+    except OSError as exc:  # a folder, no permission, an I/O error
+        raise ConfigError(f"cannot read baseline file {path}: {exc.strerror or exc}",
+                          "make it readable, or delete it and run `posecoach calibrate` "
+                          "again") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ConfigError(f"{path} is not a posecoach baseline",
                           "run `posecoach calibrate` to make one")
     try:
         metrics = {str(k): float(v) for k, v in data["metrics"].items()}
+        if not all(math.isfinite(v) for v in metrics.values()) or data["view"] not in VIEWS:
+            raise ValueError("not finite, or an unknown view")
         return PostureBaseline(view=str(data["view"]), metrics=metrics,
                                created=str(data["created"]), source=str(data["source"]))
     except (KeyError, TypeError, ValueError, AttributeError):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +18,7 @@ from rich.table import Table
 from posecoach import __version__
 from posecoach.config import Settings, load_settings
 from posecoach.display import display_available
-from posecoach.errors import PosecoachError
+from posecoach.errors import ConfigError, PosecoachError
 from posecoach.pipeline import SessionStats
 from posecoach.sources.base import SourceInfo
 
@@ -43,6 +46,12 @@ ReportOpt = Annotated[Path | None, typer.Option(
 LogOpt = Annotated[Path | None, typer.Option(
     "--log", help="Write a per-frame JSONL log here: landmarks, metrics and cues, one row per "
                   "frame.")]
+LogEveryOpt = Annotated[int, typer.Option(
+    "--log-every", min=1, help="Write one log row per N frames (and every frame whose cue "
+                               "changes): a smaller log for long sessions.")]
+NoLogOpt = Annotated[bool, typer.Option(
+    "--no-log", help="Keep no frame log on disk, not even beside --report (the report is "
+                     "made from a temporary one).")]
 NoWindowOpt = Annotated[bool, typer.Option(
     "--no-window", help="Never open a window (automatic when there is no display).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print diagnostics.")]
@@ -109,6 +118,8 @@ def replay(
     out_path: OutOpt = None,
     log_path: LogOpt = None,
     report_path: ReportOpt = None,
+    log_every: LogEveryOpt = 1,
+    no_log: NoLogOpt = False,
     show: Annotated[bool, typer.Option(
         "--show", help="Show a window and play at the video's own speed (otherwise as fast as "
                        "the CPU allows, with a progress bar).")] = False,
@@ -139,28 +150,40 @@ def replay(
                                             else None, "exercise.mode": exercise})
     window = _want_window(show, no_window)
     source = open_replay_source(video, fps=fps)
-    log_path = _log_for_report(log_path, report_path)
-    outputs = Outputs(video=out_path, log=log_path, speak=speak)
+    scratch = ExitStack()
+    log_path = _log_for_report(log_path, report_path, no_log, scratch)
+    outputs = Outputs(video=out_path, log=log_path, speak=speak, log_every=log_every)
     options = {"calibration": CalibrationRequest() if calibrate_start else None,
                "save_calibrations": False, "parallel": not single_process}
-    if window:
-        stats = run_session(source, settings, outputs, show_window=True, pace=True, **options)
-    else:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.fields[fps]:.0f} fps"), TimeRemainingColumn(),
-                      console=err, transient=True) as progress:
-            task = progress.add_task(video.name, total=None, fps=0.0)
-            stats = run_session(
-                source, settings, outputs, show_window=False, pace=False, **options,
-                on_start=lambda info: progress.update(task, total=info.frame_count),
-                on_result=lambda result: progress.update(task, advance=1, fps=result.fps),
-            )
-    _summary(stats, [("Annotated video", out_path), ("Frame log", log_path)])
-    _write_report(log_path, report_path)
+    with scratch:  # a temporary log (--no-log) is removed however the session ends
+        if window:
+            stats = run_session(source, settings, outputs, show_window=True, pace=True, **options)
+        else:
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("{task.fields[fps]:.0f} fps"), TimeRemainingColumn(),
+                          console=err, transient=True) as progress:
+                task = progress.add_task(video.name, total=None, fps=0.0)
+                stats = run_session(
+                    source, settings, outputs, show_window=False, pace=False, **options,
+                    on_start=lambda info: progress.update(task, total=info.frame_count),
+                    on_result=lambda result: progress.update(task, advance=1, fps=result.fps),
+                )
+        _summary(stats, [("Annotated video", out_path),
+                         ("Frame log", None if no_log else log_path)])
+        _write_report(log_path, report_path)
 
 
-def _log_for_report(log_path: Path | None, report_path: Path | None) -> Path | None:
-    """A report is made from the frame log: keep one beside the report if none was asked."""
+def _log_for_report(log_path: Path | None, report_path: Path | None, no_log: bool,
+                    scratch: ExitStack) -> Path | None:
+    """A report is made from the frame log: keep one beside the report if none was asked,
+    or a temporary one (removed when ``scratch`` closes) with ``--no-log``."""
+    if no_log:
+        if log_path is not None:
+            raise ConfigError("--no-log and --log contradict each other", "pass one of them")
+        if report_path is None:
+            return None
+        folder = scratch.enter_context(tempfile.TemporaryDirectory(prefix="posecoach-"))
+        return Path(folder) / "frames.jsonl"
     if report_path is not None and log_path is None:
         return report_path.with_suffix(".jsonl")
     return log_path
@@ -187,9 +210,19 @@ def live(
         "--simulate-camera", help="Play this video through the live camera path at its own "
                                   "frame rate, as if it were a webcam (for trying posecoach "
                                   "without a camera).")] = None,
+    simulate_speed: Annotated[float, typer.Option(
+        "--simulate-speed", min=0.01, max=100.0, hidden=True,
+        help="With --simulate-camera: play the video this many times faster (soak tests).")
+    ] = 1.0,
+    simulate_unplug_after: Annotated[float | None, typer.Option(
+        "--simulate-unplug-after", min=0.0, hidden=True,
+        help="With --simulate-camera: unplug the camera after this many seconds of video "
+             "(fault tests).")] = None,
     out_path: OutOpt = None,
     log_path: LogOpt = None,
     report_path: ReportOpt = None,
+    log_every: LogEveryOpt = 1,
+    no_log: NoLogOpt = False,
     no_window: NoWindowOpt = False,
     mute: Annotated[bool, typer.Option(
         "--mute", help="Do not speak cues (m in the window toggles it).")] = False,
@@ -210,7 +243,9 @@ def live(
     if settings.display.window == "on" and not window and not no_window:
         raise PosecoachError("display.window is 'on' but there is no display",
                              "run under a desktop session or set it to auto")
-    source = open_camera_source(settings, simulate=simulate_camera)
+    source = open_camera_source(settings, simulate=simulate_camera,
+                                simulate_speed=simulate_speed,
+                                simulate_unplug_after_s=simulate_unplug_after)
 
     def started(info: SourceInfo) -> None:
         err.print(f"posecoach: {info.name} open at {info.width}×{info.height}, "
@@ -218,11 +253,15 @@ def live(
                                           " — coaching without a window; press Ctrl-C to stop."))
 
     speak = settings.voice.enabled and not mute
-    log_path = _log_for_report(log_path, report_path)
-    stats = run_session(source, settings, Outputs(video=out_path, log=log_path, speak=speak),
-                        show_window=window, on_start=started)
-    _summary(stats, [("Annotated video", out_path), ("Frame log", log_path)])
-    _write_report(log_path, report_path)
+    scratch = ExitStack()
+    log_path = _log_for_report(log_path, report_path, no_log, scratch)
+    with scratch:
+        stats = run_session(source, settings, Outputs(video=out_path, log=log_path,
+                                                      speak=speak, log_every=log_every),
+                            show_window=window, on_start=started)
+        _summary(stats, [("Annotated video", out_path),
+                         ("Frame log", None if no_log else log_path)])
+        _write_report(log_path, report_path)
     if stats.camera_lost:
         raise typer.Exit(3)
 
@@ -370,8 +409,16 @@ def version() -> None:
     out.print(f"posecoach {__version__}")
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (a service manager, `kill`) stops a session as Ctrl-C does: outputs flushed
+    and closed, summary printed. Later SIGTERMs are ignored so the cleanup can finish."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point: runs the app; user errors become one line on stderr and a non-zero exit."""
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         app()
     except PosecoachError as exc:

@@ -358,6 +358,9 @@ def load_settings(profile: Path | None = None, overrides: dict[str, Any] | None 
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"profile {profile} is not valid TOML: {exc}",
                               "fix the file or remove it") from None
+        except OSError as exc:  # a folder, no permission, an I/O error
+            raise ConfigError(f"cannot read profile {profile}: {exc.strerror or exc}",
+                              "pass a readable TOML file with --profile") from None
         settings = _merge(settings, data)
     return settings.with_overrides(overrides or {})
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from posecoach.errors import CameraLostError
 from posecoach.overlay import Annotator, compose
+from posecoach.sanitize import sanitize_poses
 from posecoach.sink_workers import ProcessSinkWorker, ThreadSinkWorker
 from posecoach.sinks.base import Sink
 from posecoach.sinks.window import WindowSink
@@ -135,6 +136,7 @@ class Pipeline:
         if poses is None:
             poses = self.estimator(frame.image, frame.t)
             inference_ms = self.estimator.last_inference_ms
+        poses = sanitize_poses(poses, *frame.size)  # finite, bounded landmarks from here on
         person = self.selector.update(poses, frame.t)
         smoothed = self.smoother.update(person, frame.t)
         result = FrameResult(frame_index=frame.index, t=frame.t, pose=smoothed,

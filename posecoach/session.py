@@ -24,10 +24,12 @@ from posecoach.overlay import Annotator, CueAnnotator, HudAnnotator, SkeletonAnn
 from posecoach.overlay.ball import BallAnnotator
 from posecoach.overlay.posture import PostureAnnotator
 from posecoach.overlay.roller import RollerAnnotator
+from posecoach.picture import PictureStage
 from posecoach.pipeline import Pipeline, SessionStats, Stage
 from posecoach.props.ball import BallTracker
 from posecoach.props.roller import RollerTracker
 from posecoach.selector import Exercise, ExerciseSelector
+from posecoach.sink_workers import ThreadSinkWorker
 from posecoach.sinks import JsonlSink, VideoFileSink, WindowSink
 from posecoach.sinks.base import Sink
 from posecoach.smoothing import OneEuroFilter, PoseSmoother
@@ -63,12 +65,14 @@ class Outputs:
     Attributes:
         video: annotated video file, or None.
         log: per-frame JSONL log, or None.
+        log_every: write one log row per this many frames (and each frame whose cue changes).
         speak: say each cue aloud when it appears.
     """
 
     video: Path | None = None
     log: Path | None = None
     speak: bool = False
+    log_every: int = 1
 
 
 def open_replay_source(path: Path, fps: float = 30.0) -> FrameSource:
@@ -76,10 +80,15 @@ def open_replay_source(path: Path, fps: float = 30.0) -> FrameSource:
     return ImageFolderSource(path, fps=fps) if path.is_dir() else VideoFileSource(path)
 
 
-def open_camera_source(settings: Settings, simulate: Path | None = None) -> CameraSource:
-    """The live camera from settings, or a video paced like a camera when ``simulate`` is set."""
+def open_camera_source(settings: Settings, simulate: Path | None = None,
+                       simulate_speed: float = 1.0,
+                       simulate_unplug_after_s: float | None = None) -> CameraSource:
+    """The live camera from settings, or a video paced like a camera when ``simulate`` is set
+    (played ``simulate_speed`` times faster, and unplugged after ``simulate_unplug_after_s``
+    seconds of video if given)."""
     camera = settings.camera
-    grabber = (PacedFileCamera(simulate) if simulate is not None
+    grabber = (PacedFileCamera(simulate, simulate_speed, unplug_after_s=simulate_unplug_after_s)
+               if simulate is not None
                else OpenCvCamera(camera.device, camera.width, camera.height, camera.fps))
     return CameraSource(grabber, reconnect_timeout_s=camera.reconnect_timeout_s)
 
@@ -102,7 +111,7 @@ def load_posture_baseline(settings: Settings, source_name: str) -> PostureBaseli
     if settings.posture.baseline:
         return load_baseline(Path(settings.posture.baseline).expanduser())
     saved = baseline_path_for(source_name)
-    return load_baseline(saved) if saved.is_file() else None
+    return load_baseline(saved) if saved.exists() else None
 
 
 def build_stages(settings: Settings, source_name: str = "",
@@ -187,8 +196,13 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         sinks: list[Sink] = []
         if outputs.video is not None:
             sinks.append(VideoFileSink(outputs.video, info.fps, (info.width, info.height)))
+        log_writer = None
         if outputs.log is not None:
-            sinks.append(JsonlSink(outputs.log))
+            # The log is written from this process (on a thread), never by the video's sink
+            # process: if that process dies, the log still holds every frame analysed.
+            log_writer = stack.enter_context(
+                ThreadSinkWorker([JsonlSink(outputs.log, every=outputs.log_every)],
+                                 annotators=[]))
         if outputs.speak:
             engine = find_engine()
             if engine is None:
@@ -209,6 +223,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
 
         baseline = None if calibration else load_posture_baseline(settings, info.name)
         stages = build_stages(settings, info.name, baseline, on_calibrated=calibrated)
+        if info.live:
+            stages.append(PictureStage())  # black (shutter) or frozen camera pictures
         posture = next((s for s in stages if isinstance(s, PostureStage)), None)
         if calibration is not None and posture is not None:
             posture.analyzer.calibrate_on_next_person()
@@ -224,6 +240,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
             ahead = stack.enter_context(PosesAhead(
                 source.path, model, settings.model, split_frame(info.frame_count or 0),
                 warmup_frames=int(round(info.fps))))
+        if log_writer is not None:
+            on_result = _also_logged(log_writer, on_result)
         # Drawing and encoding a video go to their own process (see sink_workers).
         stats = pipeline.run(frames, sinks, window=window, on_result=on_result, stop_when=stop,
                              poses_for=ahead, sink_process=outputs.video is not None,
@@ -235,6 +253,15 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 stats.totals.update(stage.summary())
         stats.baselines.extend(recorded)
         return stats
+
+
+def _also_logged(writer: ThreadSinkWorker,
+                 then: Callable[[FrameResult], None] | None) -> Callable[[FrameResult], None]:
+    def on_result(result: FrameResult) -> None:
+        writer.submit(None, result, annotated=True)  # type: ignore[arg-type]  # log: no image
+        if then is not None:
+            then(result)
+    return on_result
 
 
 class _StopAfterCalibration:

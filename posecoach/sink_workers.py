@@ -164,7 +164,7 @@ class ProcessSinkWorker:
                 return self._errors.get(timeout=1.0)
             except queue.Empty:
                 if not self._process.is_alive():
-                    return RuntimeError("the sink process failed to start")
+                    return _child_died(self._process, "before it was ready")
 
     def __exit__(self, *exc: object) -> None:
         if self._work is not None:
@@ -172,6 +172,8 @@ class ProcessSinkWorker:
         if self._process is not None:
             self._process.join(timeout=120)
         error = self._poll_error()
+        if error is None and self._process is not None and self._process.exitcode != 0:
+            error = _child_died(self._process, "before it finished the video")
         self._shutdown()
         if error is not None and exc[0] is None:
             raise error
@@ -181,6 +183,9 @@ class ProcessSinkWorker:
         if error is not None:
             raise error
         assert self._free is not None and self._work is not None and self._memory is not None
+        assert self._process is not None
+        if not self._process.is_alive():
+            raise self._poll_error() or _child_died(self._process, "during the session")
         if image.shape != self._shape:
             self._work.put(("frame-inline", image, result, annotated))
             return
@@ -202,7 +207,8 @@ class ProcessSinkWorker:
                 return self._free.get(timeout=1.0)
             except queue.Empty:
                 if self._process is None or not self._process.is_alive():
-                    raise self._poll_error() or RuntimeError("the sink process stopped") from None
+                    raise self._poll_error() or _child_died(self._process,
+                                                            "during the session") from None
 
     def _poll_error(self) -> BaseException | None:
         if self._error is None and self._errors is not None:
@@ -214,7 +220,7 @@ class ProcessSinkWorker:
 
     def _shutdown(self) -> None:
         if self._process is not None and self._process.is_alive():
-            self._process.terminate()
+            self._process.kill()  # the child ignores SIGTERM (see _child)
             self._process.join(timeout=5)
         self._process = None
         if self._memory is not None:
@@ -223,11 +229,34 @@ class ProcessSinkWorker:
             self._memory = None
 
 
+def _child_died(process: mp.process.BaseProcess | None, when: str) -> PosecoachError:
+    """The one-line error for a sink process that ended without being told to."""
+    code = process.exitcode if process is not None else None
+    if code is None:
+        how = "stopped answering"
+    elif code < 0:
+        how = f"was killed ({signal.Signals(-code).name})"
+    else:
+        how = f"exited with code {code}"
+    return PosecoachError(f"the process writing the video {how} {when}",
+                          "the frame log is kept; run again to make the video (check free "
+                          "memory and disk space)")
+
+
+def _parent_gone() -> bool:
+    parent = mp.parent_process()
+    return parent is not None and not parent.is_alive()
+
+
 def _child(sinks: list[Sink], annotators: list[Annotator], memory_name: str,
            shape: tuple[int, int, int], slots: int, work: mp.Queue, free: mp.Queue,
            errors: mp.Queue) -> None:
     """The sink process: open the sinks, write every frame, close them when told."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when the session ends
+    # The parent decides when the session ends: Ctrl-C or a SIGTERM to the whole process group
+    # must not cut the video short. If the parent itself dies (SIGKILL), the child notices
+    # and closes its sinks, so the video it has is finalised and playable.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     memory = shared_memory.SharedMemory(name=memory_name)
     size = int(np.prod(shape))
     entered: list[Sink] = []
@@ -242,7 +271,14 @@ def _child(sinks: list[Sink], annotators: list[Annotator], memory_name: str,
             return
         errors.put(None)  # ready
         while True:
-            item = work.get()
+            try:
+                item = work.get(timeout=1.0)
+            except queue.Empty:
+                if _parent_gone():
+                    free.cancel_join_thread()  # nobody reads them any more: do not wait
+                    errors.cancel_join_thread()
+                    return
+                continue
             kind = item[0]
             if kind == _STOP:
                 return

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 REAL_CLIP = SAMPLES / "real" / "pose2sim_cam01.mp4"
+
+
+@pytest.fixture(autouse=True)
+def private_user_dirs(tmp_path_factory, monkeypatch) -> Path:
+    """Every test gets empty config, data and cache folders: nothing reads or writes the
+    user's real posecoach folders (saved baselines would change what posture tests judge)."""
+    home = tmp_path_factory.mktemp("home")
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        folder = home / name.lower()
+        folder.mkdir()
+        monkeypatch.setenv(name, str(folder))
+    return home
 
 
 @pytest.fixture(scope="session")
@@ -37,10 +48,12 @@ def model_file():
 def run_cli(*args: str, env: dict | None = None, timeout: float = 300,
             cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m posecoach ARGS`` as a user would, capturing output."""
-    full_env = dict(os.environ)
+    full_env = dict(os.environ)  # carries the test's private XDG folders (private_user_dirs)
     full_env.pop("DISPLAY", None)  # headless unless the test gives a display
-    # Never read or write the developer's own posecoach config (baselines) from tests.
-    full_env["XDG_CONFIG_HOME"] = str(Path(tempfile.gettempdir()) / "posecoach-test-config")
+    # The posecoach of this checkout, whatever ``cwd`` is (an editable install elsewhere
+    # would otherwise win when cwd is not the repository).
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "posecoach", *args], capture_output=True,
                           text=True, timeout=timeout, env=full_env, cwd=cwd or ROOT)

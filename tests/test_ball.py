@@ -45,6 +45,16 @@ def check(reading, key):
     return next((c for c in reading.checks if c.key == key), None)
 
 
+def bad(reading, key) -> bool:
+    """Whether check ``key`` is bad; fails when it is missing or has no value, so "not bad"
+    cannot pass because the check was not judged."""
+    found = check(reading, key)
+    assert found is not None, f"{key} not among {[c.key for c in reading.checks]}"
+    verdict = found.is_bad(False)
+    assert verdict is not None, f"{key} was not judged"
+    return verdict
+
+
 def test_setting_up_until_the_ball_rests_on_the_back():
     readings = run(BallAnalyzer(), [0.85] * 30)
     assert readings[0].state is BallState.SETTING_UP
@@ -61,17 +71,17 @@ def test_a_ball_far_from_the_back_is_not_in_contact():
 @pytest.mark.parametrize(("fraction", "key"), [(0.3, "ball.lumbar"), (1.25, "ball.neck")])
 def test_lower_back_and_neck_are_safety_problems(fraction, key):
     reading = run(BallAnalyzer(), [fraction] * 30)[-1]
-    assert check(reading, key).is_bad(False)
+    assert bad(reading, key)
     upper = run(BallAnalyzer(), [0.85] * 30)[-1]
-    assert not check(upper, key).is_bad(False)
+    assert not bad(upper, key)
 
 
 def test_spot_timer_and_move_on_after_90_s():
     analyzer = BallAnalyzer()
     readings = run(analyzer, [0.85] * int(95 * FPS))
     assert readings[-1].spot_s == pytest.approx(95 - 1.0, abs=0.5)  # from when it settled
-    assert check(readings[-1], "ball.move_on").is_bad(False)
-    assert not check(readings[int(60 * FPS)], "ball.move_on").is_bad(False)
+    assert bad(readings[-1], "ball.move_on")
+    assert not bad(readings[int(60 * FPS)], "ball.move_on")
     moved = run(analyzer, [0.7] * 20, start_t=95.0)[-1]
     assert moved.spot_s < 2.0 and moved.spots == 2
 
@@ -84,9 +94,8 @@ def test_moving_fast_is_flagged_and_slow_is_not():
         return [0.85] * 30 + [0.6 + (p if p <= 0.4 else 0.8 - p) for p in phase]
     fast = run(BallAnalyzer(), sweep(25))
     slow = run(BallAnalyzer(), sweep(4))
-    assert any(check(r, "ball.too_fast").is_bad(False) for r in fast[-30:])
-    assert not any(check(r, "ball.too_fast").is_bad(False) for r in slow
-                   if check(r, "ball.too_fast"))
+    assert any(bad(r, "ball.too_fast") for r in fast[-30:])
+    assert not any(bad(r, "ball.too_fast") for r in slow[-30:])
     assert FAST_CM_S == 10.0
 
 
@@ -95,8 +104,8 @@ def test_leaning_back_harder_than_at_the_start_raises_pressure():
     run(analyzer, [0.85] * int(5 * FPS), lean_deg=2)
     eased = run(analyzer, [0.85] * 10, start_t=5.0, lean_deg=4)[-1]
     pressed = run(analyzer, [0.85] * 10, start_t=6.0, lean_deg=18)[-1]
-    assert not check(eased, "ball.pressure").is_bad(False)
-    assert check(pressed, "ball.pressure").is_bad(False)
+    assert not bad(eased, "ball.pressure")
+    assert bad(pressed, "ball.pressure")
     assert pressed.pressure == pytest.approx(16, abs=2)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -184,14 +185,28 @@ def test_doctor_fails_on_a_corrupt_model(tmp_path: Path):
     assert "FAIL" in result.stdout and "corrupt" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["replay", "live", "doctor"])
+@pytest.mark.parametrize("command", ["replay", "live", "calibrate", "report", "eval", "doctor"])
 def test_every_flag_is_explained(command: str):
+    import typer
+
+    from posecoach.cli import app
+
+    params = typer.main.get_command(app).commands[command].params
+    flags = [p.opts[0] for p in params
+             if p.opts[0].startswith("--") and not getattr(p, "hidden", False)]
+    assert flags, f"{command} has no flags to check"
     result = run_cli(command, "--help", env={"COLUMNS": "200"})
     assert result.returncode == 0
-    for line in result.stdout.splitlines():
-        if line.strip().startswith("│ --") or line.strip().startswith("│ -v"):
-            flag_and_help = line.strip("│ ").split(None, 1)
-            assert len(flag_and_help) == 2 and len(flag_and_help[1].strip()) > 5, line
+    lines = [line.strip("│ ") for line in result.stdout.splitlines()]
+    for flag in [*flags, "--help"]:
+        # Each flag is listed, and its line carries an explanation after the flag itself.
+        listed = [line for line in lines if line.split(None, 1)[:1] == [flag]
+                  or line.startswith(f"{flag},")]
+        assert listed, f"{flag} missing from `{command} --help`:\n{result.stdout}"
+        explanation = listed[0].split(None, 1)[1] if " " in listed[0] else ""
+        prose = re.sub(r"<[^>]*>|\[[^]]*\]", "", explanation)  # drop <metavars>, [ranges]
+        words = re.findall(r"\b[A-Za-z][a-z]+\b", prose)
+        assert len(words) >= 2, f"{flag} is not explained: {listed[0]!r}"
 
 
 def test_calibrate_saves_a_baseline_that_replay_then_uses(tmp_path: Path):

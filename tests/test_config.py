@@ -51,3 +51,13 @@ def test_missing_profile_is_a_config_error(tmp_path: Path):
 def test_overrides_are_validated():
     with pytest.raises(ConfigError, match="smoothing.min_cutoff_hz"):
         Settings().with_overrides({"smoothing.min_cutoff_hz": -1.0})
+
+
+def test_tests_never_touch_the_users_saved_baselines(private_user_dirs):
+    # Saved baselines change what posture is judged against: an in-process test must not
+    # read the developer's own (conftest gives each test empty folders).
+    from posecoach.baseline import baseline_path_for
+
+    saved = baseline_path_for("camera 0")
+    assert saved.is_relative_to(private_user_dirs)
+    assert not saved.exists()

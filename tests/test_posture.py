@@ -20,6 +20,16 @@ def bad_keys(reading, was_bad=False):
     return {c.key for c in reading.checks if c.is_bad(was_bad)}
 
 
+def judged_bad(reading, key: str) -> bool:
+    """Whether check ``key`` is bad; fails when it was not judged at all (so a test that
+    expects "not bad" cannot pass because the check went missing)."""
+    check = next((c for c in reading.checks if c.key == key), None)
+    assert check is not None, f"{key} not among {[c.key for c in reading.checks]}"
+    verdict = check.is_bad(False)
+    assert verdict is not None, f"{key} had no value"
+    return verdict
+
+
 @pytest.mark.parametrize("facing", [1, -1])
 @pytest.mark.parametrize(("neck", "lean"), [(10.0, 0.0), (35.0, 5.0), (55.0, 20.0), (-5.0, -8.0)])
 def test_side_metrics_recover_the_constructed_angles(facing, neck, lean):
@@ -49,7 +59,7 @@ def test_uncalibrated_side_view_uses_the_published_heuristics():
 
 def test_leaning_back_is_not_a_slouch():
     reading = PostureAnalyzer().update(make_side_pose(neck_deg=15, lean_deg=-15), 0.0)
-    assert "posture.slouch" not in bad_keys(reading)
+    assert not judged_bad(reading, "posture.slouch")
 
 
 def test_looking_down_in_side_view_does_not_move_the_neck_angle():
@@ -75,8 +85,8 @@ def test_sensitivity_scales_the_margin():
     pose = make_side_pose(neck_deg=28.5)
     high = PostureAnalyzer(PostureSettings(sensitivity="high"), baseline=baseline)
     low = PostureAnalyzer(PostureSettings(sensitivity="low"), baseline=baseline)
-    assert "posture.forward_head" in bad_keys(high.update(pose, 0.0))
-    assert "posture.forward_head" not in bad_keys(low.update(pose, 0.0))
+    assert judged_bad(high.update(pose, 0.0), "posture.forward_head")
+    assert not judged_bad(low.update(pose, 0.0), "posture.forward_head")
 
 
 def test_dead_zone_is_a_floor_on_the_margin():

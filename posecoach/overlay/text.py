@@ -2,8 +2,8 @@
 
 OpenCV's Hershey fonts have no dashes, arrows or accents, and the opencv wheel has no FreeType
 module, so text is rendered with Pillow and DejaVu Sans (shipped with matplotlib, which
-MediaPipe depends on), cached per (text, size, colour) and alpha-blended: a cue that stays on
-screen costs one small blend per frame.
+MediaPipe depends on), cached per (text, size) as a coverage mask and alpha-blended: a cue
+that stays on screen costs one small blend per frame.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ def _font(size_px: int, bold: bool):
 
 
 @lru_cache(maxsize=512)
-def render_text(text: str, size_px: int, color_bgr: tuple[int, int, int],
-                bold: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """A text bitmap: (colour (h, w, 3) float32 BGR, alpha (h, w, 1) float32 in [0, 1])."""
+def _mask(text: str, size_px: int, bold: bool) -> np.ndarray:
+    """The text's coverage, (h, w) uint8. Cached without the colour and as bytes: float
+    bitmaps per colour grew the cache of a long session to ~200 MB (bench/bench_soak.py)."""
     from PIL import Image, ImageDraw
 
     font = _font(size_px, bold)
@@ -35,16 +35,20 @@ def render_text(text: str, size_px: int, color_bgr: tuple[int, int, int],
     width, height = max(1, right - left), max(1, bottom - top)
     mask = Image.new("L", (width, height), 0)
     ImageDraw.Draw(mask).text((-left, -top), text, fill=255, font=font)
-    alpha = np.asarray(mask, dtype=np.float32)[..., None] / 255.0
-    colour = np.empty((height, width, 3), dtype=np.float32)
-    colour[:] = color_bgr
-    return colour, alpha
+    return np.asarray(mask, dtype=np.uint8)
+
+
+def render_text(text: str, size_px: int, color_bgr: tuple[int, int, int],
+                bold: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A text bitmap: (colour (1, 1, 3) float32 BGR, alpha (h, w, 1) float32 in [0, 1])."""
+    alpha = _mask(text, size_px, bold)[..., None].astype(np.float32) / 255.0
+    return np.array(color_bgr, dtype=np.float32).reshape(1, 1, 3), alpha
 
 
 def text_size(text: str, size_px: int, bold: bool = False) -> tuple[int, int]:
     """(width, height) in pixels of ``text`` drawn at ``size_px``."""
-    colour, _ = render_text(text, size_px, (0, 0, 0), bold)
-    return colour.shape[1], colour.shape[0]
+    height, width = _mask(text, size_px, bold).shape
+    return width, height
 
 
 def draw_text(image: np.ndarray, text: str, origin: tuple[int, int], size_px: int,
@@ -54,16 +58,17 @@ def draw_text(image: np.ndarray, text: str, origin: tuple[int, int], size_px: in
     Returns:
         (width, height) of the drawn text in pixels.
     """
-    colour, alpha = render_text(text, size_px, tuple(int(c) for c in color_bgr), bold)
-    height, width = alpha.shape[:2]
+    mask = _mask(text, size_px, bold)
+    height, width = mask.shape
     x, y = origin
     x0, y0 = max(x, 0), max(y, 0)
     x1, y1 = min(x + width, image.shape[1]), min(y + height, image.shape[0])
     if x1 <= x0 or y1 <= y0:
         return width, height
-    a = alpha[y0 - y:y1 - y, x0 - x:x1 - x]
+    a = mask[y0 - y:y1 - y, x0 - x:x1 - x, None].astype(np.float32) / 255.0
+    colour = np.array([int(c) for c in color_bgr], dtype=np.float32)
     region = image[y0:y1, x0:x1].astype(np.float32)
-    region += a * (colour[y0 - y:y1 - y, x0 - x:x1 - x] - region)
+    region += a * (colour - region)
     image[y0:y1, x0:x1] = region.astype(np.uint8)
     return width, height
 

@@ -26,40 +26,86 @@ class JsonlSink:
          "cue": "posture.slouch" | null, "cue_text": "Sit tall…" | null, "status": "...",
          "exercise": "posture" | "roller" | "ball" | "none" | null,
          "exercise_reason": "sitting" | null}
+
+    Rows are collected and written ``flush_every`` at a time with one unbuffered write, so the
+    file only ever holds whole lines: a killed process loses at most the last batch, never
+    leaves half a row. A failed write (a full disk) is cut back to the last whole row.
     """
 
     wants_image = False
+    #: ``every`` > 1 keeps one row in ``every`` (plus each frame where the cue changes, so a
+    #: report still sees every cue); rows then stand for ``every`` frames of time.
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, flush_every: int = FLUSH_EVERY, every: int = 1) -> None:
+        if flush_every < 1:
+            raise ValueError(f"flush_every must be >= 1, got {flush_every}")
+        if every < 1:
+            raise ValueError(f"every must be >= 1, got {every}")
         self.path = Path(path)
-        self._file: IO[str] | None = None
+        self.flush_every = flush_every
+        self.every = every
+        self._seen = 0
+        self._last_cue: str | None = None
+        self._file: IO[bytes] | None = None
+        self._pending: list[bytes] = []
+        self._written = 0  # bytes of whole rows on disk
         self._rows = 0
 
     def __enter__(self) -> JsonlSink:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("w", encoding="utf-8")
+            self._file = self.path.open("wb", buffering=0)
         except OSError as exc:
             raise PosecoachError(f"cannot write log {self.path}: {exc.strerror}",
                                  "choose another --log path") from None
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._file is not None:
+        if self._file is None:
+            return
+        try:
+            self._flush()
+        finally:
             self._file.close()
             self._file = None
 
     def write(self, image: np.ndarray | None, result: FrameResult) -> None:
         if self._file is None:
             raise RuntimeError("open the sink with `with` first")
+        cue = result.cue.key if result.cue else None
+        keep = self._seen % self.every == 0 or cue != self._last_cue
+        self._seen += 1
+        self._last_cue = cue
+        if not keep:
+            return
+        row = json.dumps(frame_record(result), separators=(",", ":"))
+        self._pending.append(row.encode("utf-8") + b"\n")
+        self._rows += 1
+        if len(self._pending) >= self.flush_every:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending or self._file is None:
+            return
+        data = b"".join(self._pending)
+        self._pending.clear()
         try:
-            self._file.write(json.dumps(frame_record(result), separators=(",", ":")) + "\n")
-            self._rows += 1
-            if self._rows % FLUSH_EVERY == 0:
-                self._file.flush()
+            view = memoryview(data)
+            while view:
+                view = view[self._file.write(view):]
+            self._written += len(data)
         except OSError as exc:
+            self._cut_to_whole_rows()
             raise PosecoachError(f"cannot write log {self.path}: {exc.strerror}",
                                  "choose another --log path, or free some disk space") from None
+
+    def _cut_to_whole_rows(self) -> None:
+        try:
+            assert self._file is not None
+            self._file.truncate(self._written)
+            self._file.seek(self._written)
+        except OSError:
+            pass  # a device that cannot be truncated (e.g. /dev/full) keeps what it has
 
 
 def frame_record(result: FrameResult) -> dict[str, Any]:

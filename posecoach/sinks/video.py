@@ -15,6 +15,10 @@ import numpy as np
 from posecoach.errors import PosecoachError
 from posecoach.types import FrameResult
 
+#: Seconds between key frames, so between MP4 fragments: at most this much video is lost
+#: when the process is killed (x264's default, 250 frames, would be ~8 s at 30 fps).
+KEYFRAME_EVERY_S = 2.0
+
 
 class VideoFileSink:
     """Encodes every frame it is given, timed by the frames' own timestamps.
@@ -42,7 +46,10 @@ class VideoFileSink:
     def __enter__(self) -> VideoFileSink:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._container = av.open(str(self.path), mode="w")
+            # Fragmented MP4 (a fragment per key frame, ~2 s): the file is playable up to its
+            # last fragment even when the process is killed before it can write an index.
+            self._container = av.open(str(self.path), mode="w", options={
+                "movflags": "frag_keyframe+empty_moov+default_base_moof"})
         except (OSError, av.error.FFmpegError) as exc:
             raise PosecoachError(f"cannot write video {self.path}: {exc}",
                                  "choose another --out path (.mp4)") from None
@@ -51,9 +58,14 @@ class VideoFileSink:
         stream.width, stream.height = self.width, self.height
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, 1000)
+        # The encoder counts in milliseconds too: a live camera's frames come at irregular
+        # times (some 1 ms apart), which a 1/fps clock would round onto the same tick, and
+        # x264 then hands the muxer a repeated timestamp ("Invalid argument").
+        stream.codec_context.time_base = Fraction(1, 1000)
         # veryfast on one thread (~2.3 ms of CPU per 640×480 frame): encoding keeps up on the
         # second core without x264's own threads competing with pose inference.
-        stream.options = {"crf": str(self.crf), "preset": "veryfast", "threads": "1"}
+        stream.options = {"crf": str(self.crf), "preset": "veryfast", "threads": "1",
+                          "g": str(max(1, round(KEYFRAME_EVERY_S * self.fps)))}
         self._stream = stream
         try:
             self._container.start_encoding()  # opens the file now: a bad path fails here

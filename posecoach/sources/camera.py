@@ -109,20 +109,33 @@ class PacedFileCamera:
     Args:
         path: the video file.
         speed: playback speed factor (1.0 = real time).
+        unplug_after_s: if given, the camera is "unplugged" after this many seconds of video:
+            it stops delivering and cannot be reopened, as a real camera pulled from its USB
+            port (for testing what a session keeps when that happens).
     """
 
-    finite = True
-
-    def __init__(self, path: str | Path, speed: float = 1.0) -> None:
+    def __init__(self, path: str | Path, speed: float = 1.0,
+                 unplug_after_s: float | None = None) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be > 0, got {speed}")
+        if unplug_after_s is not None and unplug_after_s < 0:
+            raise ValueError(f"unplug_after_s must be >= 0, got {unplug_after_s}")
         self.path = Path(path)
         self.name = f"simulated camera ({self.path.name})"
         self._speed = speed
+        self._unplug_after_s = unplug_after_s
+        self._unplugged = False
         self._source: VideoFileSource | None = None
         self._frames: Iterator[Frame] | None = None
 
+    @property
+    def finite(self) -> bool:
+        """A file ends by itself, unless it plays an unplugged camera (which never ends)."""
+        return self._unplug_after_s is None
+
     def open(self) -> tuple[int, int, float]:
+        if self._unplugged:
+            raise SourceError(f"{self.name} is unplugged", "plug it in again")
         self._source = VideoFileSource(self.path).__enter__()
         self._frames = paced(self._source, self._speed)
         info = self._source.info
@@ -132,6 +145,10 @@ class PacedFileCamera:
         if self._frames is None:
             return None
         frame = next(self._frames, None)
+        if frame is not None and self._unplug_after_s is not None \
+                and frame.t >= self._unplug_after_s:
+            self._unplugged = True
+            frame = None
         return None if frame is None else frame.image
 
     def close(self) -> None:

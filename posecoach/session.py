@@ -24,10 +24,12 @@ from posecoach.overlay import Annotator, CueAnnotator, HudAnnotator, SkeletonAnn
 from posecoach.overlay.ball import BallAnnotator
 from posecoach.overlay.posture import PostureAnnotator
 from posecoach.overlay.roller import RollerAnnotator
+from posecoach.overlay.safety import SafetyNoteAnnotator
 from posecoach.picture import PictureStage
 from posecoach.pipeline import Pipeline, SessionStats, Stage
 from posecoach.props.ball import BallTracker
 from posecoach.props.roller import RollerTracker
+from posecoach.safety import SafetyNoteStage, default_marker_path
 from posecoach.selector import Exercise, ExerciseSelector
 from posecoach.sink_workers import ThreadSinkWorker
 from posecoach.sinks import JsonlSink, VideoFileSink, WindowSink
@@ -101,6 +103,7 @@ def build_annotators(settings: Settings) -> list[Annotator]:
     annotators.append(RollerAnnotator())
     annotators.append(BallAnnotator())
     annotators.append(CueAnnotator())
+    annotators.append(SafetyNoteAnnotator())
     if settings.display.hud:
         annotators.append(HudAnnotator())
     return annotators
@@ -225,6 +228,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         stages = build_stages(settings, info.name, baseline, on_calibrated=calibrated)
         if info.live:
             stages.append(PictureStage())  # black (shutter) or frozen camera pictures
+            # Once per user, before the first roller or ball session (replays are reviews).
+            stages.append(SafetyNoteStage(default_marker_path()))
         posture = next((s for s in stages if isinstance(s, PostureStage)), None)
         if calibration is not None and posture is not None:
             posture.analyzer.calibrate_on_next_person()

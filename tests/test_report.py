@@ -72,3 +72,11 @@ def test_replay_with_report_writes_page_and_log(tmp_path: Path):
 
 def test_report_of_a_missing_log(tmp_path: Path):
     assert_one_line_error(run_cli("report", str(tmp_path / "nope.jsonl")), "log not found")
+
+
+
+def test_the_report_keeps_the_self_massage_safety_note(tmp_path: Path):
+    page = write_report(load_log(fake_log(tmp_path / "s.jsonl")), tmp_path / "r.html").read_text()
+    text = re.sub(r"\s+", " ", page)
+    assert "not for open wounds or fractures" in text
+    assert "deep vein thrombosis, osteoporosis or after recent surgery" in text

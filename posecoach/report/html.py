@@ -187,7 +187,9 @@ img {{ display: block; max-width: 100%; margin: 1em 0; }}
 </style></head><body>
 <h1>posecoach session</h1>
 <p class="note">From {html.escape(str(log.path))} · made {made} · this page stays on your
-computer. posecoach gives general form guidance, not medical advice.</p>
+computer. posecoach gives general form guidance, not medical advice. Self-massage is not for
+open wounds or fractures; with inflammation, deep vein thrombosis, osteoporosis or after recent
+surgery, ask a clinician first.</p>
 {''.join(sections)}
 </body></html>
 """

@@ -190,6 +190,13 @@ def test_the_same_fault_again_soon_after_stops_the_clearing_watch():
     assert second.clear is ClearStatus.CLEARED
 
 
+def test_overlapping_faults_answered_by_one_cue_leave_the_first_clearing_unscorable():
+    truth = make_truth([("upright", 0, 4), ("slouched", 5, 10), ("slouched", 8, 14),
+                        ("upright", 15, 25)], 25)
+    first, second = score_clip(truth, timeline(25, ("posture.slouch", 6, 15))).faults
+    assert first.clear is ClearStatus.UNSCORABLE and second.clear is ClearStatus.CLEARED
+
+
 # --- the prop ---------------------------------------------------------------------------------
 
 def prop_truth(n: int, kind: str, visible: np.ndarray, in_contact: np.ndarray,

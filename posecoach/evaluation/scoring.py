@@ -284,8 +284,8 @@ def _clearing(fault: Segment, faults: list[Segment], times: np.ndarray,
                    if f is not fault and f.end_s > fault.end_s
                    and accepted & set(FAULT_CUES[f.label])), default=float("inf"))
     deadline = fault.end_s + CLEAR_LIMIT_S
-    if times[-1] < min(deadline, horizon) - _EPS:
-        return ClearStatus.UNSCORABLE, None
+    if horizon <= fault.end_s + _EPS or times[-1] < min(deadline, horizon) - _EPS:
+        return ClearStatus.UNSCORABLE, None  # the same cue is due on, or the clip ended
     watched = np.flatnonzero((times >= fault.end_s - _EPS) & (times < horizon))
     on = watched[shown[watched]]
     if on.size == 0:

@@ -184,7 +184,7 @@ def test_doctor_fails_on_a_corrupt_model(tmp_path: Path):
     assert "FAIL" in result.stdout and "corrupt" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["replay", "live", "doctor"])
+@pytest.mark.parametrize("command", ["replay", "live", "doctor", "eval"])
 def test_every_flag_is_explained(command: str):
     result = run_cli(command, "--help", env={"COLUMNS": "200"})
     assert result.returncode == 0

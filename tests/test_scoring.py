@@ -274,7 +274,7 @@ def scores_for_grouping():
         posture_clip("a", "seated_side", {"azimuth_deg": -25.0, "clothing": "red"}, 8.0),
         posture_clip("b", "seated_side", {"azimuth_deg": 5.0, "clothing": "blue"}, None, 2.0),
         posture_clip("c", "seated_front", {"azimuth_deg": 24.0, "clothing": "red",
-                                           "mirrored": True}, 8.5, 16.0),
+                                           "mirrored": True, "muscle": 0.9}, 8.5, 16.0),
     ]
 
 
@@ -295,6 +295,7 @@ def test_results_are_grouped_per_nuisance_factor_with_azimuth_binned_by_size():
     assert rows[("clothing", "red")].recall == 1.0
     assert rows[("clothing", "blue")].false_alarm_rate == 0.5
     assert rows[("mirrored", "true")].clips == 1
+    assert rows[("muscle", "≥ 0.67")].clips == 1  # anny's 0–1 sliders in thirds
 
 
 def test_precision_and_recall_per_cue():

@@ -139,7 +139,9 @@ NUMERIC_BINS: dict[str, tuple[str, Callable[[float], float], tuple[float, ...]]]
     "tint": ("tint", float, (-0.33, 0.33)),
     "height_cm": ("height_cm", float, (160.0, 180.0)),
     "skin_tone": ("skin_tone", float, (0.33, 0.67)),
+    "height": ("height", float, (0.33, 0.67)),  # anny's phenotype sliders, 0–1
     "weight": ("weight", float, (0.33, 0.67)),
+    "muscle": ("muscle", float, (0.33, 0.67)),
     "age": ("age", float, (0.33, 0.67)),
     "gender": ("gender", float, (0.33, 0.67)),
     "noise_sigma": ("noise_sigma", float, (2.0, 5.0)),

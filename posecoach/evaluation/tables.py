@@ -65,9 +65,10 @@ def cue_table(rows: list[CueSummary]) -> Table:
 
 def clip_table(scores: list[ClipScore]) -> Table:
     table = Table(title="per clip")
-    for column in ("clip", "family", "person %", "joint err %", "faults (onset s / clear)",
+    table.add_column("clip", no_wrap=True)  # names are what people search for: never cut
+    for column in ("family", "person %", "joint err %", "faults (onset s / clear)",
                    "wrong cues", "prop err cm", "coverage"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for s in scores:
         faults = "; ".join(
             f"{f.label} {_num(f.onset_s)}/{f.clear.value}"

@@ -372,6 +372,11 @@ def evaluate(
                   f"{faults}/{len(s.faults)} faults answered, {false}/{len(s.stretches)} "
                   f"stretches with a false alarm ({done.seconds:.0f} s)", highlight=False)
 
+    missing = [t.video for t in truths if not t.video.is_file()]
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise PosecoachError(f"no video for {len(missing)} samples: {missing[0]}{more}",
+                             "regenerate them (samplegen) or pass only the samples you have")
     err.print(f"posecoach: evaluating {len(truths)} samples…")
     scores = evaluate_all(truths, settings, on_clip=progress)
     wide = Console(soft_wrap=True, width=max(160, out.width))

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from posecoach.errors import PosecoachError
 from posecoach.evaluation import runner
 from posecoach.evaluation.gate import ISSUE_11, Thresholds, check, failures
 from posecoach.evaluation.scoring import (
@@ -397,6 +398,7 @@ def fake_samples(tmp_path: Path, monkeypatch) -> Path:
                             {"label": "slouched", "start_s": 7.5, "end_s": 12.0},
                             {"label": "upright", "start_s": 13.5, "end_s": 20.0}]
         (tmp_path / f"{name}.truth.json").write_text(json.dumps(data))
+        (tmp_path / f"{name}.mp4").write_bytes(b"")  # never opened: the replay is faked
 
     def fake_replay(truth, settings):
         if truth.split == "dev":
@@ -434,6 +436,13 @@ def test_eval_exits_1_naming_each_failed_threshold(fake_samples: Path):
     assert any("recall[posture] = 0.667" in line for line in lines)  # the dev clip's miss
     assert any("false_alarm_rate[posture] = 0.167" in line for line in lines)
     assert any("onset_median_s[posture] = 1 " in line for line in lines)
+
+
+def test_eval_names_samples_whose_video_is_missing_before_replaying_any(fake_samples: Path):
+    (fake_samples / "t2.mp4").unlink()
+    result = run_eval(str(fake_samples))
+    assert isinstance(result.exception, PosecoachError)  # main() makes it one line, exit 2
+    assert "t2.mp4" in str(result.exception) and "evaluating" not in result.output
 
 
 def test_eval_refuses_an_unknown_split(fake_samples: Path):

@@ -328,60 +328,117 @@ def report(
     out.print(f"Report: {target}")
 
 
+def _limit(flag: str, help_text: str) -> object:
+    return typer.Option(flag, min=0.0, help=help_text + " Exit 1 if not met.",
+                        rich_help_panel="Gate")
+
+
 @app.command(name="eval")
 def evaluate(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Truth files (*.truth.json) or folders to search; default: samples/.",
-        show_default=False)] = None,
+        help="Truth files (*.truth.json, *.truth.json.gz) or folders to search; "
+             "default: samples/.", show_default=False)] = None,
+    split: Annotated[str | None, typer.Option(
+        "--split", help="Only samples of this split: dev, val or test.")] = None,
     json_path: Annotated[Path | None, typer.Option(
-        "--json", help="Also write the full scores as JSON here.")] = None,
+        "--json", help="Also write every score (per clip, group, factor, cue) as JSON here.")
+    ] = None,
+    clips: Annotated[bool, typer.Option(
+        "--clips", help="Also print a table with one row per clip.")] = False,
+    gate: Annotated[bool, typer.Option(
+        "--gate", help="Apply every target of issue 11 (the flags below override single "
+                       "ones).", rich_help_panel="Gate")] = False,
+    min_recall: Annotated[float | None, _limit(
+        "--min-recall", "Least share of faults answered within 3 s, per coach.")] = None,
+    max_false_alarm_rate: Annotated[float | None, _limit(
+        "--max-false-alarm-rate", "Largest share of no-fault stretches with a corrective cue, "
+                                  "per coach.")] = None,
+    max_onset_s: Annotated[float | None, _limit(
+        "--max-onset-s", "Largest median onset (s), per coach.")] = None,
+    max_clear_s: Annotated[float | None, _limit(
+        "--max-clear-s", "Largest time (s) a cue may stay after its fault is corrected, "
+                         "per coach.")] = None,
+    max_roller_error_cm: Annotated[float | None, _limit(
+        "--max-roller-error-cm", "Largest median roller error along the spine (cm).")] = None,
+    max_roller_error_p90_cm: Annotated[float | None, _limit(
+        "--max-roller-error-p90-cm", "Largest 90th-percentile roller error (cm).")] = None,
+    max_ball_error_cm: Annotated[float | None, _limit(
+        "--max-ball-error-cm", "Largest median ball centre error (cm).")] = None,
+    min_prop_coverage: Annotated[float | None, _limit(
+        "--min-prop-coverage", "Least share of frames with the prop visible on the back "
+                               "that get a position, per prop.")] = None,
     profile: ProfileOpt = None,
     model: ModelOpt = None,
 ) -> None:
-    """Replay labelled samples and score posecoach against their ground truth."""
+    """Replay labelled samples and score posecoach against their ground truth: per family,
+    per nuisance factor and per cue; exits 1 when a threshold given here fails."""
+    from posecoach.evaluation import tables
+    from posecoach.evaluation.gate import ISSUE_11, Thresholds, check, failures
     from posecoach.evaluation.runner import (
-        evaluate as evaluate_one,
-    )
-    from posecoach.evaluation.runner import (
+        ClipDone,
+        evaluate_all,
         find_truth_files,
-        summary_rows,
-        totals,
+        load_samples,
         write_report,
     )
+    from posecoach.evaluation.summary import by_coach, by_cue, by_factor, by_family
+    from posecoach.evaluation.truth import SPLITS
     from posecoach.model import models_dir
 
+    if split is not None and split not in SPLITS:
+        raise typer.BadParameter(f"{split!r} is not one of {', '.join(SPLITS)}",
+                                 param_hint="--split")
+    try:
+        limits = Thresholds(min_recall, max_false_alarm_rate, max_onset_s, max_clear_s,
+                            max_roller_error_cm, max_roller_error_p90_cm, max_ball_error_cm,
+                            min_prop_coverage)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if gate:
+        limits = limits.filled_from(ISSUE_11)
     settings = _settings(profile, model)
     files = find_truth_files(paths or [models_dir().parent / "samples"])
-    if not files:
-        raise PosecoachError("no labelled samples found (*.truth.json)",
+    truths = load_samples(files, split)
+    if not truths:
+        where = f" of split {split}" if split else ""
+        raise PosecoachError(f"no labelled samples{where} found (*.truth.json[.gz])",
                              "pass a truth file or a folder of samples")
-    scores = []
-    for path in files:
-        err.print(f"posecoach: evaluating {path.name}…")
-        scores.append(evaluate_one(path, settings))
-    rows = summary_rows(scores)
-    table = Table(title="posecoach accuracy on labelled samples")
-    for column in rows[0]:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("—" if v is None else str(v) for v in row.values()))
+
+    def progress(done: ClipDone) -> None:
+        s = done.score
+        faults = sum(f.detected for f in s.faults)
+        false = sum(st.false_alarm for st in s.stretches)
+        err.print(f"posecoach: [{done.index}/{done.total}] {s.name} ({s.family}): "
+                  f"{faults}/{len(s.faults)} faults answered, {false}/{len(s.stretches)} "
+                  f"stretches with a false alarm ({done.seconds:.0f} s)", highlight=False)
+
+    missing = [t.video for t in truths if not t.video.is_file()]
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise PosecoachError(f"no video for {len(missing)} samples: {missing[0]}{more}",
+                             "regenerate them (samplegen) or pass only the samples you have")
+    err.print(f"posecoach: evaluating {len(truths)} samples…")
+    scores = evaluate_all(truths, settings, on_clip=progress)
     wide = Console(soft_wrap=True, width=max(160, out.width))
-    wide.print(table)
-    cue_table = Table(title="per cue: precision (onsets that were right) and recall "
-                            "(faults caught within 3 s)")
-    for column in ("cue / fault", "onsets", "precision", "faults", "recall"):
-        cue_table.add_column(column)
-    for name, entry in sorted(totals(scores).items()):
-        cue_table.add_row(name, str(entry["onsets"]), _pct(entry["precision"]),
-                          str(entry["faults"]), _pct(entry["recall"]))
-    wide.print(cue_table)
+    if clips:
+        wide.print(tables.clip_table(scores))
+    wide.print(tables.group_table("per family", by_family(scores)))
+    wide.print(tables.group_table("per coach (what issue 11 gates)", by_coach(scores)))
+    factors = by_factor(scores)
+    if factors:
+        wide.print(tables.factor_table(factors))
+    wide.print(tables.cue_table(by_cue(scores)))
+    checks = check(scores, limits)
+    if checks:
+        wide.print(tables.gate_table(checks))
     if json_path is not None:
-        write_report(scores, json_path)
+        write_report(scores, json_path, limits, checks)
         out.print(f"Scores: {json_path}")
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.0f} %"
+    failed = failures(checks)
+    for failure in failed:
+        err.print(f"posecoach: gate failed: {failure.line()}", markup=False, highlight=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

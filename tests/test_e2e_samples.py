@@ -12,7 +12,7 @@ import json
 import pytest
 
 from posecoach.evaluation.runner import evaluate
-from posecoach.evaluation.scoring import CLEAR_LIMIT_S, ONSET_LIMIT_S
+from posecoach.evaluation.scoring import CLEAR_LIMIT_S, DETECT_WITHIN_S, ClearStatus
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.model
@@ -20,7 +20,21 @@ pytestmark = pytest.mark.model
 TRUTH_FILES = sorted((SAMPLES / "synthetic").glob("*.truth.json"))
 
 #: (sample, test) → why posecoach does not yet pass it. Each is a known, reported limitation.
-KNOWN_LIMITS: dict[tuple[str, str], str] = {}
+#: All of these appeared when the scoring stopped letting labels such as "holding" permit any
+#: cue and the clearing limit became issue 11's 2 s (the coach itself did not change).
+KNOWN_LIMITS: dict[tuple[str, str], str] = {
+    ("ball_wall_fast", "clears"): "'Slow down' stays ~2.6 s after the ball stops",
+    ("ball_wall_fast", "false_alarms"): "'Slow down' still shown while holding after the fast "
+                                        "rubbing (the clearing above)",
+    ("ball_wall_lower", "false_alarms"): "'Slow down' while the ball sits on the lower back, "
+                                         "after it slid down",
+    ("ball_wall_neck", "false_alarms"): "'Slow down' while the ball is held at the neck, "
+                                        "after the knees bent to move it there",
+    ("roller_neck", "false_alarms"): "'Slow down' while holding the roller under the neck",
+    ("desk_front", "clears"): "'Sit tall' stays ~2.3 s after sitting upright",
+    ("desk_front", "false_alarms"): "'Sit tall' still shown in the upright stretch after the "
+                                    "slouch (the clearing above)",
+}
 
 
 def exercise_of(path) -> str:
@@ -67,18 +81,31 @@ def test_every_fault_is_coached_within_3_s(request, scored):
         pytest.skip("no fault in this sample")
     known_limit(request, scored, "faults")
     for fault in score.faults:
-        where = f"{fault.label} at {fault.segment.start_s} s"
-        assert fault.onset_latency_s is not None, f"{where}: never coached"
-        assert fault.onset_latency_s <= ONSET_LIMIT_S, f"{where}: {fault.onset_latency_s} s"
-        if fault.clear_latency_s is not None or fault.segment.end_s < score.frames / 15 - 1:
-            assert fault.clear_latency_s is not None and fault.clear_latency_s <= CLEAR_LIMIT_S
+        where = f"{fault.label} at {fault.start_s} s"
+        assert fault.onset_s is not None, f"{where}: never coached"
+        assert fault.onset_s <= DETECT_WITHIN_S, f"{where}: {fault.onset_s} s"
 
 
-def test_no_cue_where_the_form_is_correct(request, scored):
+def test_every_fault_clears_within_2_s(request, scored):
+    """Faults that last until the clip ends are unscorable here (most of these samples)."""
+    _, score = scored
+    if not any(f.clear_scorable for f in score.faults):
+        pytest.skip("no fault whose clearing can be seen")
+    known_limit(request, scored, "clears")
+    for fault in score.faults:
+        if fault.clear_scorable:
+            assert fault.clear is ClearStatus.CLEARED, (
+                f"{fault.label} ending at {fault.end_s} s: cue gone after "
+                f"{fault.clear_latency_s} s (limit {CLEAR_LIMIT_S} s)")
+
+
+def test_no_corrective_cue_outside_a_fault_it_answers(request, scored):
+    """Anywhere: in a stretch without a fault, or the wrong cue during another fault."""
     _, score = scored
     known_limit(request, scored, "false_alarms")
-    assert score.false_alarms == [], [
-        (a.cue, a.label, round(a.start_s, 1), round(a.duration_s, 1)) for a in score.false_alarms]
+    assert score.false_alarms == (), [
+        (a.cue, "+".join(a.labels), round(a.start_s, 1), round(a.end_s - a.start_s, 1))
+        for a in score.false_alarms]
 
 
 def test_prop_position_along_the_spine(request, scored):
@@ -86,4 +113,4 @@ def test_prop_position_along_the_spine(request, scored):
     if exercise_of(path) not in ("roller", "ball_wall", "ball_floor"):
         pytest.skip("no prop")
     known_limit(request, scored, "prop")
-    assert score.prop_error_cm is not None and score.prop_error_cm <= 5.0
+    assert score.prop.spine_error_cm is not None and score.prop.spine_error_cm <= 5.0

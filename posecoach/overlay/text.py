@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 
@@ -76,6 +77,9 @@ def draw_panel(image: np.ndarray, box: tuple[int, int, int, int],
     x1, y1 = min(x1, image.shape[1]), min(y1, image.shape[0])
     if x1 <= x0 or y1 <= y0:
         return
-    region = image[y0:y1, x0:x1].astype(np.float32)
-    region += opacity * (np.array(color_bgr, dtype=np.float32) - region)
-    image[y0:y1, x0:x1] = region.astype(np.uint8)
+    # In uint8 with OpenCV (saturating, vectorised): ~10× cheaper than float32 numpy, and
+    # panels are drawn several times a frame.
+    region = image[y0:y1, x0:x1]
+    tint = np.empty_like(region)
+    tint[:] = np.asarray(color_bgr, dtype=np.uint8)
+    cv2.addWeighted(region, 1.0 - opacity, tint, opacity, 0.0, dst=region)

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+# numpy imports its random module lazily, on first use (~40 ms): at start-up, not mid-frame.
+from numpy.random import default_rng
+
 logger = logging.getLogger(__name__)
 
 _MAX_POINTS = 240  # outline points per blob used for fitting (subsampled evenly)
@@ -133,7 +136,7 @@ def _triples(n: int, iterations: int, seed: int) -> np.ndarray:
     same arguments (so cached: a shape search fits thousands of outlines of <= _MAX_POINTS
     points). The 3 smallest of random keys, by a partial sort; the order within a triple
     does not matter for its circle."""
-    rng = np.random.default_rng(seed)
+    rng = default_rng(seed)
     idx = np.argpartition(rng.random((iterations, n)), 2, axis=1)[:, :3]
     idx.setflags(write=False)
     return idx
@@ -198,12 +201,11 @@ def fit_circle_to_arc(points: np.ndarray, r_min: float, r_max: float,
         return None
     centres, radii = centres[ok], radii[ok]
     tol = np.maximum(1.0, 0.08 * radii)
-    dist = np.hypot(pts[None, :, 0] - centres[:, None, 0], pts[None, :, 1] - centres[:, None, 1])
-    resid = dist - radii[:, None]
+    dx, dy = pts[None, :, 0] - centres[:, None, 0], pts[None, :, 1] - centres[:, None, 1]
+    resid = np.hypot(dx, dy) - radii[:, None]
     support = (np.abs(resid) < tol[:, None]).sum(axis=1)
     beyond = resid > 2.0 * tol[:, None]
     if open_side is not None:
-        dx, dy = pts[None, :, 0] - centres[:, None, 0], pts[None, :, 1] - centres[:, None, 1]
         beyond &= ~_on_open_side(dx, dy, open_side, radii[:, None])
     outside = beyond.sum(axis=1)
     score = (support - outside_penalty * outside).astype(np.float64)

@@ -289,9 +289,11 @@ ShapeResult = tuple[RollerDetection, RollerColorModel]
 
 # Work units of the shape search's steps (one unit ≈ one circle fit, see props.budget),
 # from their measured costs on the 640×480 samples: clustering the box ≈ 4 fits (~2 ms),
-# assigning its pixels to the clusters ≈ 1, building and cleaning one candidate mask ≈ 1.
+# assigning its pixels to the clusters ≈ 1, building and cleaning one candidate mask ≈ 1,
+# learning the colour model of the winner (its 64³ look-up table) ≈ 4.
 WORK_CLUSTER = 4
 WORK_LABELS = 1
+WORK_MODEL = 4
 WORK_MASK = 1
 WORK_FIT = 1
 
@@ -395,7 +397,7 @@ def _shape_in_box(roi: np.ndarray, hint: BodyHint, box: tuple[int, int, int, int
         candidates = pairs
     if best is None or best[2] < MIN_SHAPE_CONFIDENCE:
         return None
-    yield WORK_MASK
+    yield WORK_MODEL
     fit, center, score = best
     yy, xx = np.mgrid[y0:y1, x0:x1]
     disc = np.hypot(xx - center[0], yy - center[1]) < 0.85 * fit.radius
@@ -481,7 +483,7 @@ class RollerTracker:
 
     def __init__(self, model: RollerColorModel | None = None, max_misses: int = 5,
                  shape_interval_s: float = 0.5, time_constant_s: float = 0.1,
-                 recheck_interval_s: float = 2.0, work_budget: int | None = 6) -> None:
+                 recheck_interval_s: float = 2.0, work_budget: int | None = 4) -> None:
         if max_misses < 0:
             raise ValueError(f"max_misses must be >= 0, got {max_misses}")
         if shape_interval_s < 0:
@@ -499,6 +501,9 @@ class RollerTracker:
         self.work_budget = work_budget
         self._smoother = CircleSmoother(time_constant_s)
         self.searches_started = 0
+        # OpenCV fills its Lab conversion tables on the first BGR→Lab call (~55 ms): pay
+        # that here, at start-up, rather than in the first frame that searches.
+        cv2.cvtColor(np.zeros((1, 1, 3), np.uint8), cv2.COLOR_BGR2LAB)
         self.reset()
 
     def reset(self) -> None:

@@ -26,7 +26,7 @@ from posecoach.stages import body_hint
 from posecoach.types import Pose
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "synthetic"
-BUDGET = 6
+BUDGET = 4
 
 
 def _frames(name: str, first: int, count: int) -> list[tuple]:
@@ -95,7 +95,7 @@ def test_tracker_on_a_roller_clip_keeps_its_budget_and_finds_the_roller() -> Non
 
 def test_tracker_on_a_floor_ball_clip_keeps_its_budget_and_invents_no_roller() -> None:
     """Lying on a tennis ball (no roller): the search keeps failing, within the budget on
-    every frame, and its retries back off so most frames do no search work at all."""
+    every frame, and the idle stretches between its retries grow."""
     tracker = RollerTracker(work_budget=BUDGET)
     work = []
     for image, hint, t, _ in _frames("ball_floor", 90, 150):
@@ -103,8 +103,10 @@ def test_tracker_on_a_floor_ball_clip_keeps_its_budget_and_invents_no_roller() -
         work.append(tracker.last_work)
         assert found is None or found.method in ("body_pivot", "hold")
     assert max(work) <= BUDGET
-    assert tracker.searches_started >= 2
-    assert sum(w > 0 for w in work) < 0.75 * len(work)
+    assert tracker.searches_started >= 3
+    idle = "".join("w" if w else "." for w in work).strip(".").split("w")
+    pauses = [len(stretch) for stretch in idle if stretch]
+    assert len(pauses) >= 2 and pauses[1] > pauses[0]
 
 
 def test_a_budget_below_one_step_is_refused() -> None:

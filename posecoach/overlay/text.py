@@ -8,6 +8,7 @@ screen costs one small blend per frame.
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,12 +18,24 @@ import numpy as np
 
 @lru_cache(maxsize=4)
 def _font(size_px: int, bold: bool):
-    import matplotlib
     from PIL import ImageFont
 
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
-    return ImageFont.truetype(str(path), size_px)
+    return ImageFont.truetype(str(_matplotlib_data() / "fonts" / "ttf" / name), size_px)
+
+
+@lru_cache(maxsize=1)
+def _matplotlib_data() -> Path:
+    """matplotlib's data folder, found without importing matplotlib (~1 s: the first
+    overlay of a session used to stall the video for that long)."""
+    spec = importlib.util.find_spec("matplotlib")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        data = Path(folder) / "mpl-data"
+        if data.is_dir():
+            return data
+    import matplotlib  # an unusual install: ask it
+
+    return Path(matplotlib.get_data_path())
 
 
 @lru_cache(maxsize=512)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -213,10 +214,16 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
             boxes.append(band)
     else:
         r_exp, r_range = None, _NO_HINT_RADIUS_PX
-    boxes.extend(_coarse_windows(frame_bgr, model, r_range))
-    for i, box in enumerate(boxes):
-        found = _search(frame_bgr, box, model, r_range, r_exp, prior,
-                        split=i in near_body or (prior is not None and i == 0))
+
+    def searches() -> Iterator[tuple[tuple[int, int, int, int], bool]]:
+        for i, box in enumerate(boxes):
+            yield box, i in near_body or (prior is not None and i == 0)
+        # The last resort, reached only when the track and the band failed.
+        for box in _coarse_windows(frame_bgr, model, r_range):
+            yield box, False
+
+    for box, split in searches():
+        found = _search(frame_bgr, box, model, r_range, r_exp, prior, split=split)
         if found is None:
             continue
         fit, offset, score = found

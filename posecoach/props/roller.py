@@ -459,7 +459,8 @@ class RollerTracker:
     ``work_budget`` units per frame on a copy of the frame it started on (the body does not
     move much in the second or so it takes), so no frame waits for it; meanwhile the frame's
     reading comes from the colour model, the last position held, or the body pivot. When it
-    ends, the roller it found is looked up with its colour in the current frame.
+    ends, the roller it found is looked up with its colour in the current frame. A periodic
+    re-check of a colour that still finds the roller advances every other frame only.
 
     Args:
         model: a calibrated colour model (always kept), or None to learn one from a
@@ -516,6 +517,8 @@ class RollerTracker:
         self._recheck_t = -math.inf
         self._recheck_gap = self.recheck_interval_s
         self._search: BudgetedSearch[ShapeResult | None] | None = None
+        self._search_frames = 0
+        self._search_is_recheck = False
         self.last_work = 0
 
     def calibrate(self, frame_bgr: np.ndarray, box: tuple[int, int, int, int]
@@ -545,10 +548,17 @@ class RollerTracker:
             # its lit end face is the disc) and would then be followed for good.
             self._recheck_t = t_s + self._recheck_gap
             self._search = shape_search(frame_bgr, hint)
+            self._search_frames = 0
+            # A re-check while the colour still finds the roller is not urgent: it
+            # advances every other frame, so the colour tracking it runs beside stays cheap.
+            self._search_is_recheck = found is not None
             self.searches_started += 1
             fresh = True
         else:
             fresh = False
+        self._search_frames += 1
+        if self._search_is_recheck and self._search_frames % 2 == 0:
+            return found
         done = self._search.advance(self.work_budget)
         self.last_work = self._search.spent[-1]
         if not done:

@@ -476,7 +476,8 @@ class RollerTracker:
             wait doubles each time the colour is confirmed.
         work_budget: shape-search work units per frame (see :mod:`posecoach.props.budget`;
             one unit ≈ one circle fit), >= WORK_CLUSTER, or None to finish each search in
-            the frame it starts on.
+            the frame it starts on. The tracker's first search gets twice as much, so the
+            roller is seen sooner when the person first lies on it.
 
     Raises:
         ValueError: a parameter is out of range.
@@ -559,7 +560,10 @@ class RollerTracker:
         self._search_frames += 1
         if self._search_is_recheck and self._search_frames % 2 == 0:
             return found
-        done = self._search.advance(self.work_budget)
+        budget = self.work_budget
+        if budget is not None and self.searches_started == 1:
+            budget *= 2  # the session's first search: find the roller sooner, once
+        done = self._search.advance(budget)
         self.last_work = self._search.spent[-1]
         if not done:
             return found

@@ -127,11 +127,6 @@ class StageTimer:
     def add(self, name: str, started: float, now: float) -> None:
         self.ms.setdefault(name, []).append((now - started) * 1000.0)
 
-    def per_frame_total(self) -> np.ndarray:
-        """(frames,) ms of all steps together in each frame."""
-        rows = [np.asarray(v) for v in self.ms.values()]
-        return np.sum(rows, axis=0) if rows else np.zeros(0)
-
 
 class Pipeline:
     """Turns frames into :class:`FrameResult` s and hands them to sinks.

@@ -375,9 +375,12 @@ def _shape_in_box(roi: np.ndarray, hint: BodyHint, box: tuple[int, int, int, int
     best_set: tuple[int, ...] = ()
     candidates: list[tuple[int, ...]] = [(k,) for k in range(_KMEANS_K)]
     seeds: set[int] = set()
+    # One 0/255 mask per cluster; a pair's mask is their bitwise or (cheaper than np.isin).
+    cluster_masks = [np.where(labels == k, 255, 0).astype(np.uint8) for k in range(_KMEANS_K)]
     for pass_ in range(2):
         for ks in candidates:
-            mask = np.where(np.isin(labels, ks), 255, 0).astype(np.uint8)
+            mask = cluster_masks[ks[0]] if len(ks) == 1 else np.bitwise_or(
+                cluster_masks[ks[0]], cluster_masks[ks[1]])
             for rows in heights:  # the same clusters, with and without the floor strip
                 found = yield from _best_circle_steps(mask[:rows], offset, hint, fits,
                                                       cut=cut or rows < len(mask))
@@ -503,9 +506,10 @@ class RollerTracker:
         self.work_budget = work_budget
         self._smoother = CircleSmoother(time_constant_s)
         self.searches_started = 0
-        # OpenCV fills its Lab conversion tables on the first BGR→Lab call (~55 ms): pay
-        # that here, at start-up, rather than in the first frame that searches.
-        cv2.cvtColor(np.zeros((1, 1, 3), np.uint8), cv2.COLOR_BGR2LAB)
+        # One-off costs paid here, at start-up, rather than in the first frame that
+        # searches: OpenCV fills its Lab conversion tables on the first BGR→Lab call
+        # (~55 ms), and the first colour model's statistics and table take ~10 ms more.
+        RollerColorModel.from_pixels(np.zeros((4, 3), np.uint8), others_lab=np.ones((1, 3)))
         self.reset()
 
     def reset(self) -> None:

@@ -1,4 +1,5 @@
-"""Faster replay: pose estimation for the second part of a video runs ahead in another process.
+"""Faster replay: pose estimation runs ahead of the analysis, beside it in a thread
+(:class:`PosesBeside`) and, for the second part of a long video, in another process.
 
 One PoseLandmarker keeps one core busy (DESIGN.md §3), and a replay has the whole video up
 front. While this process analyses the first part (inference, stages, overlay, encoding), a
@@ -10,17 +11,27 @@ sequential in this process, so smoothing and the coach see one continuous sessio
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 from posecoach.config import ModelSettings
 from posecoach.model import ModelFile
 from posecoach.types import Frame, Pose
 
 log = logging.getLogger(__name__)
+
+
+class Estimator(Protocol):
+    last_inference_ms: float
+
+    def __call__(self, image_bgr, t_s: float) -> list[Pose]: ...
 
 BATCH = 16
 #: Below this many frames a second process costs more to start (~1–2 s) than it saves.
@@ -135,3 +146,88 @@ class PosesAhead:
         else:
             for index, poses, ms in item:
                 self._pending[index] = (poses, ms)
+
+
+class PosesBeside:
+    """Pose estimation on a thread, a few frames ahead of the analysis, in this process.
+
+    MediaPipe runs the model on its own native thread and the caller only waits for it (with
+    Python's GIL released), so decoding the next frame and estimating its pose can overlap
+    with the stages, overlay and sinks of the current one: a replay then runs at the model's
+    own speed instead of the model's plus everything else's.
+
+    Use as a context manager; iterate :meth:`frames` instead of the source, and pass the
+    object as the pipeline's ``poses_for``. Frames for which ``skip`` is true are passed on
+    without a pose (another process estimates them, see :class:`PosesAhead`). An error of
+    the source is raised from :meth:`frames`, in the caller's thread.
+
+    Args:
+        source: the frames, in order (read only by the thread).
+        estimator: called as ``estimator(image, t)``, with ``last_inference_ms``.
+        skip: frames not to estimate, or None.
+        depth: frames estimated ahead at most, >= 1 (memory stays bounded).
+
+    Raises:
+        ValueError: depth < 1.
+    """
+
+    def __init__(self, source: Iterable[Frame], estimator: Estimator,
+                 skip: Callable[[Frame], bool] | None = None, depth: int = 2) -> None:
+        if depth < 1:
+            raise ValueError(f"depth must be >= 1, got {depth}")
+        self._source = source
+        self._estimator = estimator
+        self._skip = skip
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="poses-beside", daemon=True)
+        self._poses: dict[int, tuple[list[Pose], float]] = {}
+
+    def __enter__(self) -> PosesBeside:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        while self._thread.is_alive():  # unblock a thread waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
+        self._thread.join()
+
+    def _put(self, item: tuple) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for frame in self._source:
+                poses = None
+                if self._skip is None or not self._skip(frame):
+                    poses = (self._estimator(frame.image, frame.t),
+                             self._estimator.last_inference_ms)
+                if not self._put(("frame", frame, poses)):
+                    return
+            self._put(("end",))
+        except BaseException as exc:  # handed to the caller's thread
+            self._put(("error", exc))
+
+    def frames(self) -> Iterator[Frame]:
+        """The source's frames, each once its pose is ready."""
+        while True:
+            item = self._queue.get()
+            if item[0] == "end":
+                return
+            if item[0] == "error":
+                raise item[1]
+            _, frame, poses = item
+            if poses is not None:
+                self._poses[frame.index] = poses
+            yield frame
+
+    def __call__(self, frame: Frame) -> tuple[list[Pose], float] | None:
+        return self._poses.pop(frame.index, None)

@@ -109,6 +109,26 @@ class FpsMeter:
         return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
 
 
+class StageTimer:
+    """Per-frame time of each step after the model, in ms (benchmarks; off by default).
+
+    Args:
+        clock: seconds; wall time by default. ``time.process_time`` gives the CPU time the
+            steps used, which on a loaded machine leaves out the time spent waiting for it.
+
+    Attributes:
+        ms: step name → one duration per frame, in frame order ("person" = selection and
+            smoothing, then each stage by its ``name`` or class name).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock = clock
+        self.ms: dict[str, list[float]] = {}
+
+    def add(self, name: str, started: float, now: float) -> None:
+        self.ms.setdefault(name, []).append((now - started) * 1000.0)
+
+
 class Pipeline:
     """Turns frames into :class:`FrameResult` s and hands them to sinks.
 
@@ -118,15 +138,18 @@ class Pipeline:
         selector: keeps the tracked person among several.
         stages: analyzers and the coach, in order.
         annotators: overlay drawn for sinks that want an image.
+        timer: records each step's time per frame, or None (the default: nothing kept).
     """
 
     def __init__(self, estimator: Estimator, smoother: PoseSmoother, selector: PersonSelector,
-                 stages: Sequence[Stage] = (), annotators: Sequence[Annotator] = ()) -> None:
+                 stages: Sequence[Stage] = (), annotators: Sequence[Annotator] = (),
+                 timer: StageTimer | None = None) -> None:
         self.estimator = estimator
         self.smoother = smoother
         self.selector = selector
         self.stages = list(stages)
         self.annotators = list(annotators)
+        self.timer = timer
         self._fps = FpsMeter()
 
     def process(self, frame: Frame, poses: list[Pose] | None = None,
@@ -137,6 +160,8 @@ class Pipeline:
             poses = self.estimator(frame.image, frame.t)
             inference_ms = self.estimator.last_inference_ms
         poses = sanitize_poses(poses, *frame.size)  # finite, bounded landmarks from here on
+        timer = self.timer
+        started = timer.clock() if timer is not None else 0.0
         person = self.selector.update(poses, frame.t)
         smoothed = self.smoother.update(person, frame.t)
         result = FrameResult(frame_index=frame.index, t=frame.t, pose=smoothed,
@@ -144,8 +169,16 @@ class Pipeline:
                              fps=self._fps.tick(time.perf_counter()))
         if self.selector.people_in_view > 1:
             result = replace(result, status=f"{self.selector.people_in_view} people in view")
+        if timer is not None:
+            now = timer.clock()
+            timer.add("person", started, now)
+            started = now
         for stage in self.stages:
             result = stage.update(frame, result)
+            if timer is not None:
+                now = timer.clock()
+                timer.add(getattr(stage, "name", type(stage).__name__), started, now)
+                started = now
         return result
 
     def run(self, frames: Iterable[Frame], sinks: Sequence[Sink] = (),

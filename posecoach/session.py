@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from posecoach.ahead import MIN_FRAMES, PosesAhead, split_frame
+from posecoach.ahead import MIN_FRAMES, PosesAhead, PosesBeside, split_frame
 from posecoach.baseline import PostureBaseline, baseline_path_for, load_baseline, save_baseline
 from posecoach.config import Settings
 from posecoach.estimator import PoseEstimator
@@ -247,9 +247,17 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 warmup_frames=int(round(info.fps))))
         if log_writer is not None:
             on_result = _also_logged(log_writer, on_result)
+        poses_for = ahead
+        if not pace and not isinstance(source, CameraSource):
+            # A file as fast as it goes: poses on a thread, overlapping the analysis.
+            split = ahead.split if ahead is not None else None
+            beside = stack.enter_context(PosesBeside(
+                frames, estimator, skip=None if split is None else lambda f: f.index >= split))
+            frames = beside.frames()
+            poses_for = beside if ahead is None else _either(ahead, beside)
         # Drawing and encoding a video go to their own process (see sink_workers).
         stats = pipeline.run(frames, sinks, window=window, on_result=on_result, stop_when=stop,
-                             poses_for=ahead, sink_process=outputs.video is not None,
+                             poses_for=poses_for, sink_process=outputs.video is not None,
                              frame_shape=(info.height, info.width, 3))
         if stats.source_error is None:
             stats.source_error = getattr(source, "error", None)
@@ -267,6 +275,16 @@ def _also_logged(writer: ThreadSinkWorker,
         if then is not None:
             then(result)
     return on_result
+
+
+def _either(first: Callable[[Frame], tuple | None], second: Callable[[Frame], tuple | None]
+            ) -> Callable[[Frame], tuple | None]:
+    """Poses from ``first`` (the other process), else from ``second`` (the thread)."""
+    def poses_for(frame: Frame) -> tuple | None:
+        found = first(frame)
+        return found if found is not None else second(frame)
+
+    return poses_for
 
 
 class _StopAfterCalibration:

@@ -39,6 +39,19 @@ def _write_all(sinks: Sequence[Sink], annotators: Sequence[Annotator], image: np
         sink.write(image if sink.wants_image else None, result)
 
 
+def _warm_up(annotators: Sequence[Annotator], shape: tuple[int, ...]) -> None:
+    """Draw the overlay once on a blank frame: the first drawing loads Pillow and the fonts
+    (~50 ms), which would otherwise hold up the first frame of the session."""
+    if not annotators:
+        return
+    try:
+        compose(np.zeros(shape, dtype=np.uint8),
+                FrameResult(frame_index=-1, t=0.0, pose=None, inference_ms=0.0,
+                            status="starting"), annotators)
+    except Exception as exc:  # only a warm-up: a real frame will raise it properly
+        log.debug("overlay warm-up failed: %r", exc)
+
+
 def _key_all(sinks: Sequence[Sink], key: int, t: float) -> None:
     for sink in sinks:
         on_key = getattr(sink, "on_key", None)
@@ -100,6 +113,8 @@ class ThreadSinkWorker:
         self._queue.put(("key", key, t))
 
     def _loop(self) -> None:
+        if any(sink.wants_image for sink in self._sinks):
+            _warm_up(self._annotators, (480, 640, 3))
         while True:
             item = self._queue.get()
             if item[0] == _STOP:
@@ -269,6 +284,8 @@ def _child(sinks: list[Sink], annotators: list[Annotator], memory_name: str,
         except BaseException as exc:
             errors.put(exc)
             return
+        if any(sink.wants_image for sink in entered):
+            _warm_up(annotators, shape)
         errors.put(None)  # ready
         while True:
             try:

@@ -8,20 +8,34 @@ that stays on screen costs one small blend per frame.
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 
 @lru_cache(maxsize=4)
 def _font(size_px: int, bold: bool):
-    import matplotlib
     from PIL import ImageFont
 
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
-    return ImageFont.truetype(str(path), size_px)
+    return ImageFont.truetype(str(_matplotlib_data() / "fonts" / "ttf" / name), size_px)
+
+
+@lru_cache(maxsize=1)
+def _matplotlib_data() -> Path:
+    """matplotlib's data folder, found without importing matplotlib (~1 s: the first
+    overlay of a session used to stall the video for that long)."""
+    spec = importlib.util.find_spec("matplotlib")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        data = Path(folder) / "mpl-data"
+        if data.is_dir():
+            return data
+    import matplotlib  # an unusual install: ask it
+
+    return Path(matplotlib.get_data_path())
 
 
 @lru_cache(maxsize=512)
@@ -81,6 +95,9 @@ def draw_panel(image: np.ndarray, box: tuple[int, int, int, int],
     x1, y1 = min(x1, image.shape[1]), min(y1, image.shape[0])
     if x1 <= x0 or y1 <= y0:
         return
-    region = image[y0:y1, x0:x1].astype(np.float32)
-    region += opacity * (np.array(color_bgr, dtype=np.float32) - region)
-    image[y0:y1, x0:x1] = region.astype(np.uint8)
+    # In uint8 with OpenCV (saturating, vectorised): ~10× cheaper than float32 numpy, and
+    # panels are drawn several times a frame.
+    region = image[y0:y1, x0:x1]
+    tint = np.empty_like(region)
+    tint[:] = np.asarray(color_bgr, dtype=np.uint8)
+    cv2.addWeighted(region, 1.0 - opacity, tint, opacity, 0.0, dst=region)

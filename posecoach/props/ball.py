@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -31,6 +32,7 @@ MIN_CONFIDENCE = 0.3
 # 2 cm (0.6 radius) per frame; 5 radii also leave room for its circle to fit whole.
 TRACK_WINDOW_RADII = 5.0
 _NO_HINT_RADIUS_PX = (6.0, 80.0)  # no scale known: a ball farther than ~4 m is ignored
+_COARSE_WINDOWS = 3  # ball-coloured blobs examined at full resolution after the body band
 
 
 @dataclass(frozen=True)
@@ -144,13 +146,39 @@ def _search(frame_bgr: np.ndarray, box: tuple[int, int, int, int], model: BallCo
     return None if best is None else (best[0], offset, best[1])
 
 
+def _coarse_windows(frame_bgr: np.ndarray, model: BallColorModel,
+                    r_range: tuple[float, float]) -> list[tuple[int, int, int, int]]:
+    """Full-resolution windows around the ball-coloured blobs of the whole frame, found at
+    half width and height (a quarter of the pixels): the last resort when neither the
+    track nor the body band holds the ball (a hint that is off, nobody in view) no longer
+    scans the whole frame at full resolution. At most _COARSE_WINDOWS, largest blobs first;
+    each reaches the largest radius beyond its blob so the whole circle fits inside."""
+    h, w = frame_bgr.shape[:2]
+    small = cv2.resize(frame_bgr, (max(w // 2, 1), max(h // 2, 1)),
+                       interpolation=cv2.INTER_AREA)
+    mask = model.mask(cv2.cvtColor(small, cv2.COLOR_BGR2HSV))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    min_area = 0.2 * math.pi * (r_range[0] / 2) ** 2
+    blobs = sorted((row for row in stats[1:count] if row[cv2.CC_STAT_AREA] >= min_area),
+                   key=lambda row: -int(row[cv2.CC_STAT_AREA]))[:_COARSE_WINDOWS]
+    pad = int(math.ceil(r_range[1])) + 2
+    windows = []
+    for x, y, bw, bh, _ in blobs:
+        x0, y0 = max(2 * int(x) - pad, 0), max(2 * int(y) - pad, 0)
+        x1, y1 = min(2 * int(x + bw) + pad, w), min(2 * int(y + bh) + pad, h)
+        if x1 - x0 >= 2 and y1 - y0 >= 2:
+            windows.append((x0, y0, x1, y1))
+    return windows
+
+
 def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
                 model: BallColorModel | None = None,
                 prior: tuple[np.ndarray, float] | None = None) -> BallDetection | None:
     """Find the ball in one frame.
 
     Searches a window around ``prior`` first, then a band around the hip → shoulder axis,
-    then the whole frame.
+    then windows around the ball-coloured blobs of the whole frame (found at half
+    resolution).
 
     Args:
         frame_bgr: (H, W, 3) uint8 BGR image.
@@ -186,10 +214,16 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
             boxes.append(band)
     else:
         r_exp, r_range = None, _NO_HINT_RADIUS_PX
-    boxes.append((0, 0, w, h))
-    for i, box in enumerate(boxes):
-        found = _search(frame_bgr, box, model, r_range, r_exp, prior,
-                        split=i in near_body or (prior is not None and i == 0))
+
+    def searches() -> Iterator[tuple[tuple[int, int, int, int], bool]]:
+        for i, box in enumerate(boxes):
+            yield box, i in near_body or (prior is not None and i == 0)
+        # The last resort, reached only when the track and the band failed.
+        for box in _coarse_windows(frame_bgr, model, r_range):
+            yield box, False
+
+    for box, split in searches():
+        found = _search(frame_bgr, box, model, r_range, r_exp, prior, split=split)
         if found is None:
             continue
         fit, offset, score = found

@@ -9,12 +9,16 @@ the occluding edge drops out as outliers, and we then check the blob against the
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+# numpy imports its random module lazily, on first use (~40 ms): at start-up, not mid-frame.
+from numpy.random import default_rng
 
 logger = logging.getLogger(__name__)
 
@@ -70,32 +74,72 @@ def fit_circle_lsq(points: np.ndarray, r_prior: float | None = None,
     if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 3:
         raise ValueError(f"need (n >= 3, 2) points, got {pts.shape}")
     mean = pts.mean(axis=0)
-    q = pts - mean
-    a = np.column_stack([q, np.ones(len(q))])
-    b = (q ** 2).sum(axis=1)
-    sol, *_ = np.linalg.lstsq(a, b, rcond=None)
+    qx, qy = pts[:, 0] - mean[0], pts[:, 1] - mean[1]
+    n = float(len(pts))
+    # Algebraic (Kåsa) fit: x² + y² = 2 cx x + 2 cy y + k, solved by its 3 × 3 normal
+    # equations (np.linalg.lstsq costs ~40 µs a call, and this runs thousands of times in a
+    # shape search).
+    b = qx * qx + qy * qy
+    sxx, sxy, syy = float(qx @ qx), float(qx @ qy), float(qy @ qy)
+    normal = np.array([[sxx, sxy, 0.0], [sxy, syy, 0.0], [0.0, 0.0, n]])
+    rhs = np.array([float(qx @ b), float(qy @ b), float(b.sum())])
+    sol = _solve3(normal, rhs)
+    if sol is None:
+        raise ValueError("points are collinear: no circle")
     c = sol[:2] / 2.0
     r2 = sol[2] + c @ c
     if not np.all(np.isfinite(c)) or r2 <= 0:
         raise ValueError("points are collinear: no circle")
-    r = math.sqrt(r2)
-    lam = math.sqrt(prior_weight * len(q)) if r_prior is not None else 0.0
+    cx, cy, r = float(c[0]), float(c[1]), math.sqrt(r2)
+    lam2 = prior_weight * n if r_prior is not None else 0.0
     for _ in range(8):  # Gauss-Newton on the geometric distance (+ the radius prior)
-        d = q - c
-        dist = np.hypot(d[:, 0], d[:, 1])
-        dist = np.maximum(dist, 1e-9)
-        jac = np.column_stack([-d[:, 0] / dist, -d[:, 1] / dist, -np.ones(len(q))])
+        dx, dy = qx - cx, qy - cy
+        dist = np.maximum(np.sqrt(dx * dx + dy * dy), 1e-9)
+        ux, uy = dx / dist, dy / dist  # the Jacobian is (-ux, -uy, -1)
         res = dist - r
-        if lam > 0:
-            jac = np.vstack([jac, [0.0, 0.0, lam]])
-            res = np.append(res, lam * (r - r_prior))
-        step, *_ = np.linalg.lstsq(jac, -res, rcond=None)
-        c, r = c + step[:2], r + step[2]
+        jtj = np.array([[float(ux @ ux), float(ux @ uy), float(ux.sum())],
+                        [0.0, float(uy @ uy), float(uy.sum())],
+                        [0.0, 0.0, n + lam2]])
+        jtj[1, 0], jtj[2, 0], jtj[2, 1] = jtj[0, 1], jtj[0, 2], jtj[1, 2]
+        jtr = np.array([float(ux @ res), float(uy @ res),
+                        float(res.sum()) - (lam2 * (r - r_prior) if lam2 > 0 else 0.0)])
+        step = _solve3(jtj, jtr)  # J = -U: the step (JᵀJ)⁻¹ Uᵀ res, with the prior's row
+        if step is None:
+            break
+        cx, cy, r = cx + step[0], cy + step[1], r + step[2]
         if abs(step).max() < 1e-3:
             break
-    if not (np.all(np.isfinite(c)) and math.isfinite(r) and r > 0):
+    if not (math.isfinite(cx) and math.isfinite(cy) and math.isfinite(r) and r > 0):
         raise ValueError("circle fit diverged")
+    c = np.array([cx, cy])
     return c + mean, float(abs(r))
+
+
+def _solve3(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """x with a x = b for a symmetric 3 × 3 system (Cramer's rule, in plain floats: far
+    cheaper than np.linalg.solve at this size), or None when a is singular."""
+    (a00, a01, a02), (_, a11, a12), (_, _, a22) = a.tolist()
+    b0, b1, b2 = b.tolist()
+    m00, m01, m02 = a11 * a22 - a12 * a12, a02 * a12 - a01 * a22, a01 * a12 - a02 * a11
+    det = a00 * m00 + a01 * m01 + a02 * m02
+    if not math.isfinite(det) or abs(det) < 1e-12 * max(abs(a00 * a11 * a22), 1e-300):
+        return None
+    m11, m12, m22 = a00 * a22 - a02 * a02, a01 * a02 - a00 * a12, a00 * a11 - a01 * a01
+    x = np.array([m00 * b0 + m01 * b1 + m02 * b2, m01 * b0 + m11 * b1 + m12 * b2,
+                  m02 * b0 + m12 * b1 + m22 * b2]) / det
+    return x if np.all(np.isfinite(x)) else None
+
+
+@functools.lru_cache(maxsize=512)
+def _triples(n: int, iterations: int, seed: int) -> np.ndarray:
+    """(iterations, 3) indices of three distinct random points among n, the same for the
+    same arguments (so cached: a shape search fits thousands of outlines of <= _MAX_POINTS
+    points). The 3 smallest of random keys, by a partial sort; the order within a triple
+    does not matter for its circle."""
+    rng = default_rng(seed)
+    idx = np.argpartition(rng.random((iterations, n)), 2, axis=1)[:, :3]
+    idx.setflags(write=False)
+    return idx
 
 
 def _circumcircles(p1: np.ndarray, p2: np.ndarray, p3: np.ndarray
@@ -150,21 +194,26 @@ def fit_circle_to_arc(points: np.ndarray, r_min: float, r_max: float,
     pts = np.asarray(points, dtype=np.float64)
     if len(pts) < 6:
         return None
-    rng = np.random.default_rng(seed)
-    idx = np.argsort(rng.random((iterations, len(pts))), axis=1)[:, :3]
+    idx = _triples(len(pts), iterations, seed)
     centres, radii = _circumcircles(pts[idx[:, 0]], pts[idx[:, 1]], pts[idx[:, 2]])
     ok = np.isfinite(radii) & (radii >= r_min * 0.9) & (radii <= r_max * 1.1)
     if not ok.any():
         return None
     centres, radii = centres[ok], radii[ok]
     tol = np.maximum(1.0, 0.08 * radii)
-    dist = np.hypot(pts[None, :, 0] - centres[:, None, 0], pts[None, :, 1] - centres[:, None, 1])
-    resid = dist - radii[:, None]
-    support = (np.abs(resid) < tol[:, None]).sum(axis=1)
-    beyond = resid > 2.0 * tol[:, None]
-    if open_side is not None:
-        dx, dy = pts[None, :, 0] - centres[:, None, 0], pts[None, :, 1] - centres[:, None, 1]
-        beyond &= ~_on_open_side(dx, dy, open_side, radii[:, None])
+    # Scoring every point against every candidate ((k, n) arrays) in float32: half the
+    # memory traffic of float64, and pixel outlines need no more precision.
+    p32, c32 = pts.astype(np.float32), centres.astype(np.float32)
+    dx, dy = p32[None, :, 0] - c32[:, None, 0], p32[None, :, 1] - c32[:, None, 1]
+    resid = np.hypot(dx, dy)
+    resid -= radii.astype(np.float32)[:, None]
+    tol32 = tol.astype(np.float32)[:, None]
+    support = (np.abs(resid) < tol32).sum(axis=1)
+    beyond = resid > 2.0 * tol32
+    if open_side is not None:  # only where a point is beyond (few): same result, cheaper
+        rows, cols = np.nonzero(beyond)
+        beyond[rows, cols] = ~_on_open_side(dx[rows, cols], dy[rows, cols], open_side,
+                                            radii[rows])
     outside = beyond.sum(axis=1)
     score = (support - outside_penalty * outside).astype(np.float64)
     if r_expected is not None:
@@ -233,45 +282,68 @@ def circles_in_mask(mask: np.ndarray, r_min: float, r_max: float,
     Raises:
         ValueError: the radius range is invalid.
     """
+    fits = []
+    for contour in blob_outlines(mask, r_min, r_max):
+        fit = fit_blob(contour, mask.shape, r_min, r_max, r_expected, min_arc_deg, max_spill,
+                       min_inlier_fraction, keep_border, outside_penalty, open_side)
+        if fit is not None:
+            fits.append(fit)
+    return fits
+
+
+def blob_outlines(mask: np.ndarray, r_min: float, r_max: float) -> list[np.ndarray]:
+    """Outer outlines ((k, 1, 2) int32 OpenCV contours) of the blobs of ``mask`` whose area
+    could be a circle of radius r_min…r_max, hidden by up to ~80 %: the candidates that
+    :func:`fit_blob` then examines one by one (a shape search can spread them over frames).
+
+    Raises:
+        ValueError: the radius range is invalid.
+    """
     if not 0 < r_min <= r_max:
         raise ValueError(f"need 0 < r_min <= r_max, got r_min={r_min}, r_max={r_max}")
-    h, w = mask.shape[:2]
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     min_area = 0.2 * math.pi * r_min ** 2
     max_area = 1.6 * math.pi * r_max ** 2
-    fits: list[CircleFit] = []
-    for contour in contours:
-        area = cv2.contourArea(contour)
-        if not min_area <= area <= max_area:
-            continue
-        pts = contour[:, 0, :].astype(np.float64)
-        if not keep_border:
-            inside = ((pts[:, 0] > 0) & (pts[:, 0] < w - 1) & (pts[:, 1] > 0)
-                      & (pts[:, 1] < h - 1))
-            pts = pts[inside]
-        if len(pts) > _MAX_POINTS:
-            pts = pts[np.linspace(0, len(pts) - 1, _MAX_POINTS).astype(int)]
-        found = fit_circle_to_arc(pts, r_min, r_max, r_expected, outside_penalty,
-                                  open_side=open_side)
-        if found is None:
-            continue
-        centre, radius, inliers = found
-        radius += _CONTOUR_OFFSET_PX
-        usable = np.ones(len(pts), dtype=bool)
-        if open_side is not None:
-            rel = pts - centre
-            beyond = np.hypot(rel[:, 0], rel[:, 1]) > radius + max(1.0, 0.08 * radius)
-            usable = ~(beyond & _on_open_side(rel[:, 0], rel[:, 1], open_side, radius)) | inliers
-        inlier_fraction = float(inliers.sum() / max(int(usable.sum()), 1))
-        arc = _arc_extent_deg(pts[inliers], centre)
-        if inlier_fraction < min_inlier_fraction or arc < min_arc_deg:
-            continue
-        fill, spill = _fill_and_spill(contour, centre, radius, open_side)
-        if spill > max_spill:
-            continue
-        fits.append(CircleFit(center=centre, radius=radius, inlier_fraction=inlier_fraction,
-                              arc_deg=arc, fill=fill, spill=spill))
-    return fits
+    return [c for c in contours if min_area <= cv2.contourArea(c) <= max_area]
+
+
+def fit_blob(contour: np.ndarray, mask_shape: tuple[int, ...], r_min: float, r_max: float,
+             r_expected: float | None = None, min_arc_deg: float = 140.0,
+             max_spill: float = 0.15, min_inlier_fraction: float = 0.35,
+             keep_border: bool = False, outside_penalty: float = 2.0,
+             open_side: np.ndarray | None = None) -> CircleFit | None:
+    """The circle of one blob outline from :func:`blob_outlines`, or None when it is not
+    round enough. Arguments as in :func:`circles_in_mask`; ``mask_shape`` is the (H, W)
+    of the mask the outline came from (its border points are ignored unless
+    ``keep_border``)."""
+    h, w = mask_shape[:2]
+    pts = contour[:, 0, :].astype(np.float64)
+    if not keep_border:
+        inside = ((pts[:, 0] > 0) & (pts[:, 0] < w - 1) & (pts[:, 1] > 0)
+                  & (pts[:, 1] < h - 1))
+        pts = pts[inside]
+    if len(pts) > _MAX_POINTS:
+        pts = pts[np.linspace(0, len(pts) - 1, _MAX_POINTS).astype(int)]
+    found = fit_circle_to_arc(pts, r_min, r_max, r_expected, outside_penalty,
+                              open_side=open_side)
+    if found is None:
+        return None
+    centre, radius, inliers = found
+    radius += _CONTOUR_OFFSET_PX
+    usable = np.ones(len(pts), dtype=bool)
+    if open_side is not None:
+        rel = pts - centre
+        beyond = np.hypot(rel[:, 0], rel[:, 1]) > radius + max(1.0, 0.08 * radius)
+        usable = ~(beyond & _on_open_side(rel[:, 0], rel[:, 1], open_side, radius)) | inliers
+    inlier_fraction = float(inliers.sum() / max(int(usable.sum()), 1))
+    arc = _arc_extent_deg(pts[inliers], centre)
+    if inlier_fraction < min_inlier_fraction or arc < min_arc_deg:
+        return None
+    fill, spill = _fill_and_spill(contour, centre, radius, open_side)
+    if spill > max_spill:
+        return None
+    return CircleFit(center=centre, radius=radius, inlier_fraction=inlier_fraction,
+                     arc_deg=arc, fill=fill, spill=spill)
 
 
 def _on_open_side(dx: np.ndarray, dy: np.ndarray, open_side: np.ndarray,

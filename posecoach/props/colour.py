@@ -190,7 +190,8 @@ class RollerColorModel:
         axes = [q.reshape(shape) for shape in shapes]
         d = [axes[c] - np.float32(self.mean_lab[c]) for c in range(3)]
         inv = self.inv_cov.astype(np.float32)
-        m2 = sum(inv[i, j] * d[i] * d[j] for i in range(3) for j in range(3))
+        # Zero terms skipped (the learned covariance is diagonal): same sum, a third of it.
+        m2 = sum(inv[i, j] * d[i] * d[j] for i in range(3) for j in range(3) if inv[i, j] != 0)
         ok = np.broadcast_to(m2 <= np.float32(self.max_distance ** 2),
                              (_LUT_LEVELS,) * 3).copy()
         if self.others_lab is not None:

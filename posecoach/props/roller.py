@@ -36,7 +36,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from posecoach.props.circlefit import CircleFit, circles_in_mask
+from posecoach.props.budget import BudgetedSearch, Steps
+from posecoach.props.circlefit import CircleFit, blob_outlines, fit_blob
 from posecoach.props.colour import RollerColorModel
 from posecoach.props.geometry import axis_frame, band_box, floorward_normal, spine_coords
 from posecoach.props.hints import BodyHint
@@ -220,17 +221,35 @@ def _best_circle(mask: np.ndarray, offset: np.ndarray, hint: BodyHint, cut: bool
     of the picture: a circle running on below it is left to the deeper search (it may be
     the roller's body above an end disc that stands lower).
     """
+    return BudgetedSearch(_best_circle_steps(mask, offset, hint, None, cut)).run()
+
+
+def _best_circle_steps(mask: np.ndarray, offset: np.ndarray, hint: BodyHint,
+                       fits: dict[tuple[bytes, int, int], CircleFit | None] | None,
+                       cut: bool = False) -> Steps[tuple[CircleFit, np.ndarray, float] | None]:
+    """:func:`_best_circle` as steps (one mask, then one circle fit per blob outline not
+    already in ``fits``, which caches the fits of outlines seen in earlier masks: a blob
+    of one cluster recurs unchanged in every pair with a cluster it does not touch)."""
+    yield WORK_MASK
     r_exp = ROLLER_RADIUS_CM * hint.px_per_cm
-    fits = circles_in_mask(_clean(mask, r_exp), RADIUS_RANGE[0] * r_exp,
-                           RADIUS_RANGE[1] * r_exp, r_expected=r_exp, min_arc_deg=120.0,
-                           max_spill=0.3, outside_penalty=2.0,
-                           # The roller's body may run on toward the back (open side);
-                           # on the floor side the outline must end at the circle, which
-                           # keeps the circle on the end disc, not on the whole blob.
-                           open_side=-floorward_normal(hint.hip_px, hint.shoulder_px))
+    r_min, r_max = RADIUS_RANGE[0] * r_exp, RADIUS_RANGE[1] * r_exp
+    # The roller's body may run on toward the back (open side); on the floor side the
+    # outline must end at the circle, which keeps the circle on the end disc, not on the
+    # whole blob.
+    open_side = -floorward_normal(hint.hip_px, hint.shoulder_px)
     best: tuple[CircleFit, np.ndarray, float] | None = None
-    for fit in fits:
-        if cut and fit.center[1] + fit.radius > mask.shape[0] + 2.0:
+    for outline in blob_outlines(_clean(mask, r_exp), r_min, r_max):
+        key = (outline.tobytes(), *mask.shape[:2])
+        if fits is not None and key in fits:
+            fit = fits[key]
+        else:
+            yield WORK_FIT
+            fit = fit_blob(outline, mask.shape, r_min, r_max, r_expected=r_exp,
+                           min_arc_deg=120.0, max_spill=0.3, outside_penalty=2.0,
+                           open_side=open_side)
+            if fits is not None:
+                fits[key] = fit
+        if fit is None or (cut and fit.center[1] + fit.radius > mask.shape[0] + 2.0):
             continue
         center = fit.center + offset
         score = _score(fit, center, hint) * min(1.0, _raw_fill(mask, fit.center, fit.radius) / 0.3)
@@ -266,10 +285,26 @@ def detect_roller_colour(frame_bgr: np.ndarray, hint: BodyHint,
     return _detection(*best, hint, "colour")
 
 
+ShapeResult = tuple[RollerDetection, RollerColorModel]
+
+# Work units of the shape search's steps (one unit ≈ one circle fit, see props.budget),
+# from their measured costs on the 640×480 samples: clustering the box ≈ 4 fits (~2 ms),
+# assigning its pixels to the clusters ≈ 1, building and cleaning one candidate mask ≈ 1,
+# learning the colour model of the winner (its 64³ look-up table) ≈ 4.
+WORK_CLUSTER = 4
+WORK_LABELS = 1
+WORK_MODEL = 4
+WORK_MASK = 1
+WORK_FIT = 1
+
+
 def find_roller_by_shape(frame_bgr: np.ndarray, hint: BodyHint, seed: int = 0
-                         ) -> tuple[RollerDetection, RollerColorModel] | None:
+                         ) -> ShapeResult | None:
     """Find a roller of unknown colour: cluster the colours under the trunk, keep the
     cluster blob that is a disc of the roller's size in the roller's place.
+
+    This runs the whole search at once (40–250 ms); :class:`RollerTracker` spreads it over
+    frames with :func:`shape_search`.
 
     Returns:
         The detection (method "shape") and a colour model learned from it, or None.
@@ -277,29 +312,50 @@ def find_roller_by_shape(frame_bgr: np.ndarray, hint: BodyHint, seed: int = 0
     Raises:
         ValueError: the frame is not (H, W, 3) uint8.
     """
+    return shape_search(frame_bgr, hint, seed).run()
+
+
+def shape_search(frame_bgr: np.ndarray, hint: BodyHint, seed: int = 0
+                 ) -> BudgetedSearch[ShapeResult | None]:
+    """The shape search of :func:`find_roller_by_shape` on this frame, to be advanced a
+    work budget at a time (it keeps its own copy of the search box's pixels).
+
+    Raises:
+        ValueError: the frame is not (H, W, 3) uint8.
+    """
     _check_frame(frame_bgr)
     box = search_box(hint, frame_bgr.shape)
-    if box is None:
+    roi = None if box is None else frame_bgr[box[1]:box[3], box[0]:box[2]].copy()
+    return BudgetedSearch(_shape_steps(roi, box, hint, seed))
+
+
+def _shape_steps(roi: np.ndarray | None, box: tuple[int, int, int, int] | None,
+                 hint: BodyHint, seed: int) -> Steps[ShapeResult | None]:
+    if roi is None or box is None:
         return None
     heights = _box_heights(hint, box)
-    found = _shape_in_box(frame_bgr, hint, box, heights, seed)
+    fits: dict[tuple[bytes, int, int], CircleFit | None] = {}  # outline → fit, shared
+    found = yield from _shape_in_box(roi, hint, box, heights, seed, fits)
     if len(heights) > 1 and (found is None or found[0].confidence < _GOOD_SCORE):
         # Clusters of the short box alone: the floor's colours no longer pull a dim or
         # two-tone roller's cluster apart.
         short = (box[0], box[1], box[2], box[1] + heights[0])
-        alone = _shape_in_box(frame_bgr, hint, short, [heights[0]], seed, cut=True)
+        alone = yield from _shape_in_box(roi[:heights[0]], hint, short, [heights[0]], seed,
+                                         fits, cut=True)
         if alone is not None and (found is None or alone[0].confidence > found[0].confidence):
             found = alone
     return found
 
 
-def _shape_in_box(frame_bgr: np.ndarray, hint: BodyHint, box: tuple[int, int, int, int],
-                  heights: list[int], seed: int, cut: bool = False
-                  ) -> tuple[RollerDetection, RollerColorModel] | None:
-    """Cluster ``box`` once, then try each cluster (and pair) in its top ``heights`` rows;
-    ``cut``: the last of them is a search limit, too (see :func:`_best_circle`)."""
+def _shape_in_box(roi: np.ndarray, hint: BodyHint, box: tuple[int, int, int, int],
+                  heights: list[int], seed: int,
+                  fits: dict[tuple[bytes, int, int], CircleFit | None], cut: bool = False
+                  ) -> Steps[ShapeResult | None]:
+    """Cluster ``box`` (pixels ``roi``) once, then try each cluster (and pair) in its top
+    ``heights`` rows; ``cut``: the last of them is a search limit, too (see
+    :func:`_best_circle`). Steps as in :mod:`posecoach.props.budget`."""
     x0, y0, x1, y1 = box
-    roi = frame_bgr[y0:y1, x0:x1]
+    yield WORK_CLUSTER
     lab = cv2.cvtColor(cv2.GaussianBlur(roi, (3, 3), 0), cv2.COLOR_BGR2LAB)
     pixels = lab.reshape(-1, 3).astype(np.float32)
     step = max(1, len(pixels) // _KMEANS_MAX_PIXELS)
@@ -309,18 +365,25 @@ def _shape_in_box(frame_bgr: np.ndarray, hint: BodyHint, box: tuple[int, int, in
     cv2.setRNGSeed(seed)  # OpenCV's own RNG (k-means++ seeding): repeatable results
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 1.0)
     _, _, centres = cv2.kmeans(sample, _KMEANS_K, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
-    dist = ((pixels[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    yield WORK_LABELS
+    # Nearest centre by |p − c|² = |p|² − 2 p·c + |c|² (|p|² is the same for every c): one
+    # matrix product instead of an (n, k, 3) array, ~10× faster.
+    dist = (centres ** 2).sum(axis=1)[None, :] - 2.0 * (pixels @ centres.T)
     labels = dist.argmin(axis=1).reshape(lab.shape[:2])
     offset = np.array([x0, y0], np.float64)
     best: tuple[CircleFit, np.ndarray, float] | None = None
     best_set: tuple[int, ...] = ()
     candidates: list[tuple[int, ...]] = [(k,) for k in range(_KMEANS_K)]
     seeds: set[int] = set()
+    # One 0/255 mask per cluster; a pair's mask is their bitwise or (cheaper than np.isin).
+    cluster_masks = [np.where(labels == k, 255, 0).astype(np.uint8) for k in range(_KMEANS_K)]
     for pass_ in range(2):
         for ks in candidates:
-            mask = np.where(np.isin(labels, ks), 255, 0).astype(np.uint8)
+            mask = cluster_masks[ks[0]] if len(ks) == 1 else np.bitwise_or(
+                cluster_masks[ks[0]], cluster_masks[ks[1]])
             for rows in heights:  # the same clusters, with and without the floor strip
-                found = _best_circle(mask[:rows], offset, hint, cut=cut or rows < len(mask))
+                found = yield from _best_circle_steps(mask[:rows], offset, hint, fits,
+                                                      cut=cut or rows < len(mask))
                 if found is not None and found[2] >= _SEED_SCORE:
                     seeds.update(ks)
                 if found is not None and (best is None or found[2] > best[2]):
@@ -337,6 +400,7 @@ def _shape_in_box(frame_bgr: np.ndarray, hint: BodyHint, box: tuple[int, int, in
         candidates = pairs
     if best is None or best[2] < MIN_SHAPE_CONFIDENCE:
         return None
+    yield WORK_MODEL
     fit, center, score = best
     yy, xx = np.mgrid[y0:y1, x0:x1]
     disc = np.hypot(xx - center[0], yy - center[1]) < 0.85 * fit.radius
@@ -378,8 +442,28 @@ def roller_from_body(hint: BodyHint) -> RollerDetection | None:
     return RollerDetection(contact + r * n, r, contact, PIVOT_CONFIDENCE, "body_pivot")
 
 
+def _relocate(shaped: ShapeResult, frame_bgr: np.ndarray, hint: BodyHint
+              ) -> ShapeResult | None:
+    """A shape search's result, found on an earlier frame, moved to where its learned colour
+    puts the roller in this frame (it may have rolled on meanwhile); None when the colour
+    finds nothing here. The confidence stays the shape search's."""
+    detection, model = shaped
+    now = detect_roller_colour(frame_bgr, hint, model)
+    if now is None:
+        return None
+    return RollerDetection(now.center_px, now.radius_px, now.contact_px,
+                           detection.confidence, "shape"), model
+
+
 class RollerTracker:
     """Roller detection over time: colour model learning, smoothing, body-pivot fallback.
+
+    The shape search (k-means and circle fits, 40–250 ms in all) runs a bounded slice of
+    ``work_budget`` units per frame on a copy of the frame it started on (the body does not
+    move much in the second or so it takes), so no frame waits for it; meanwhile the frame's
+    reading comes from the colour model, the last position held, or the body pivot. When it
+    ends, the roller it found is looked up with its colour in the current frame. A periodic
+    re-check of a colour that still finds the roller advances every other frame only.
 
     Args:
         model: a calibrated colour model (always kept), or None to learn one from a
@@ -387,12 +471,16 @@ class RollerTracker:
             shape search finds the roller).
         max_misses: frames a lost roller's last position is held (method "hold") before
             falling back to the body pivot, >= 0.
-        shape_interval_s: after a failed shape search (k-means, ~20–60 ms) wait this long,
-            seconds, before the next one, >= 0.
+        shape_interval_s: after a failed shape search wait this long, seconds, >= 0, before
+            the next one; the wait doubles with each further failure, up to 4 ×.
         time_constant_s: smoothing of centre and radius, seconds, >= 0.
         recheck_interval_s: with a learned (not calibrated) colour, run the shape search
             again after this long, seconds, >= 0, and keep whichever scores higher; the
             wait doubles each time the colour is confirmed.
+        work_budget: shape-search work units per frame (see :mod:`posecoach.props.budget`;
+            one unit ≈ one circle fit), >= WORK_CLUSTER, or None to finish each search in
+            the frame it starts on. The tracker's first search gets twice as much, so the
+            roller is seen sooner when the person first lies on it.
 
     Raises:
         ValueError: a parameter is out of range.
@@ -400,19 +488,28 @@ class RollerTracker:
 
     def __init__(self, model: RollerColorModel | None = None, max_misses: int = 5,
                  shape_interval_s: float = 0.5, time_constant_s: float = 0.1,
-                 recheck_interval_s: float = 2.0) -> None:
+                 recheck_interval_s: float = 2.0, work_budget: int | None = 4) -> None:
         if max_misses < 0:
             raise ValueError(f"max_misses must be >= 0, got {max_misses}")
         if shape_interval_s < 0:
             raise ValueError(f"shape_interval_s must be >= 0, got {shape_interval_s}")
         if recheck_interval_s < 0:
             raise ValueError(f"recheck_interval_s must be >= 0, got {recheck_interval_s}")
+        if work_budget is not None and work_budget < WORK_CLUSTER:
+            raise ValueError(f"work_budget must be >= {WORK_CLUSTER} (one clustering step) "
+                             f"or None, got {work_budget}")
         self.recheck_interval_s = recheck_interval_s
         self.model = model
         self._calibrated = model is not None
         self.max_misses = max_misses
         self.shape_interval_s = shape_interval_s
+        self.work_budget = work_budget
         self._smoother = CircleSmoother(time_constant_s)
+        self.searches_started = 0
+        # One-off costs paid here, at start-up, rather than in the first frame that
+        # searches: OpenCV fills its Lab conversion tables on the first BGR→Lab call
+        # (~55 ms), and the first colour model's statistics and table take ~10 ms more.
+        RollerColorModel.from_pixels(np.zeros((4, 3), np.uint8), others_lab=np.ones((1, 3)))
         self.reset()
 
     def reset(self) -> None:
@@ -421,36 +518,70 @@ class RollerTracker:
         self._last: RollerDetection | None = None
         self._misses = 0
         self._next_shape_t = -math.inf
+        self._shape_gap = self.shape_interval_s
         self._recheck_t = -math.inf
         self._recheck_gap = self.recheck_interval_s
+        self._search: BudgetedSearch[ShapeResult | None] | None = None
+        self._search_frames = 0
+        self._search_is_recheck = False
+        self.last_work = 0
 
     def calibrate(self, frame_bgr: np.ndarray, box: tuple[int, int, int, int]
                   ) -> RollerColorModel:
         """Learn the roller's colour from a box the user drew inside it (kept for good)."""
         self.model = RollerColorModel.from_region(frame_bgr, box)
         self._calibrated = True
+        self._search = None
         return self.model
 
     def _visual(self, frame_bgr: np.ndarray, hint: BodyHint, t_s: float
                 ) -> RollerDetection | None:
+        self.last_work = 0
         found = None
         if self.model is not None:
             found = detect_roller_colour(frame_bgr, hint, self.model)
-            if found is not None and (self._calibrated or t_s < self._recheck_t):
+            if self._search is None and found is not None and (
+                    self._calibrated or t_s < self._recheck_t):
                 return found
-        if self._calibrated or (found is None and t_s < self._next_shape_t):
+        if self._calibrated:
             return found
-        # No colour yet, the colour stopped matching, or a periodic re-check: a learned
-        # colour may belong to the wrong blob (a shadow, the roller's darker side while its
-        # lit end face is the disc) and would then be followed for good.
-        # The k-means search costs ~50–150 ms: each re-check that confirms the colour doubles
-        # the wait (up to 16 ×), one that finds a better roller restarts it.
-        self._recheck_t = t_s + self._recheck_gap
-        shaped = find_roller_by_shape(frame_bgr, hint)
-        if shaped is None:  # costly (k-means): retry after a pause
-            self._next_shape_t = t_s + self.shape_interval_s
+        if self._search is None:
+            if found is None and t_s < self._next_shape_t:
+                return found
+            # No colour yet, the colour stopped matching, or a periodic re-check: a learned
+            # colour may belong to the wrong blob (a shadow, the roller's darker side while
+            # its lit end face is the disc) and would then be followed for good.
+            self._recheck_t = t_s + self._recheck_gap
+            self._search = shape_search(frame_bgr, hint)
+            self._search_frames = 0
+            # A re-check while the colour still finds the roller is not urgent: it
+            # advances every other frame, so the colour tracking it runs beside stays cheap.
+            self._search_is_recheck = found is not None
+            self.searches_started += 1
+            fresh = True
+        else:
+            fresh = False
+        self._search_frames += 1
+        if self._search_is_recheck and self._search_frames % 2 == 0:
             return found
+        budget = self.work_budget
+        if budget is not None and self.searches_started == 1:
+            budget *= 2  # the session's first search: find the roller sooner, once
+        done = self._search.advance(budget)
+        self.last_work = self._search.spent[-1]
+        if not done:
+            return found
+        shaped, self._search = self._search.result, None
+        if shaped is not None and not fresh:
+            shaped = _relocate(shaped, frame_bgr, hint)
+        if shaped is None:  # costly: retry after a pause that grows while nothing is found
+            self._next_shape_t = t_s + self._shape_gap
+            self._shape_gap = min(2 * self._shape_gap, 4 * self.shape_interval_s)
+            return found
+        self._shape_gap = self.shape_interval_s
         if found is not None and shaped[0].confidence <= found.confidence:
+            # Each re-check that confirms the colour doubles the wait (up to 16 ×), one that
+            # finds a better roller restarts it.
             self._recheck_gap = min(2 * self._recheck_gap, 16 * self.recheck_interval_s)
             self._recheck_t = t_s + self._recheck_gap
             return found

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from posecoach.props.budget import BudgetedSearch
 from posecoach.props.colour import RollerColorModel
 from posecoach.props.geometry import floorward_normal
 from posecoach.props.roller import (
@@ -175,7 +176,7 @@ def test_dark_blob_under_the_head_is_not_a_roller(seed: int) -> None:
 
 
 def test_tracker_shape_then_colour_then_hold_then_pivot() -> None:
-    tracker = RollerTracker(max_misses=2)
+    tracker = RollerTracker(max_misses=2, work_budget=None)  # each search in one frame
     scenes = [roller_lying(seed=10 + i, px_per_cm=3.0, kind="blue",
                            roll_fraction=0.7 + 0.01 * i) for i in range(3)]
     empty = roller_lying(seed=20, px_per_cm=3.0, kind="blue", roller=False)
@@ -203,17 +204,30 @@ def test_values_are_checked() -> None:
         RollerTracker(max_misses=-1)
 
 
-def test_failed_shape_search_is_retried_after_a_pause(monkeypatch) -> None:
+def _finished(result):
+    """A shape search that has its result at once."""
+    def steps():
+        return result
+        yield 0  # a generator with no steps
+
+    return BudgetedSearch(steps())
+
+
+def test_failed_shape_search_is_retried_after_a_growing_pause(monkeypatch) -> None:
     import posecoach.props.roller as roller_module
 
     calls = []
-    monkeypatch.setattr(roller_module, "find_roller_by_shape",
-                        lambda frame, hint: calls.append(1))
+
+    def failing(frame, hint):
+        calls.append(1)
+        return _finished(None)
+
+    monkeypatch.setattr(roller_module, "shape_search", failing)
     tracker = RollerTracker(shape_interval_s=0.5)
     empty = roller_lying(seed=21, px_per_cm=3.0, roller=False)
-    methods = [tracker.update(empty.image, empty.hint, k / 10).method for k in range(12)]
-    assert methods == ["body_pivot"] * 12
-    assert len(calls) == 3  # at t = 0, 0.5 and 1.0 s
+    methods = [tracker.update(empty.image, empty.hint, k / 10).method for k in range(60)]
+    assert methods == ["body_pivot"] * 60
+    assert len(calls) == 5  # at t = 0, 0.5, 1.5, 3.5 and 5.5 s (the pause doubles, to 2 s)
 
 
 def test_learned_colour_is_rechecked_by_shape_at_growing_intervals(monkeypatch) -> None:
@@ -221,18 +235,19 @@ def test_learned_colour_is_rechecked_by_shape_at_growing_intervals(monkeypatch) 
     again after 2 s, and the wait doubles each time it agrees with the colour."""
     import posecoach.props.roller as roller_module
 
-    real = roller_module.find_roller_by_shape
+    real = roller_module.shape_search
     calls: list[float] = []
     clock = {"t": 0.0}
 
     def weaker_shape(frame, hint):  # never better than the colour: a confirmation
         calls.append(clock["t"])
-        found = real(frame, hint)
+        found = real(frame, hint).run()
         if found is None:
-            return None
-        return dataclasses.replace(found[0], confidence=0.5 * found[0].confidence), found[1]
+            return _finished(None)
+        return _finished((dataclasses.replace(found[0], confidence=0.5 * found[0].confidence),
+                          found[1]))
 
-    monkeypatch.setattr(roller_module, "find_roller_by_shape", weaker_shape)
+    monkeypatch.setattr(roller_module, "shape_search", weaker_shape)
     scene = roller_lying(seed=12, px_per_cm=3.0, kind="blue")
     tracker = RollerTracker()
     for k in range(31):

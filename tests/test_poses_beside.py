@@ -1,0 +1,92 @@
+"""Poses estimated on a thread beside the analysis (posecoach.ahead.PosesBeside)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from posecoach.ahead import PosesBeside
+from posecoach.pipeline import Pipeline
+from posecoach.smoothing import OneEuroFilter, PoseSmoother
+from posecoach.tracking import PersonSelector
+
+from .factories import make_frame, make_side_pose
+
+
+class RecordingEstimator:
+    """Returns one side pose per call; records the calls' timestamps and threads."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, str]] = []
+        self.last_inference_ms = 0.0
+
+    def __call__(self, image, t_s: float):
+        self.calls.append((t_s, threading.current_thread().name))
+        self.last_inference_ms = 5.0
+        return [make_side_pose()]
+
+
+def _frames(n: int):
+    return [make_frame(i, t=i / 15) for i in range(n)]
+
+
+def _pipeline(estimator) -> Pipeline:
+    return Pipeline(estimator, PoseSmoother(OneEuroFilter()), PersonSelector())
+
+
+def test_every_frame_gets_its_pose_from_the_thread_in_order() -> None:
+    estimator = RecordingEstimator()
+    results = []
+    with PosesBeside(_frames(30), estimator, depth=2) as beside:
+        _pipeline(estimator).run(beside.frames(), [], on_result=results.append,
+                                 poses_for=beside)
+    assert [r.frame_index for r in results] == list(range(30))
+    assert all(r.pose is not None and r.inference_ms == 5.0 for r in results)
+    times = [t for t, _ in estimator.calls]
+    assert times == sorted(times) and len(times) == 30  # VIDEO mode: once each, in order
+    assert {name for _, name in estimator.calls} == {"poses-beside"}
+
+
+def test_skipped_frames_are_estimated_by_the_pipeline_after_the_thread_is_done() -> None:
+    """Frames the thread skips (another process covers them) reach the pipeline without a
+    pose; when that process has none, the pipeline estimates them itself, and the thread
+    never touches the estimator for them (no two threads on one landmarker)."""
+    estimator = RecordingEstimator()
+    results = []
+    with PosesBeside(_frames(20), estimator, skip=lambda f: f.index >= 12) as beside:
+        _pipeline(estimator).run(beside.frames(), [], on_result=results.append,
+                                 poses_for=beside)
+    assert len(results) == 20 and all(r.pose is not None for r in results)
+    names = [name for _, name in estimator.calls]
+    assert names[:12] == ["poses-beside"] * 12
+    assert "poses-beside" not in names[12:] and len(names) == 20
+    times = [t for t, _ in estimator.calls]
+    assert times == sorted(times)
+
+
+def test_a_source_error_reaches_the_caller_and_an_early_stop_ends_the_thread() -> None:
+    def broken():
+        yield from _frames(3)
+        raise OSError("damaged data")
+
+    estimator = RecordingEstimator()
+    with PosesBeside(broken(), estimator) as beside:
+        seen = []
+        with pytest.raises(OSError, match="damaged"):
+            for frame in beside.frames():
+                seen.append(frame.index)
+    assert seen == [0, 1, 2]
+
+    endless = (make_frame(i, t=i / 15) for i in range(10**6))
+    with PosesBeside(endless, estimator, depth=1) as beside:
+        for frame in beside.frames():
+            if frame.index == 5:
+                break
+    assert not beside._thread.is_alive()
+    assert len(estimator.calls) < 3 + 20  # stopped within a few frames of the break
+
+
+def test_depth_is_checked() -> None:
+    with pytest.raises(ValueError, match="depth"):
+        PosesBeside([], RecordingEstimator(), depth=0)

@@ -194,14 +194,26 @@ def _second_clip(scene: Scene) -> RiggedClip | None:
     return rig_clip(other)
 
 
+#: BlazePose indices of each landmark's left/right counterpart (nose 0 is its own).
+LR_SWAP = (0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15, 18, 17, 20, 19, 22, 21)
+LR_SWAP += (24, 23, 26, 25, 28, 27, 30, 29, 32, 31)
+MIRRORED_VIEW = {"side-left-facing": "side-right-facing", "side-right-facing": "side-left-facing"}
+
+
 def _mirror_truth(frame: dict, width: int) -> None:
-    """Flip a frame's pixel truth left↔right in place (pixel centres at integers)."""
+    """Flip a frame's pixel truth left↔right in place (pixel centres at integers).
+
+    A mirrored image shows a mirror-image person: what a pose model sees as the left
+    shoulder is the person's right one. ``landmarks_px`` therefore describes the person in
+    the image (x flipped and left/right swapped); ``landmarks_world_m`` stays physical.
+    """
 
     def fx(x: float) -> float:
         return round(width - 1 - x, 2)
 
+    px = frame["landmarks_px"]
     frame["landmarks_px"] = [
-        None if p is None else [fx(p[0]), p[1], p[2]] for p in frame["landmarks_px"]
+        None if px[j] is None else [fx(px[j][0]), px[j][1], px[j][2]] for j in LR_SWAP
     ]
     prop = frame["prop"]
     if prop is not None:
@@ -344,6 +356,7 @@ def render_scene(
     if scene.mirrored:
         for frame in frames:
             _mirror_truth(frame, scene.width)
+        truth["view"] = MIRRORED_VIEW.get(truth["view"], truth["view"])
     if extra:
         # New keys go before the bulky frames so a reader can stop early.
         head = {k: v for k, v in truth.items() if k not in ("frames", "segments")}

@@ -131,9 +131,8 @@ def test_every_prop_colour_somewhere():
 
 def test_committed_clips_have_video_and_truth_that_match_the_manifest():
     committed = _committed()
-    assert committed, "no committed clip"
-    for split in SPLITS:
-        assert any(c["split"] == split for c in committed), split
+    # CI scores the test split: all of it is in git; dev and val may be partly regenerated.
+    assert all(c["committed"] for c in _clips("test"))
     for c in committed:
         folder = GEN / c["split"]
         assert (folder / f"{c['name']}.mp4").stat().st_size > 10_000, c["name"]

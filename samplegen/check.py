@@ -13,6 +13,7 @@ reported on its own: it is a known constant difference of definitions, not an er
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 from pathlib import Path
@@ -44,24 +45,27 @@ def score_sample(truth_path: Path, model: Path) -> dict:
     """Detection rate and errors of one sample (see the module docstring)."""
     import mediapipe as mp
 
-    truth = json.loads(truth_path.read_text())
+    raw = truth_path.read_bytes()
+    truth = json.loads(gzip.decompress(raw) if truth_path.suffix == ".gz" else raw)
     video = truth_path.with_name(truth["name"] + ".mp4")
     w, h = truth["width"], truth["height"]
-    errors, ear_dx, ear_dy, detected = [], [], [], 0
+    errors, ear_dx, ear_dy, detected, shown = [], [], [], 0, 0
     per_joint: dict[int, list[float]] = {j: [] for j in MAJOR_JOINTS}
     with _landmarker(model) as lmk, av.open(str(video)) as container:
         for i, frame in enumerate(container.decode(video=0)):
             rgb = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
             res = lmk.detect_for_video(image, int(round(i * 1000 / truth["fps"])))
+            gt = truth["frames"][i]["landmarks_px"] if i < len(truth["frames"]) else [None]
+            # Frames where the person is out of view (left the desk) do not count.
+            in_view = gt[0] is not None and any(p[2] for p in gt)
+            shown += in_view
             if not res.pose_landmarks:
                 continue
+            if not in_view:
+                detected += gt[0] is None  # the empty room: a false detection
+                continue
             detected += 1
-            if i >= len(truth["frames"]):
-                continue
-            gt = truth["frames"][i]["landmarks_px"]
-            if gt[11] is None:
-                continue
             pred = np.array([[p.x * w, p.y * h] for p in res.pose_landmarks[0]])
             g = np.array([[p[0], p[1]] for p in gt])
             torso = np.linalg.norm(0.5 * (g[11] + g[12]) - 0.5 * (g[23] + g[24]))
@@ -76,7 +80,7 @@ def score_sample(truth_path: Path, model: Path) -> dict:
                     ear_dy.append(pred[j][1] - g[j][1])
     n = truth["frame_count"]
     empty = truth["exercise"] == "none"
-    rate = detected / n if n else 0.0
+    rate = detected / (n if empty else shown) if n and (empty or shown) else 0.0
     med = float(np.median(errors)) if errors else float("nan")
     ok = (rate <= 0.05) if empty else (rate >= MIN_DETECTION and med <= MAX_MEDIAN_ERROR_PCT)
     return {
@@ -107,9 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.model.exists():
         print(f"model not found: {args.model}", file=sys.stderr)
         return 2
-    paths = sorted(args.samples.glob("*.truth.json"))
+    paths = sorted(args.samples.glob("*.truth.json")) + sorted(
+        args.samples.glob("**/*.truth.json.gz")
+    )
     if args.names:
-        paths = [args.samples / f"{n}.truth.json" for n in args.names]
+        paths = [p for p in paths if p.name.split(".")[0] in args.names]
     rows = []
     print(
         f"{'sample':34} {'frames':>6} {'detect %':>8} {'median %':>8} {'p90 %':>6} "

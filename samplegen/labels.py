@@ -47,6 +47,8 @@ HEAD_HANG_DEG = 20.0
 HAND_SUPPORT_M = 0.15
 WALL_LEAN_PRESSURE_DEG = 12.0
 HIP_LIFT_PRESSURE_M = 0.10
+#: Hip flexion below which a person at the desk is standing, not sitting (sitting ≈ 90°).
+STANDING_HIP_FLEX_DEG = 45.0
 ZONE_LABEL = {
     "roller": {
         "lumbar": "roller_lumbar",
@@ -61,8 +63,17 @@ def _angle_to_vertical(v: np.ndarray) -> float:
     return float(np.degrees(np.arctan2(np.linalg.norm(v[:2]), v[2])))
 
 
-def posture_state(lm: np.ndarray, values: dict[str, float]) -> str:
-    """Posture label of one frame from world landmarks (33, 3) m and the pose values."""
+def posture_state(lm: np.ndarray, values: dict[str, float], in_view: bool = True) -> str:
+    """Posture label of one frame from world landmarks (33, 3) m and the pose values.
+
+    ``away`` when no landmark is in view (the person left); ``standing`` when both hips are
+    flexed less than :data:`STANDING_HIP_FLEX_DEG` (standing or walking: no sitting cue).
+    """
+    if not in_view:
+        return "away"
+    hips = [values.get(f"hip_flex_{s}", values["hip_flex"]) for s in ("l", "r")]
+    if max(hips) < STANDING_HIP_FLEX_DEG:
+        return "standing"
     hip = 0.5 * (lm[23] + lm[24])
     sh = 0.5 * (lm[11] + lm[12])
     ear = 0.5 * (lm[7] + lm[8])
@@ -75,6 +86,11 @@ def posture_state(lm: np.ndarray, values: dict[str, float]) -> str:
     if values["head_flex"] + values["neck_flex"] >= LOOK_DOWN_DEG:
         return "looking_down"
     return "upright"
+
+
+def _in_view(frame: dict) -> bool:
+    """Whether any of the frame's landmarks is visible in the image."""
+    return any(p is not None and p[2] for p in frame["landmarks_px"])
 
 
 def zone(s: float, levels: dict[str, float]) -> str:
@@ -120,8 +136,12 @@ def _span_labels(
     v0, v1 = clip_values[i0], clip_values[i1]
     changed = span.changed()
     if scene.exercise == "posture":
-        a, b = posture_state(lm0, v0), posture_state(lm1, v1)
-        return {"posture": a} if a == b and not changed else {}
+        a = posture_state(lm0, v0, _in_view(frames[i0]))
+        b = posture_state(lm1, v1, _in_view(frames[i1]))
+        # Walking (legs and place change) is still "standing"; gone is gone.
+        if a == b and (not changed or a in ("standing", "away")):
+            return {"posture": a}
+        return {}
     levels = body["spine_levels"]
     if v0["on_prop"] < 0.999 or "on_prop" in changed:
         return {"setup": "setting_up"}
@@ -188,7 +208,7 @@ def segments_for(scene: Scene, clip, frames: list[dict]) -> list[dict]:
         i = min(int(round(last_t * scene.fps)), len(frames) - 1)
         lm = np.array(frames[i]["landmarks_world_m"], dtype=float)
         if scene.exercise == "posture":
-            labs = {"posture": posture_state(lm, v)}
+            labs = {"posture": posture_state(lm, v, _in_view(frames[i]))}
         else:
             labs = _prop_states(scene, lm, v, body["spine_levels"])
             if "zone" in labs and v["attached"] >= 0.5:

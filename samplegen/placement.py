@@ -11,7 +11,8 @@ looking at +y (so +x is image right). Each frame's body → world transform is
   prop). ``on_prop`` < 1 blends towards sitting on the floor ``sit_offset`` m towards the
   feet (the setting-up phase). The legs are solved so the ankles stay planted
   ``foot_dist`` m from the prop (:func:`leg_ik`).
-- ``wall``: standing with a ball squeezed between the back and a side wall.
+- ``wall``: standing with a ball squeezed between the back and a side wall; ``x`` m away from
+  that spot (walking in) while ``on_prop`` < 1, the ball then held in the hand.
 """
 
 from __future__ import annotations
@@ -203,7 +204,11 @@ def place_wall(
     T = _floor_T(R, verts, parts.feet, np.array([0.0, values["y"]]))
     T[0] = wall_x - toward_wall * radius - cw[0]
     centre = cw + T
-    return Placement(R, T, centre, R @ b + T, True)
+    # Walking in (``on_prop`` < 1): the body stands ``x`` m further from the wall and the
+    # ball is not yet pressed against the back (the rig puts it in the hand).
+    pressed = values["on_prop"] >= 0.999 and abs(values["x"]) < 1e-6
+    T[0] -= toward_wall * values["x"]
+    return Placement(R, T, centre, R @ b + T, pressed)
 
 
 def place_on_floor(values: dict[str, float], verts: np.ndarray, parts: BodyParts) -> Placement:

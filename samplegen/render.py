@@ -6,6 +6,8 @@ import os
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
+import dataclasses
+import gzip
 import json
 import logging
 from pathlib import Path
@@ -18,12 +20,13 @@ if not hasattr(np, "infty"):
     np.infty = np.inf  # type: ignore[attr-defined]
 
 import pyrender  # noqa: E402
+import pyrender.renderer  # noqa: E402
 
 from samplegen import TRUTH_FORMAT  # noqa: E402
 from samplegen.labels import segments_for  # noqa: E402
 from samplegen.landmarks import PinholeCamera, visibility  # noqa: E402
 from samplegen.rig import RiggedClip, rig_clip  # noqa: E402
-from samplegen.scene import Scene  # noqa: E402
+from samplegen.scene import PropSpec, Scene  # noqa: E402
 from samplegen.textures import painted, wood_floor  # noqa: E402
 from samplegen.webcam import Mp4Sink, degrade  # noqa: E402
 
@@ -69,8 +72,11 @@ def camera_for(scene: Scene, clip: RiggedClip) -> PinholeCamera:
     if cam.target_m is not None:
         target = np.array(cam.target_m, dtype=np.float64)
     elif clip.vertices is not None:
-        lo = clip.vertices.min(axis=(0, 1))
-        hi = clip.vertices.max(axis=(0, 1))
+        verts = clip.vertices
+        if cam.target_until_s is not None:
+            verts = verts[: max(int(cam.target_until_s * scene.fps), 1)]
+        lo = verts.min(axis=(0, 1))
+        hi = verts.max(axis=(0, 1))
         target = 0.5 * (lo + hi)
     else:
         target = np.array([0.0, 0.0, 0.7])
@@ -139,12 +145,81 @@ def _prop_mesh(scene: Scene) -> pyrender.Mesh | None:
     p = scene.prop
     if p.kind == "roller":
         tm = trimesh.creation.cylinder(radius=p.radius_m, height=p.length_m, sections=48)
+        if p.pattern_rgb is not None:
+            return _patterned_roller(tm, p.rgb, p.pattern_rgb, scene.seed + 5)
         tm.apply_transform(_rot_to(np.array([0, 0, 1.0]), np.array([0, 1.0, 0])))
         return _coloured(tm, p.rgb, scene.seed + 5, 0.05)
     if p.kind == "ball":
         tm = trimesh.creation.icosphere(subdivisions=3, radius=p.radius_m)
         return _coloured(tm, p.rgb, scene.seed + 6, 0.04)
     return None
+
+
+def _patterned_roller(tm: trimesh.Trimesh, rgb, rgb2, seed: int) -> pyrender.Mesh:
+    """A two-colour roller: eight stripes along its length, alternating round the axis."""
+    rng = np.random.default_rng(seed)
+    ang = np.arctan2(tm.vertices[:, 1], tm.vertices[:, 0])
+    stripe = (np.floor((ang + np.pi) / (2 * np.pi) * 16).astype(int) % 2).astype(bool)
+    col = np.where(stripe[:, None], np.array(rgb2)[None, :], np.array(rgb)[None, :])
+    col = np.clip(col * (1 + 0.05 * rng.normal(0, 1, (len(col), 1))), 0, 1) ** 2.2
+    # One colour per face (taken from its first vertex) gives crisp stripe edges.
+    face_col = col[tm.faces[:, 0]]
+    tm.visual = trimesh.visual.ColorVisuals(
+        tm,
+        face_colors=(np.concatenate([face_col, np.ones((len(face_col), 1))], 1) * 255).astype(
+            np.uint8
+        ),
+    )
+    tm.apply_transform(_rot_to(np.array([0, 0, 1.0]), np.array([0, 1.0, 0])))
+    return pyrender.Mesh.from_trimesh(tm, smooth=False)
+
+
+def _second_clip(scene: Scene) -> RiggedClip | None:
+    """The passer-by: a standing/walking body rigged like a scene of its own."""
+    if scene.second_body is None or not scene.second_keyframes:
+        return None
+    other = dataclasses.replace(
+        scene,
+        name=scene.name + "_second",
+        exercise="posture",
+        setup="standing",
+        view="front",
+        keyframes=scene.second_keyframes,
+        body=scene.second_body,
+        prop=PropSpec(),
+        second_body=None,
+        second_keyframes=(),
+        seed=scene.seed + 17,
+    )
+    return rig_clip(other)
+
+
+#: BlazePose indices of each landmark's left/right counterpart (nose 0 is its own).
+LR_SWAP = (0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15, 18, 17, 20, 19, 22, 21)
+LR_SWAP += (24, 23, 26, 25, 28, 27, 30, 29, 32, 31)
+MIRRORED_VIEW = {"side-left-facing": "side-right-facing", "side-right-facing": "side-left-facing"}
+
+
+def _mirror_truth(frame: dict, width: int) -> None:
+    """Flip a frame's pixel truth left↔right in place (pixel centres at integers).
+
+    A mirrored image shows a mirror-image person: what a pose model sees as the left
+    shoulder is the person's right one. ``landmarks_px`` therefore describes the person in
+    the image (x flipped and left/right swapped); ``landmarks_world_m`` stays physical.
+    """
+
+    def fx(x: float) -> float:
+        return round(width - 1 - x, 2)
+
+    px = frame["landmarks_px"]
+    frame["landmarks_px"] = [
+        None if px[j] is None else [fx(px[j][0]), px[j][1], px[j][2]] for j in LR_SWAP
+    ]
+    prop = frame["prop"]
+    if prop is not None:
+        prop["center_px"] = [fx(prop["center_px"][0]), prop["center_px"][1]]
+        if prop["contact_px"] is not None:
+            prop["contact_px"] = [fx(prop["contact_px"][0]), prop["contact_px"][1]]
 
 
 def _prop_truth(
@@ -202,9 +277,26 @@ def _prop_truth(
     }
 
 
-def render_scene(scene: Scene, out_dir: Path, max_frames: int | None = None) -> dict:
-    """Render ``scene`` into ``out_dir``/<name>.mp4 and <name>.truth.json; return the truth."""
+def render_scene(
+    scene: Scene,
+    out_dir: Path,
+    max_frames: int | None = None,
+    extra: dict | None = None,
+    compress: bool = False,
+    antialias: bool = True,
+) -> dict:
+    """Render ``scene`` into ``out_dir``/<name>.mp4 and <name>.truth.json; return the truth.
+
+    ``extra`` adds top-level truth keys (split, family, transition, seed, nuisance);
+    ``compress`` writes ``<name>.truth.json.gz`` (gzip without a timestamp, so the same scene
+    gives the same bytes). ``antialias=False`` renders without pyrender's 4× MSAA, which
+    costs llvmpipe about a third of the frame time; the webcam blur softens the edges anyway.
+    """
+    if not antialias:
+        with _no_msaa():
+            return render_scene(scene, out_dir, max_frames, extra, compress)
     clip = rig_clip(scene)
+    second = _second_clip(scene)
     cam = camera_for(scene, clip)
     sc = _build_room(scene, clip, cam)
     prop_mesh = _prop_mesh(scene)
@@ -216,6 +308,7 @@ def render_scene(scene: Scene, out_dir: Path, max_frames: int | None = None) -> 
     n = scene.frame_count if max_frames is None else min(max_frames, scene.frame_count)
     frames = []
     body_node = None
+    second_node = None
     out_dir.mkdir(parents=True, exist_ok=True)
     mp4 = out_dir / f"{scene.name}.mp4"
     with Mp4Sink(mp4, scene.width, scene.height, scene.fps, scene.degrade.crf) as sink:
@@ -229,6 +322,13 @@ def render_scene(scene: Scene, out_dir: Path, max_frames: int | None = None) -> 
                 tm.visual = trimesh.visual.ColorVisuals(tm, vertex_colors=clip.colours)
                 body_node = sc.add(pyrender.Mesh.from_trimesh(tm, smooth=True))
                 lm_world = clip.landmarks[i]
+            if second_node is not None:
+                sc.remove_node(second_node)
+                second_node = None
+            if second is not None:
+                tm2 = trimesh.Trimesh(second.vertices[i], second.faces, process=False)
+                tm2.visual = trimesh.visual.ColorVisuals(tm2, vertex_colors=second.colours)
+                second_node = sc.add(pyrender.Mesh.from_trimesh(tm2, smooth=True))
             if prop_node is not None and clip.prop_centres[i] is not None:
                 pose = np.eye(4)
                 pose[:3, 3] = clip.prop_centres[i]
@@ -248,12 +348,42 @@ def render_scene(scene: Scene, out_dir: Path, max_frames: int | None = None) -> 
                 frame["landmarks_world_m"] = [None] * 33
             frame["prop"] = _prop_truth(scene, clip, i, cam, zbuf, lm_world)
             frames.append(frame)
+            if scene.mirrored:
+                colour = np.ascontiguousarray(colour[:, ::-1])
             sink.write(degrade(colour, scene.degrade, scene.seed, i, scene.fps))
     renderer.delete()
     truth = _truth(scene, clip, frames, cam)
-    path = out_dir / f"{scene.name}.truth.json"
-    path.write_text(json.dumps(truth, separators=(",", ":")) + "\n")
+    if scene.mirrored:
+        for frame in frames:
+            _mirror_truth(frame, scene.width)
+        truth["view"] = MIRRORED_VIEW.get(truth["view"], truth["view"])
+    if extra:
+        # New keys go before the bulky frames so a reader can stop early.
+        head = {k: v for k, v in truth.items() if k not in ("frames", "segments")}
+        truth = {**head, **extra, "frames": truth["frames"], "segments": truth["segments"]}
+    text = json.dumps(truth, separators=(",", ":")) + "\n"
+    if compress:
+        path = out_dir / f"{scene.name}.truth.json.gz"
+        path.write_bytes(gzip.compress(text.encode(), compresslevel=9, mtime=0))
+    else:
+        path = out_dir / f"{scene.name}.truth.json"
+        path.write_text(text)
     return truth
+
+
+class _no_msaa:  # noqa: N801 - used as a context manager
+    """Make pyrender create its multisample framebuffer with 0 samples (plain rendering)."""
+
+    def __enter__(self) -> None:
+        self._orig = pyrender.renderer.glRenderbufferStorageMultisample
+
+        def single(target, _samples, fmt, w, h):
+            return self._orig(target, 0, fmt, w, h)
+
+        pyrender.renderer.glRenderbufferStorageMultisample = single
+
+    def __exit__(self, *exc) -> None:
+        pyrender.renderer.glRenderbufferStorageMultisample = self._orig
 
 
 def _static_prop_pose(scene: Scene) -> np.ndarray:

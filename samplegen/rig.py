@@ -114,6 +114,21 @@ def _flat_feet(values: dict[str, float]) -> dict[str, float]:
     return out
 
 
+def _ball_in_hand(
+    centres: list[np.ndarray | None],
+    values: list[dict[str, float]],
+    lms: np.ndarray,
+    radius: float,
+) -> list[np.ndarray | None]:
+    """While walking in to the wall (``on_prop`` < 1) the ball is in the hand nearer the camera."""
+    out = list(centres)
+    for i, v in enumerate(values):
+        if v["on_prop"] < 0.999:
+            wrist = lms[i][15] if lms[i][15][1] < lms[i][16][1] else lms[i][16]
+            out[i] = wrist + np.array([0.0, 0.0, -0.03 - radius])
+    return out
+
+
 def rig_clip(scene: Scene) -> RiggedClip:
     """Pose and place the scene's body for every frame (two passes with leg IK when lying)."""
     times = frame_times(scene)
@@ -184,6 +199,8 @@ def rig_clip(scene: Scene) -> RiggedClip:
         centres = drop_ball(
             centres, attached, times, scene.prop.radius_m, roll / np.linalg.norm(roll)
         )
+        if scene.setup == "wall":
+            centres = _ball_in_hand(centres, values, lms, scene.prop.radius_m)
     elif scene.prop.kind == "roller":
         # The roller lies still on the floor: keep its first lying position.
         fixed = next(

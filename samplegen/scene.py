@@ -73,6 +73,8 @@ class PropSpec:
     rgb: RGB = (0.1, 0.1, 0.1)
     x_m: float = 0.0
     """Roller: world x of its axis on the floor. Ball on the floor: world x of its centre."""
+    pattern_rgb: RGB | None = None
+    """Second colour of a patterned roller (stripes round its circumference); ``None`` = plain."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,9 @@ class CameraSpec:
     focal_px: float = 520.0
     target_m: tuple[float, float, float] | None = None
     """Look-at point; ``None`` = the centre of the body's bounding box over the whole clip."""
+    target_until_s: float | None = None
+    """With ``target_m`` unset: use only the frames up to this time for the bounding box (a
+    person who walks away later must not pull the camera aim off the desk)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,11 @@ class Scene:
     light: LightSpec = field(default_factory=LightSpec)
     degrade: DegradeSpec = field(default_factory=DegradeSpec)
     scene_file: str = ""
+    mirrored: bool = False
+    """Flip every frame left↔right (a webcam's mirror mode); truth pixels are flipped too."""
+    second_body: BodySpec | None = None
+    """A second person (standing setup) who walks through the scene; not in the truth."""
+    second_keyframes: tuple[Keyframe, ...] = ()
 
     def __post_init__(self) -> None:
         if self.version != SCENE_VERSION:

@@ -15,8 +15,10 @@ Thresholds and their sources (DESIGN.md §2):
   ``leaning``. Head + neck flexion ≥ 15° with an upright torso ⇒ ``looking_down`` (a look at
   the keyboard must not count as a slouch). Otherwise ``upright``.
 - Spine zones by the prop's spine fraction, with the body's own vertebral levels
-  (:class:`samplegen.rig.BodyMeasures`): below T12 ⇒ lumbar, T12…C7 ⇒ thoracic ("where you
-  have ribs"), above C7 ⇒ cervical. Never on the lower back or the neck.
+  (:class:`samplegen.rig.BodyMeasures`): below T12 ⇒ lumbar, T12…T1 ⇒ thoracic ("where you
+  have ribs"), above T1 ⇒ cervical (the roller at C7 already loads the lower neck; T1 sits one
+  vertebra, a third of the C7–T3 distance, below C7; docs/coaching.md §3.1). Never on the
+  lower back or the neck.
 - Roller pace along the spine: 5–15 cm/s ⇒ ``rolling_ok_pace`` (2–4 s per 20–30 cm pass),
   > 15 cm/s ⇒ ``rolling_too_fast``, below 5 cm/s ⇒ ``rolling_slow`` (hunting a tender spot,
   ≈ 2.5 cm/s, is fine); a still prop ⇒ ``holding``.
@@ -93,11 +95,17 @@ def _in_view(frame: dict) -> bool:
     return any(p is not None and p[2] for p in frame["landmarks_px"])
 
 
+def neck_limit(levels: dict[str, float]) -> float:
+    """Spine fraction of T1, the top of the allowed band: one of the three vertebral steps
+    from C7 down to T3."""
+    return levels["C7"] - (levels["C7"] - levels["T3"]) / 3.0
+
+
 def zone(s: float, levels: dict[str, float]) -> str:
     """Spine zone of spine fraction ``s`` for a body's vertebral ``levels``."""
     if s < levels["T12"]:
         return "lumbar"
-    if s > levels["C7"]:
+    if s > neck_limit(levels):
         return "cervical"
     return "thoracic"
 

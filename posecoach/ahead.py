@@ -1,7 +1,8 @@
 """Faster replay: pose estimation runs ahead of the analysis, beside it in a thread
 (:class:`PosesBeside`) and, for the second part of a long video, in another process.
 
-One PoseLandmarker keeps one core busy (DESIGN.md §3), and a replay has the whole video up
+One PoseLandmarker keeps one core busy (docs/engineering.md §1.3), and a replay has the whole video
+up
 front. While this process analyses the first part (inference, stages, overlay, encoding), a
 worker process estimates poses for the rest; when this process gets there, the poses are
 already waiting and only the cheap stages, overlay and encoding remain. The worker starts a

@@ -30,7 +30,7 @@ class ModelSettings:
     Attributes:
         path: a PoseLandmarker ``.task`` file; empty means the bundled full model.
         num_poses: how many people the model may return. More than 1 lets posecoach keep the
-            tracked person when someone walks past (DESIGN.md §3) at some cost in speed.
+            tracked person when someone walks past (docs/engineering.md §1.5) at some cost in speed.
         min_detection_confidence: MediaPipe's person-detector threshold.
         min_presence_confidence: MediaPipe's landmark presence threshold.
         min_tracking_confidence: below this MediaPipe re-runs the detector.
@@ -151,11 +151,11 @@ class CoachSettings:
     Attributes:
         form_window_s, form_fraction, form_min_s: form cues (posture, pace, head, knees,
             pressure). 1 s past the threshold: a reach for a cup or a glance at the keyboard is
-            past it for well under a second and never counts (DESIGN.md §1 asks ~1–2 s of
+            past it for well under a second and never counts (docs/coaching.md §1 asks ~1–2 s of
             persistence; 1 s + lag ≤ 1.5 s). Half of the last 3 s: glances every few seconds
             do not add up to a slouch, fidgeting in and out of one does.
         safety_window_s, safety_fraction, safety_min_s: safety cues (prop on the lower back or
-            the neck). A one-way pass takes 2–4 s (DESIGN.md §2), so a back-and-forth cycle
+            the neck). A one-way pass takes 2–4 s (docs/coaching.md §3.2), so a back-and-forth cycle
             is 4–8 s and 8 s always holds one turn at each end. A roller that dips past T12 at
             the turn of every pass is there ~0.5–1 s per cycle: 0.8 s in total and a fifth of
             the stretch catches two 0.5 s dips 4 s apart or one dip of 0.8 s; grazes of 0.5 s

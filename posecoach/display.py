@@ -1,7 +1,7 @@
 """Is there a screen to open a window on?
 
 With no usable X display, OpenCV's Qt backend aborts the whole process (exit 134, no Python
-exception: DESIGN.md §3), so this must be asked before any window is created.
+exception: docs/engineering.md §2.2), so this must be asked before any window is created.
 """
 
 from __future__ import annotations

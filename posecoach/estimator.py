@@ -2,7 +2,7 @@
 
 Runs PoseLandmarker in VIDEO mode: it tracks the person between frames, which on these
 2-core CPUs is both faster (~16 vs ~26 ms per frame) and finds the pose in far more frames than
-IMAGE mode (DESIGN.md §3). VIDEO mode needs strictly increasing millisecond timestamps.
+IMAGE mode (docs/engineering.md §1.2). VIDEO mode needs strictly increasing millisecond timestamps.
 """
 
 from __future__ import annotations

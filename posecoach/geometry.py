@@ -1,7 +1,7 @@
 """Body geometry shared by every analyzer: spine axis, scale, view and posture class.
 
 Pure numpy on pixel coordinates. Image-plane 2D angles are the reliable ones; MediaPipe's z and
-world coordinates are not (DESIGN.md §2), so nothing here uses them.
+world coordinates are not (docs/coaching.md §6), so nothing here uses them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from posecoach.landmarks import Landmark as L
 from posecoach.types import Pose
 
 #: Adult shoulder-to-hip (mid-shoulder ↔ mid-hip) length, cm. Used to turn pixels into cm when
-#: the user gave no height (DESIGN.md §2: ≈ 45–50 cm for adults).
+#: the user gave no height (docs/coaching.md §3.2: ≈ 45–50 cm for adults).
 DEFAULT_SHOULDER_HIP_CM = 47.5
 #: Shoulder–hip length as a fraction of standing height (anthropometric segment ratios put the
 #: trunk, mid-shoulder to mid-hip, near 0.27–0.29 of stature).

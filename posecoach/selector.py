@@ -39,14 +39,15 @@ from posecoach.types import Pose
 #: Consistent sightings of a prop at the back needed to start its coach (s). The roller and
 #: the ball detectors each report a wrong colour blob now and then (clothes, a yellow mug); a
 #: second of agreeing frames (≈ 15–30 frames) outvotes those, and is short next to the 2–4 s
-#: set-up a person needs to lie down on a roller or pin a ball to the wall (DESIGN.md §2).
+#: set-up a person needs to lie down on a roller or pin a ball to the wall (docs/coaching.md §3–4).
 ENTER_PROP_S = 1.0
 #: Sitting this long starts the posture coach (s): long enough to ignore someone passing a
 #: chair, short next to the coach's own ~2 s persistence before any posture cue.
 ENTER_POSTURE_S = 1.0
 #: Net contrary evidence that ends the current mode (s): getting up from a roller or sitting
 #: down at the desk takes 2–3 s, and a 2.5 s wait rides out a few seconds of lost tracking
-#: (lying poses are MediaPipe's weak spot, DESIGN.md §3) without coaching the wrong exercise
+#: (lying poses are MediaPipe's weak spot, docs/engineering.md §1.5) without coaching the wrong
+#: exercise
 #: for long.
 EXIT_S = 2.5
 #: The ball mode ends once the ball has not been at the back for this long (s), even while the
@@ -68,7 +69,7 @@ WALK_WINDOW_S = 1.0
 #: A ball counts as "at the back" when its centre sits between the back and the wall or floor:
 #: this far from the hip→shoulder line, toward the back side (cm). The landmarks lie near the
 #: middle of the trunk's depth; the back is about half a chest depth (≈ 10 cm) behind, plus the
-#: ball's radius (3.3 cm, DESIGN.md §2): ground truth of the rendered samples puts the ball
+#: ball's radius (3.3 cm, docs/coaching.md §4): ground truth of the rendered samples puts the ball
 #: centre 8–15 cm behind the line. The limits leave room for landmark error.
 BACK_MIN_CM = 3.0
 BACK_MAX_CM = 24.0
@@ -182,7 +183,7 @@ def roller_vote(ev: Evidence) -> int:
 
 def ball_vote(ev: Evidence) -> int:
     """Wall (standing) or floor (lying) only: a seated person at a desk is not doing the ball
-    exercise (DESIGN.md §1), whatever yellow thing is behind them."""
+    exercise (docs/coaching.md §1), whatever yellow thing is behind them."""
     if not ev.person or ev.walking or ev.posture is BodyPosture.SITTING:
         return -1
     if ev.ball_at_back is None or ev.posture is BodyPosture.UNKNOWN:

@@ -1,7 +1,8 @@
 """Keeping the same person when the model returns several.
 
 With ``num_poses=1`` MediaPipe was seen to jump to a person walking past for about a second
-(DESIGN.md §3). Asking for more poses and keeping the one that continues the tracked person's
+(docs/engineering.md §1.5). Asking for more poses and keeping the one that continues the tracked
+person's
 torso avoids that.
 """
 

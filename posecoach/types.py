@@ -57,7 +57,7 @@ class Pose:
         visibility: (33,) in [0, 1], how likely the landmark is visible (not occluded).
         presence: (33,) in [0, 1], how likely the landmark is inside the frame.
         world: (33, 3) metres, hip-centred, or None. Not reliable for judging posture
-            (DESIGN.md §3): kept for logs only.
+            (docs/engineering.md §1.4): kept for logs only.
     """
 
     xy: np.ndarray

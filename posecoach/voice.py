@@ -1,4 +1,4 @@
-"""Spoken cues: a person lying on a roller cannot read a screen (DESIGN.md §1).
+"""Spoken cues: a person lying on a roller cannot read a screen (docs/coaching.md §1).
 
 Speech comes from the local ``espeak-ng`` engine (nothing leaves the machine), run on a
 background thread so the pipeline never waits for it. Only the newest cue is kept: a cue that

@@ -2,7 +2,8 @@
 
 Colours in scene files are sRGB; they are decoded to linear light here for pyrender.
 
-Parts come from each vertex's dominant skinning bone (DESIGN.md §6); hair is the part of the
+Parts come from each vertex's dominant skinning bone (docs/engineering.md §3.1); hair is the part
+of the
 head above the ears and behind the face. Colours are linear-ish RGB in [0, 1].
 """
 

@@ -7,7 +7,7 @@ unlabelled (a detector's first second of latency is never scored). Families (one
 time per family, families overlap): ``posture``, ``setup``, ``zone``, ``pace``, ``head``,
 ``pressure``, ``drop``, ``room``.
 
-Thresholds and their sources (DESIGN.md §2):
+Thresholds and their sources (docs/coaching.md §2–4):
 
 - Posture, judged on the exact 3D truth: torso inclination (mid-hip→mid-shoulder vs vertical)
   ≥ 10° or neck inclination (mid-shoulder→mid-ear vs vertical) ≥ 40° ⇒ ``slouched``

@@ -10,7 +10,8 @@ Sources of the 33 points (index: source), all in the body frame before placement
   9/10 mouth corners.
 
 Known offset: anny's COCO ear is the ear canal; MediaPipe's ear sits ~8 px (≈ 2–3 cm) further
-back and up on the pinna in the renders here (DESIGN.md §6). Landmarks are not corrected.
+back and up on the pinna in the renders here (docs/engineering.md §3.3). Landmarks are not
+corrected.
 """
 
 from __future__ import annotations

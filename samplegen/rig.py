@@ -29,7 +29,7 @@ class BodyMeasures:
     ``spine_levels`` are spine fractions (0 = mid-hip, 1 = mid-shoulder) of vertebral levels:
     C7 at anny's ``neck01`` bone head; T3, T7 and T12 interpolated between C7 and the hip-joint
     level with adult proportions (C7→hip: T3 at 14 %, T7 at 29 %, T12/L1 at 54 %), matching
-    DESIGN.md §6 (scapular spine ≈ T3, inferior angle ≈ T7, lowest ribs ≈ T12).
+    docs/engineering.md §3.2 (scapular spine ≈ T3, inferior angle ≈ T7, lowest ribs ≈ T12).
     """
 
     height_m: float

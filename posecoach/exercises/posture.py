@@ -13,7 +13,8 @@ Sources for the numbers:
   ear–shoulder angle is only a CVA-like proxy: we judge its change from the user's baseline,
   with a 10° margin (above the 7° group difference and the few degrees of landmark jitter).
 - dorso (front-view desk monitor): a nose drop of 0.03 of frame height vs baseline; face width
-  +5–15 % when the head comes forward (DESIGN.md §2). The nose is not used for slouching here,
+  +5–15 % when the head comes forward (docs/coaching.md §2.2). The nose is not used for slouching
+  here,
   because looking down at a keyboard moves it without any slouch (peers' top complaint).
 """
 
@@ -54,7 +55,7 @@ SHOULDER_SINK_MARGIN = 0.08
 #: moves the ears far less (about 3–4 cm at 45° of flexion).
 HEAD_DROP_MARGIN = 0.20
 #: Shoulder span ÷ ear span falling by this fraction = the head came toward the camera
-#: relative to the shoulders (DESIGN.md §2: face width +5–15 %).
+#: relative to the shoulders (docs/coaching.md §2.2: face width +5–15 %).
 FORWARD_HEAD_RATIO_MARGIN = 0.08
 #: Nose dropping below the ears by this fraction of the ear span, with the ears steady,
 #: is looking down (not a slouch).

@@ -23,7 +23,7 @@ from posecoach.props.tracking import CircleSmoother
 
 logger = logging.getLogger(__name__)
 
-BALL_RADIUS_CM = 3.3  # a tennis ball is 6.5–6.9 cm across (DESIGN.md §2)
+BALL_RADIUS_CM = 3.3  # a tennis ball is 6.5–6.9 cm across (docs/coaching.md §4)
 RADIUS_RANGE = (0.6, 1.6)  # accepted radius ÷ expected: scale error, other ball sizes
 SEARCH_FRACTIONS = (-0.3, 1.5)  # along hip → shoulder; the ball sits at ~0.5–1.1
 SEARCH_OFFSET_CM = 32.0  # either side of the axis: half torso depth (~12 cm) + ball + slack

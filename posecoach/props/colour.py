@@ -2,7 +2,8 @@
 
 Both can be learned from pixels the user (or a confident detection) points at, because
 lighting shifts colours: a warm lamp pushes a fluorescent ball toward orange, a window toward
-green, and over-exposure washes its saturation out (DESIGN.md §2: "calibrate from the frame").
+green, and over-exposure washes its saturation out (docs/coaching.md §4: "calibrate from the
+frame").
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class BallColorModel:
 
     @classmethod
     def default(cls) -> BallColorModel:
-        """Fluorescent yellow-green felt (DESIGN.md §2: H 25–65, S > 80, V > 80), widened so
+        """Fluorescent yellow-green felt (docs/coaching.md §4: H 25–65, S > 80, V > 80), widened so
         warm and cool light, dim rooms and washed-out highlights still pass."""
         return cls(hue_lo=20.0, hue_hi=58.0, sat_min=60.0, val_min=30.0, chroma_min=20.0)
 

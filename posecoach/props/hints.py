@@ -27,7 +27,7 @@ class BodyHint:
         shoulder_px: (2,) float, mid-shoulder (x, y) in pixels.
         hip_px: (2,) float, mid-hip (x, y) in pixels.
         px_per_cm: image scale at the person's depth, pixels per centimetre, > 0
-            (e.g. the hip→shoulder length in pixels ÷ ~47 cm, DESIGN.md §2).
+            (e.g. the hip→shoulder length in pixels ÷ ~47 cm, docs/coaching.md §3.2).
         lying: True when the person lies on the floor (roller, ball on the floor),
             False when standing or sitting (ball against a wall).
         head_px: (2,) float or None, the head (e.g. mid-ear) in pixels.

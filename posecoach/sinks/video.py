@@ -1,6 +1,7 @@
 """Annotated video files: browser-playable H.264 MP4 through PyAV's bundled libx264.
 
-OpenCV's VideoWriter cannot write H.264 on these machines (DESIGN.md §3), so PyAV is used.
+OpenCV's VideoWriter cannot write H.264 on these machines (docs/engineering.md §2.1), so PyAV is
+used.
 """
 
 from __future__ import annotations

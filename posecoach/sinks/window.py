@@ -14,7 +14,7 @@ class WindowSink:
     """Shows each annotated frame. Must be used from the main thread (Qt).
 
     Check :func:`posecoach.display.display_available` before creating one: with no display, Qt
-    aborts the whole process (DESIGN.md §3).
+    aborts the whole process (docs/engineering.md §2.2).
 
     Attributes:
         last_key: the key pressed during the last ``write`` (-1: none).

@@ -43,7 +43,7 @@ from posecoach.types import Pose
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "synthetic"
 CACHE = Path("/tmp/posecoach_render_poses")
-TRUNK_CM = 47.5  # the hint's shoulder–hip length (posecoach.geometry, DESIGN.md §2)
+TRUNK_CM = 47.5  # the hint's shoulder–hip length (posecoach.geometry, docs/coaching.md §3.2)
 
 
 @dataclass

@@ -2,8 +2,7 @@
 (:class:`PosesBeside`) and, for the second part of a long video, in another process.
 
 One PoseLandmarker keeps one core busy (docs/engineering.md §1.3), and a replay has the whole video
-up
-front. While this process analyses the first part (inference, stages, overlay, encoding), a
+up front. While this process analyses the first part (inference, stages, overlay, encoding), a
 worker process estimates poses for the rest; when this process gets there, the poses are
 already waiting and only the cheap stages, overlay and encoding remain. The worker starts a
 second (``warmup_s``) early so MediaPipe's tracking has settled at the split; analysis stays

@@ -3,8 +3,7 @@
 No domain logic lives here. Analyzers and the coach are :class:`Stage` objects that take the
 frame's result so far and return it enriched. Drawing and encoding run on a worker thread so
 they overlap with inference, which keeps one core busy by itself (docs/engineering.md §1.3); the
-window,
-which Qt needs on the main thread, is drawn there.
+window, which Qt needs on the main thread, is drawn there.
 """
 
 from __future__ import annotations

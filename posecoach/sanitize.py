@@ -15,8 +15,8 @@ from posecoach.types import Pose
 
 _TORSO = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
 #: A torso (mid-shoulder to mid-hip) shorter than this is a glitch or a person too far away to
-#: judge (docs/engineering.md §1.5: > 4 m is already a known weakness at 640×480), not someone to
-#: coach.
+#: judge (docs/engineering.md §1.5: > 4 m is already a known weakness at 640×480), not
+#: someone to coach.
 MIN_TORSO_PX = 4.0
 #: Landmarks may lie outside the picture (MediaPipe extrapolates hidden joints), but not
 #: farther than this many frame sizes: beyond that they carry no meaning and only overflow.

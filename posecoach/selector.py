@@ -47,8 +47,7 @@ ENTER_POSTURE_S = 1.0
 #: Net contrary evidence that ends the current mode (s): getting up from a roller or sitting
 #: down at the desk takes 2–3 s, and a 2.5 s wait rides out a few seconds of lost tracking
 #: (lying poses are MediaPipe's weak spot, docs/engineering.md §1.5) without coaching the wrong
-#: exercise
-#: for long.
+#: exercise for long.
 EXIT_S = 2.5
 #: The ball mode ends once the ball has not been at the back for this long (s), even while the
 #: person still stands at the wall: time to pick up a dropped ball and place it again, while the

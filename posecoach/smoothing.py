@@ -1,9 +1,8 @@
 """Landmark smoothing: a vectorised One-Euro filter (Casiez, Roussel & Vogel, CHI 2012).
 
 The Tasks API output jitters by a few pixels from frame to frame (docs/engineering.md §1.4). The
-One-Euro
-filter is a low-pass whose cut-off rises with speed: steady when the person is still, little
-lag when they move. Timestamps come with the data; the filter never reads a clock.
+One-Euro filter is a low-pass whose cut-off rises with speed: steady when the person is still,
+little lag when they move. Timestamps come with the data; the filter never reads a clock.
 """
 
 from __future__ import annotations

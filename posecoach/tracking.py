@@ -2,8 +2,7 @@
 
 With ``num_poses=1`` MediaPipe was seen to jump to a person walking past for about a second
 (docs/engineering.md §1.5). Asking for more poses and keeping the one that continues the tracked
-person's
-torso avoids that.
+person's torso avoids that.
 """
 
 from __future__ import annotations

@@ -3,8 +3,7 @@
 Colours in scene files are sRGB; they are decoded to linear light here for pyrender.
 
 Parts come from each vertex's dominant skinning bone (docs/engineering.md §3.1); hair is the part
-of the
-head above the ears and behind the face. Colours are linear-ish RGB in [0, 1].
+of the head above the ears and behind the face. Colours are linear-ish RGB in [0, 1].
 """
 
 from __future__ import annotations

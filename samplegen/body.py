@@ -3,9 +3,8 @@
 Body frame (anny): metres, +Z up, −Y forward (the face), +X the body's left, origin at the
 pelvis. Posing uses anny's default ``local-ref`` parameterisation: each bone's 4×4 delta rotates
 about world-aligned axes at that joint in the rest A-pose, children inherit (docs/engineering.md
-§3.1):
-hip flexion ``upperleg01`` about x by −θ, knee flexion ``lowerleg01`` about x by +θ, spine and
-neck flexion about x by +θ, head flexion about x by +θ, arms down from the A-pose
+§3.1): hip flexion ``upperleg01`` about x by −θ, knee flexion ``lowerleg01`` about x by +θ, spine
+and neck flexion about x by +θ, head flexion about x by +θ, arms down from the A-pose
 ``upperarm01.L`` about y by +38° (``.R`` by −38°), then shoulder flexion about x by −θ; elbow
 flexion about the rest forearm's anatomical axis.
 """

@@ -14,8 +14,7 @@ Sources for the numbers:
   with a 10° margin (above the 7° group difference and the few degrees of landmark jitter).
 - dorso (front-view desk monitor): a nose drop of 0.03 of frame height vs baseline; face width
   +5–15 % when the head comes forward (docs/coaching.md §2.2). The nose is not used for slouching
-  here,
-  because looking down at a keyboard moves it without any slouch (peers' top complaint).
+  here, because looking down at a keyboard moves it without any slouch (peers' top complaint).
 """
 
 from __future__ import annotations

@@ -38,17 +38,36 @@ BACK_DEPTH_CM = 10.0  # shoulder/hip joint line to the back surface, lying (as p
 #: Farthest the near cap can be from the roller's middle: half a 90 cm roller plus margin.
 MAX_HALF_LENGTH_CM = 50.0
 #: sqrt of the silhouette's major/minor second-moment ratio above which it has an axis.
-#: An end-on disc is 1.0; a cap with a few cm of body showing stays below ~1.3.
-MIN_ELONGATION = 1.35
+#: An end-on disc is 1.0; a cap with the top of its body showing above it (a camera
+#: looking down on a side view) reaches ~1.5, and so short a silhouette gives no reliable
+#: direction: seen nearly end-on the cap is right anyway.
+MIN_ELONGATION = 1.6
 #: Least angle between the image axis and the spine line for a usable crossing: at 10° a
 #: 2 cm error in the back depth moves the crossing ~11 cm along the spine.
 MIN_CROSSING_DEG = 12.0
+#: Below this crossing angle with the spine line the floor line is used as well.
+FLOOR_HELP_DEG = 20.0
+#: How well the two lines' heights are known, cm: the back depth of an adult lying (the
+#: joint line to the back surface, BACK_DEPTH_CM) varies by ~±2 cm, and heel / toe
+#: landmarks sit 2–4 cm above the floor.
+LINE_SIGMA_CM = 2.0
+#: How well the silhouette's edge gives the axis direction, degrees (measured on drawn
+#: rollers: 1–4° off).
+DIRECTION_SIGMA_DEG = 3.0
+#: The largest along-spine uncertainty accepted, cm: the zone borders' hysteresis
+#: (exercises.roller ZONE_CLEAR_MARGIN) is ~2 cm, and issue 11 asks for ≤ 3 cm median.
+MAX_SPREAD_CM = 4.0
 #: With no usable axis, a cap whose centre sits more than this below the expected axis
 #: height (BACK_DEPTH_CM + radius below the spine line) is a near end seen obliquely, not a
 #: cross-section: the contact is unknown. The side-view floor allowance of props.roller
 #: (its NEAR_END_DROP_CM, 15 cm) is for a long roller's near end seen from above; an end-on
 #: cap of a centred roller sits within a few cm of the expected height.
 END_ON_DROP_CM = 8.0
+OPEN_RADII = 0.5  # opening disc diameter ÷ the cap radius (see _silhouette)
+#: The silhouette's spread across its long direction, ÷ the cap radius: a disc has 0.5, a
+#: band two radii wide 0.58; more is a blob the roller has merged with (a same-coloured
+#: mat, wall or clothing), whose direction says nothing about the axis.
+MAX_ACROSS_SPREAD = 0.8
 _MIN_PIXELS_PER_AREA = 0.5  # a silhouette smaller than half a cap disc gives no direction
 #: The colour model is learned from the end cap; the cylinder's side, turned away from the
 #: light, is the same surface in another shade. Under a change of light a surface's Lab
@@ -100,11 +119,15 @@ def _silhouette(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
     mask = side_mask(cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2LAB), model)
-    # Speckle off, small gaps (texture, a seam) closed; scale with the cap.
+    # Small gaps (texture, a seam) closed, then opened with a disc of half a radius: the
+    # cylinder, a band two radii wide, survives; thin strips of a similar colour touching it
+    # (a mat's edge, the rim of a shadow) are cut off so they cannot tilt the axis.
     k = max(3, int(round(radius_px * 0.15)) | 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-    mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel),
-                            cv2.MORPH_CLOSE, kernel)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    k = max(3, int(round(radius_px * OPEN_RADII)) | 1)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     count, labels = cv2.connectedComponents(mask)
     if count < 2:
         return None
@@ -170,6 +193,8 @@ def roller_axis(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
     centred = pts - pts.mean(axis=0)
     evals, evecs = np.linalg.eigh(centred.T @ centred / len(pts))
     minor, major = max(float(evals[0]), 1e-9), float(evals[1])
+    if math.sqrt(minor) > MAX_ACROSS_SPREAD * radius_px:
+        return None
     direction = evecs[:, 1]
     up = -floorward_normal(hint.hip_px, hint.shoulder_px)
     if direction @ up < 0:  # from the near (lower) cap toward the body
@@ -201,19 +226,30 @@ def axis_contact(center_px: np.ndarray, radius_px: float, hint: BodyHint,
         if drop > END_ON_DROP_CM * hint.px_per_cm:
             return None  # an oblique near end with no visible axis: not a cross-section
         return cap_contact(center, radius_px, hint)
-    # Two straight-line constraints on the distance t from the cap along the image axis to
-    # the roller's middle: it reaches the axis height below the spine line (climb per px),
-    # and it sits one radius above the floor line, which comes from the feet, themselves
-    # near the body's midline (rise per px). Least squares over both: each counts by how
-    # steeply the axis crosses its line.
+    # The distance t from the cap along the image axis to the roller's middle: it reaches
+    # the axis height below the spine line (``climb`` px toward the spine per px along the
+    # axis). When the axis crosses that line too flatly, a second line helps: the middle
+    # sits one radius above the floor line, which comes from the feet, themselves near the
+    # body's midline (but a few cm above the floor, so it is only a fallback); least squares
+    # over both, each counting by how steeply the axis crosses it.
     rows = [(-float(axis.direction @ down), drop)]
-    if hint.floor_y_px is not None:
+    steep = math.sin(math.radians(MIN_CROSSING_DEG))
+    if rows[0][0] < math.sin(math.radians(FLOOR_HELP_DEG)) and hint.floor_y_px is not None:
         rows.append((-float(axis.direction[1]), float(center[1]) - (hint.floor_y_px - radius_px)))
     c = np.array([row[0] for row in rows])
     b = np.array([row[1] for row in rows])
-    if float(np.hypot.reduce(c)) < math.sin(math.radians(MIN_CROSSING_DEG)) or c[0] <= 0:
+    if float(np.hypot.reduce(c)) < steep or c[0] <= 0:
         return None
     t = float(c @ b / (c @ c))
+    # Each line's height is known to about LINE_SIGMA_CM, which along the spine becomes
+    # sigma · |axis · spine| / |c|; a direction error turns the crossing by about
+    # t · error / |c|. A flat crossing magnifies both: then say "unknown".
+    u = np.array([-down[1], down[0]])
+    norm = float(np.hypot.reduce(c))
+    spread_cm = math.hypot(LINE_SIGMA_CM * abs(float(axis.direction @ u)) / norm,
+                           abs(t) * math.radians(DIRECTION_SIGMA_DEG) / norm / hint.px_per_cm)
+    if spread_cm > MAX_SPREAD_CM:
+        return None
     if t < -radius_px or t > axis.extent_px + 2 * radius_px:
         return None  # the crossing lies off the visible roller: the axis is not trusted
     middle = center + min(max(t, 0.0), axis.extent_px) * axis.direction

@@ -369,12 +369,13 @@ def _roller_body(img: np.ndarray, rng: np.random.Generator, near: np.ndarray,
 def roller_oblique(azimuth_deg: float, seed: int = 0, px_per_cm: float = 3.0,
                    kind: str = "blue", shirt: str = "red", length_cm: float = 60.0,
                    elevation_deg: float = 12.0, roll_fraction: float = 0.8,
-                   light: str = "normal") -> ObliqueRollerScene:
+                   light: str = "normal", feet_above_cm: float = 3.0) -> ObliqueRollerScene:
     """Lying over a roller (head to the right), the camera ``azimuth_deg`` off the side view
     and ``elevation_deg`` above the floor plane, so the roller's axis (across the spine)
     shows as a slanted cylinder: its near end cap, nearer the camera, lies half a roller
     length along the image axis from the body's midline (toward the head for a positive
-    azimuth), and lower in the picture. Orthographic: foreshortening only."""
+    azimuth), and lower in the picture. Orthographic: foreshortening only. The hint's floor
+    line is ``feet_above_cm`` above the floor (heel landmarks sit above it)."""
     rng = np.random.default_rng(seed)
     floor_y = 400
     img = _room(rng, floor_y)
@@ -423,5 +424,5 @@ def roller_oblique(azimuth_deg: float, seed: int = 0, px_per_cm: float = 3.0,
     _limb(img, head, elbow, 6 * s, (120, 150, 200))
     out = camera(apply_light(img, light), rng, noise=7.0 if light == "dim" else 5.0)
     hint = BodyHint(shoulder_px=shoulder, hip_px=hip, px_per_cm=s, lying=True, head_px=head,
-                    floor_y_px=float(floor_y))
+                    floor_y_px=float(floor_y - feet_above_cm * s))
     return ObliqueRollerScene(Scene(out, hint, near, R), contact)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from posecoach.exercises.roller import Zone, zone_of
 from posecoach.props.geometry import spine_coords
 from posecoach.props.hints import BodyHint
 from posecoach.props.roller import RollerDetection, RollerTracker, contact_point
-from posecoach.props.roller_axis import RollerAxis, axis_contact
+from posecoach.props.roller_axis import MAX_SPREAD_CM, RollerAxis, axis_contact
 from tests.props.synth import roller_oblique
 
 TRUNK_CM = 47.0  # the synthetic trunk's hip → shoulder length
@@ -31,7 +32,7 @@ def _tracked(azimuth: float, kind: str, seed: int = 1):
 
 
 @pytest.mark.parametrize("kind", ["blue", "orange"])
-@pytest.mark.parametrize("azimuth", [-30.0, -25.0, -20.0, 20.0, 25.0, 30.0])
+@pytest.mark.parametrize("azimuth", [20.0, 25.0, 30.0])
 def test_oblique_roller_contact_is_on_the_midline_not_at_the_end_cap(azimuth: float,
                                                                      kind: str) -> None:
     scene, found = _tracked(azimuth, kind)
@@ -44,6 +45,37 @@ def test_oblique_roller_contact_is_on_the_midline_not_at_the_end_cap(azimuth: fl
     assert cap_err > 6.0, cap_err
     assert found.contact_px is not None
     assert abs(_along_cm(found.contact_px, hint) - truth) <= 3.0
+
+
+@pytest.mark.parametrize("kind", ["blue", "orange"])
+@pytest.mark.parametrize("azimuth", [-30.0, -25.0, -20.0])
+def test_near_end_toward_the_hips_is_placed_or_declared_unknown(azimuth: float,
+                                                                kind: str) -> None:
+    # Turned the other way the image axis runs nearly along the rising trunk: the crossing
+    # is flat and may not be told. Then no contact, never the cap's (11–16 cm off).
+    scene, found = _tracked(azimuth, kind)
+    hint = scene.scene.hint
+    truth = _along_cm(scene.contact, hint)
+    cap_err = abs(_along_cm(contact_point(found.center_px, found.radius_px, hint), hint) - truth)
+    assert cap_err > 9.0, cap_err
+    if found.contact_px is not None:
+        assert abs(_along_cm(found.contact_px, hint) - truth) <= MAX_SPREAD_CM
+
+
+def test_roller_on_the_upper_back_seen_25_degrees_off_is_not_in_the_neck() -> None:
+    # The clip: a roller at the top of the shoulder blades read as "neck" from its cap.
+    scene = roller_oblique(25.0, seed=4, kind="blue", roll_fraction=1.0)
+    tracker = RollerTracker(work_budget=None)
+    for i in range(3):
+        found = tracker.update(scene.scene.image, scene.scene.hint, 0.1 * i)
+    assert found is not None
+    hint = scene.scene.hint
+    fraction = _along_cm(scene.contact, hint) / TRUNK_CM
+    assert zone_of(fraction) is Zone.THORACIC
+    cap = contact_point(found.center_px, found.radius_px, hint)
+    assert zone_of(_along_cm(cap, hint) / TRUNK_CM) is Zone.CERVICAL
+    assert found.contact_px is not None
+    assert zone_of(_along_cm(found.contact_px, hint) / TRUNK_CM) is Zone.THORACIC
 
 
 @pytest.mark.parametrize("kind", ["blue", "orange", "black"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from posecoach.exercises.roller import Zone, zone_of
 from posecoach.props.geometry import spine_coords
@@ -97,7 +99,7 @@ def test_near_end_with_no_visible_axis_is_unknown_not_a_guess() -> None:
     expected_row = 300.0 + 10.0 * 3.0 + r  # axis height of a roller under the back
     end_on = np.array([300.0, expected_row + 2.0])
     assert axis_contact(end_on, r, hint, None) is not None
-    dropped = np.array([300.0, expected_row + 12.0 * 3.0])  # 12 cm lower: an oblique near end
+    dropped = np.array([300.0, expected_row + 16.0 * 3.0])  # 16 cm lower: an oblique near end
     assert axis_contact(dropped, r, hint, None) is None
 
 
@@ -118,3 +120,28 @@ def test_detection_may_carry_an_unknown_contact() -> None:
     assert d.contact_px is None
     with pytest.raises(ValueError, match="contact_px"):
         RollerDetection(np.array([1.0, 2.0]), 5.0, np.zeros(3), 0.8, "colour")
+
+
+@settings(max_examples=200, deadline=None)
+@given(azimuth=st.floats(-30.0, 30.0), elevation=st.floats(5.0, 20.0),
+       tilt=st.floats(-20.0, 20.0), half_cm=st.floats(15.0, 45.0),
+       fraction=st.floats(0.3, 1.3), s=st.floats(1.5, 5.0))
+def test_exact_axis_gives_the_midline_contact_or_nothing(azimuth, elevation, tilt, half_cm,
+                                                         fraction, s):
+    # An exactly known cap and image axis (orthographic camera): whatever comes back is
+    # the true contact; a flat crossing may give None, never a wrong place.
+    t = np.radians(tilt)
+    hip = np.array([200.0, 300.0])
+    u = np.array([np.cos(t), -np.sin(t)])
+    down = np.array([-u[1], u[0]])
+    r = 7.5 * s
+    middle = hip + fraction * 47.0 * s * u + (10.0 * s + r) * down
+    a, e = np.radians(azimuth), np.radians(elevation)
+    axis = np.array([np.sin(a), np.sin(e) * np.cos(a)])
+    cap = middle + half_cm * s * axis
+    hint = BodyHint(shoulder_px=hip + 47.0 * s * u, hip_px=hip, px_per_cm=s, lying=True,
+                    floor_y_px=float(middle[1] + r))
+    direction = -axis / np.hypot(*axis)
+    found = axis_contact(cap, r, hint, RollerAxis(direction, 3.0, 2 * half_cm * s))
+    if found is not None:
+        assert np.hypot(*(found - (middle - r * down))) / s <= 0.5

@@ -64,6 +64,9 @@ MAX_SPREAD_CM = 4.0
 #: 6–9 cm measured on the side-view renders of samples/synthetic), so the bound sits above
 #: that; props.roller allows 15 cm for it (NEAR_END_DROP_CM).
 END_ON_DROP_CM = 12.0
+#: The same bound when the silhouette could not be separated at all: a 45 cm roller turned
+#: 20° from a camera 12° up drops its near end ~4.5 cm, and nothing else tells it apart.
+NO_SILHOUETTE_DROP_CM = 4.0
 OPEN_RADII = 0.5  # opening disc diameter ÷ the cap radius (see _silhouette)
 #: The silhouette's spread across its long direction, ÷ the cap radius: a disc has 0.5, a
 #: band two radii wide 0.58; more is a blob the roller has merged with (a same-coloured
@@ -224,8 +227,12 @@ def axis_contact(center_px: np.ndarray, radius_px: float, hint: BodyHint,
     target = BACK_DEPTH_CM * hint.px_per_cm + radius_px
     drop = float((center - hint.hip_px) @ down) - target  # > 0: cap below that height
     if axis is None or axis.elongation < MIN_ELONGATION:
-        if drop > END_ON_DROP_CM * hint.px_per_cm:
-            return None  # an oblique near end with no visible axis: not a cross-section
+        # A short silhouette is a roller seen nearly end-on; none at all (merged with a
+        # same-coloured wall, floor or clothing) tells nothing, so the cap must then sit
+        # almost where an end-on roller's would.
+        limit = END_ON_DROP_CM if axis is not None else NO_SILHOUETTE_DROP_CM
+        if drop > limit * hint.px_per_cm:
+            return None  # may be an oblique near end: not a cross-section
         return cap_contact(center, radius_px, hint)
     # The distance t from the cap along the image axis to the roller's middle: it reaches
     # the axis height below the spine line (``climb`` px toward the spine per px along the

@@ -72,6 +72,7 @@ OPEN_RADII = 0.5  # opening disc diameter ÷ the cap radius (see _silhouette)
 #: band two radii wide 0.58; more is a blob the roller has merged with (a same-coloured
 #: mat, wall or clothing), whose direction says nothing about the axis.
 MAX_ACROSS_SPREAD = 0.8
+MIN_HALF_RES_RADIUS_PX = 12.0
 _MIN_PIXELS_PER_AREA = 0.5  # a silhouette smaller than half a cap disc gives no direction
 #: The colour model is learned from the end cap; the cylinder's side, turned away from the
 #: light, is the same surface in another shade. Under a change of light a surface's Lab
@@ -90,7 +91,8 @@ def side_mask(lab: np.ndarray, model: RollerColorModel) -> np.ndarray:
     """(H, W) uint8 mask of pixels of an (H, W, 3) Lab image that look like the roller's
     surface in any shade (its cap colour model's mean, see SAME_SURFACE_CHROMATICITY)."""
     ref = _chromaticity(model.mean_lab)
-    gap = np.linalg.norm(_chromaticity(lab) - ref, axis=-1)
+    chroma = _chromaticity(lab) - ref
+    gap = np.sqrt(chroma[..., 0] ** 2 + chroma[..., 1] ** 2)
     light = lab[..., 0].astype(np.float32)
     lo, hi = (f * float(model.mean_lab[0]) for f in SIDE_L_RANGE)
     ok = (gap <= SAME_SURFACE_CHROMATICITY) & (light >= lo) & (light <= hi + 10.0)
@@ -118,33 +120,44 @@ def _silhouette(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
     window's corner; None when the blob is missing."""
     h, w = frame_bgr.shape[:2]
     cx, cy = float(center_px[0]), float(center_px[1])
+    # Nothing of the roller lies much below its near cap (the near end is the lowest).
     x0, x1 = max(int(cx - reach_px), 0), min(int(cx + reach_px) + 1, w)
-    y0, y1 = max(int(cy - reach_px), 0), min(int(cy + reach_px) + 1, h)
-    if x1 - x0 < 3 or y1 - y0 < 3:
+    y0, y1 = max(int(cy - reach_px), 0), min(int(cy + 1.5 * radius_px) + 1, h)
+    if x1 - x0 < 6 or y1 - y0 < 6:
         return None
-    mask = side_mask(cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2LAB), model)
+    # Half resolution once the cap is large enough: the axis needs no more, and this runs
+    # on every frame the roller is seen.
+    scale = 2 if radius_px >= MIN_HALF_RES_RADIUS_PX else 1
+    window = frame_bgr[y0:y1, x0:x1]
+    if scale > 1:
+        window = cv2.resize(window, ((x1 - x0) // scale, (y1 - y0) // scale),
+                            interpolation=cv2.INTER_AREA)
+    r = radius_px / scale
+    mask = side_mask(cv2.cvtColor(window, cv2.COLOR_BGR2LAB), model)
     # Small gaps (texture, a seam) closed, then opened with a disc of half a radius: the
     # cylinder, a band two radii wide, survives; thin strips of a similar colour touching it
     # (a mat's edge, the rim of a shadow) are cut off so they cannot tilt the axis.
-    k = max(3, int(round(radius_px * 0.15)) | 1)
+    k = max(3, int(round(r * 0.15)) | 1)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    k = max(3, int(round(radius_px * OPEN_RADII)) | 1)
+    k = max(3, int(round(r * OPEN_RADII)) | 1)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN,
                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     count, labels = cv2.connectedComponents(mask)
     if count < 2:
         return None
     # The blob covering most of the cap disc is the roller.
-    yy, xx = np.mgrid[y0:y1, x0:x1]
-    disc = np.hypot(xx - cx, yy - cy) <= 0.8 * radius_px
+    scx, scy = (cx - x0) / scale, (cy - y0) / scale
+    yy, xx = np.mgrid[0:mask.shape[0], 0:mask.shape[1]]
+    disc = (xx - scx) ** 2 + (yy - scy) ** 2 <= (0.8 * r) ** 2
     votes = np.bincount(labels[disc], minlength=count)
     votes[0] = 0
     label = int(votes.argmax())
     if votes[label] < 0.2 * disc.sum():
         return None
     ys, xs = np.nonzero(labels == label)
-    return np.column_stack([xs + x0, ys + y0]).astype(np.float64), np.array([x0, y0], float)
+    pts = np.column_stack([xs, ys]).astype(np.float64) * scale + (scale - 1) / 2
+    return pts + np.array([x0, y0], float), np.array([x0, y0], float)
 
 
 def _bottom_edge_direction(pts: np.ndarray, center: np.ndarray, radius_px: float,
@@ -192,7 +205,8 @@ def roller_axis(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
     if found is None:
         return None
     pts, _ = found
-    if len(pts) < _MIN_PIXELS_PER_AREA * math.pi * radius_px ** 2:
+    scale = 2 if radius_px >= MIN_HALF_RES_RADIUS_PX else 1
+    if len(pts) * scale ** 2 < _MIN_PIXELS_PER_AREA * math.pi * radius_px ** 2:
         return None
     centred = pts - pts.mean(axis=0)
     evals, evecs = np.linalg.eigh(centred.T @ centred / len(pts))

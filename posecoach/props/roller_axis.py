@@ -15,11 +15,20 @@ images meet at the image of that point: the contact is where the roller's image 
 long direction of its colour silhouette, through the cap centre) crosses the line
 ``BACK_DEPTH_CM + radius`` below the spine line, moved one radius back toward the spine.
 
+The axis direction comes from the silhouette's floor-side edge (the body hides the top of
+the roller near the back, which tilts the silhouette's principal direction). When the axis
+crosses that line flatly the floor line from the feet (the roller's middle rests on it) is
+added as a second line.
+
 When the silhouette shows no long direction the roller is seen end-on and the cap is right.
-When the crossing is ill-conditioned (the axis nearly parallel to the spine in the image),
-lands outside the silhouette, or the silhouette is too small to give a direction while the
-cap sits far below where an end-on roller would, the contact is unknown (None): a guess
-from the cap would be a confident wrong zone.
+When the crossing's along-spine uncertainty is large (the axis nearly parallel to the spine
+in the image), the crossing lands outside the silhouette, or no direction can be had while
+the cap sits well below where an end-on roller's would, the contact is unknown (None): a
+guess from the cap would be a confident wrong zone.
+
+Known limits: the side of a grey or black roller is not separable by colour from a pale
+wall or dark clothing next to it; with the near end toward the hips the image axis runs
+nearly along the rising trunk, and the contact is then often unknown.
 """
 
 from __future__ import annotations

@@ -146,9 +146,10 @@ def _silhouette(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
     # Small gaps (texture, a seam) closed, then opened with a disc of half a radius: the
     # cylinder, a band two radii wide, survives; thin strips of a similar colour touching it
     # (a mat's edge, the rim of a shadow) are cut off so they cannot tilt the axis.
-    k = max(3, int(round(r * 0.15)) | 1)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
-                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    k = int(round(r * 0.15)) | 1
+    if k >= 3:  # (a 3 px close of a small or half-size window bridges to the neighbours)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
+                                cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     k = max(3, int(round(r * OPEN_RADII)) | 1)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN,
                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))

@@ -130,6 +130,23 @@ def test_hidden_roller_positions_are_shown_but_not_judged():
     assert lumbar.value is None
 
 
+def test_roller_seen_but_contact_unknown_says_so_and_judges_no_zone():
+    # Issue 11: an oblique roller whose axis cannot be read gives no contact; the coach
+    # says it cannot see the roller well rather than judging a guessed zone, and the set
+    # keeps running (the person is still rolling).
+    analyzer = RollerAnalyzer()
+    before = roll(analyzer, [0.8] * 10)[-1]
+    pose = make_lying_pose()
+    reading = analyzer.update(pose, body_geometry(pose), None, "colour", 10 / FPS)
+    assert reading.state is RollState.UNSEEN and reading.on_roller
+    assert reading.fraction is None and reading.zone is None
+    zone_checks = [c for c in reading.checks if c.key in ("roller.lumbar", "roller.cervical")]
+    assert zone_checks and all(c.value is None for c in zone_checks)
+    assert reading.sets == before.sets and reading.set_s > before.set_s
+    gone = analyzer.update(pose, body_geometry(pose), None, "", 11 / FPS)
+    assert gone.state is RollState.RESTING
+
+
 def test_head_hanging_back_without_hands_is_flagged():
     pose = make_lying_pose(head_hang_deg=30)
     assert head_hang_deg(pose, body_geometry(pose)) == pytest.approx(30, abs=1)

@@ -88,6 +88,9 @@ class RollState(Enum):
     ROLLING = "rolling"
     HOLDING = "holding"
     RESTING = "resting"
+    #: The roller is there but where it touches the back cannot be told (an oblique view
+    #: with its axis not visible: posecoach.props.roller_axis); nothing is judged on it.
+    UNSEEN = "can't see the roller well — keep it in view"
 
 
 def zone_of(fraction: float) -> Zone:
@@ -182,20 +185,31 @@ class RollerAnalyzer:
 
     def update(self, pose: Pose | None, geometry: BodyGeometry | None,
                contact_px: np.ndarray | None, method: str, t: float) -> RollerReading:
-        """One frame. ``contact_px`` is where the roller touches the back (None: no roller)."""
+        """One frame. ``contact_px`` is where the roller touches the back (None: no roller,
+        or, with a seeing ``method``, a roller whose contact cannot be told)."""
         dt = 0.0 if self._last_t is None else max(0.0, min(t - self._last_t, 0.5))
         self._last_t = t
         lying = geometry is not None and geometry.posture is BodyPosture.LYING
-        if pose is None or geometry is None or not lying or contact_px is None:
-            return self._off(t, lost=contact_px is None)
-        axis = geometry.mid_shoulder - geometry.mid_hip
-        fraction = float((np.asarray(contact_px) - geometry.mid_hip) @ axis / (axis @ axis))
-        position = fraction * self.shoulder_hip_cm
+        unsure = contact_px is None and method in SEEN_METHODS
+        if pose is None or geometry is None or not lying or (contact_px is None and not unsure):
+            return self._off(t, lost=contact_px is None and not unsure)
         if self._off_since is not None or self._sets == 0:
             if self._sets == 0 or t - (self._off_since or t) >= SET_BREAK_S:
                 self._start_set()
             self._off_since = None
         self._set_s += dt
+        if contact_px is None:
+            # On the roller, but no zone or pace from a guessed contact; form still counts.
+            self._motion.break_track()
+            self._hold_since = None
+            return RollerReading(state=RollState.UNSEEN, on_roller=True,
+                                 passes=self._motion.passes, set_s=self._set_s,
+                                 sets=self._sets, method=method,
+                                 px_per_cm=geometry.px_per_cm,
+                                 checks=self._checks(pose, geometry, None, None, 0.0))
+        axis = geometry.mid_shoulder - geometry.mid_hip
+        fraction = float((np.asarray(contact_px) - geometry.mid_hip) @ axis / (axis @ axis))
+        position = fraction * self.shoulder_hip_cm
         seen = method in SEEN_METHODS
         if seen:
             speed = self._motion.update(t, position)

@@ -41,6 +41,7 @@ from posecoach.props.circlefit import CircleFit, blob_outlines, fit_blob
 from posecoach.props.colour import RollerColorModel
 from posecoach.props.geometry import axis_frame, band_box, floorward_normal, spine_coords
 from posecoach.props.hints import BodyHint
+from posecoach.props.roller_axis import roller_contact
 from posecoach.props.tracking import CircleSmoother
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,9 @@ class RollerDetection:
     Attributes:
         center_px: (2,) float (x, y) centre of the roller's end disc, pixels.
         radius_px: float roller radius in pixels.
-        contact_px: (2,) float point where the roller touches the back, pixels.
+        contact_px: (2,) float point where the roller touches the back, pixels, or None
+            when it cannot be told (an oblique roller whose axis is not seen:
+            :mod:`posecoach.props.roller_axis`).
         confidence: in [0, 1]; body-pivot guesses stay <= 0.45.
         method: "colour", "shape", "body_pivot", or "hold" (not seen in this frame; the
             last position is repeated for a few frames).
@@ -87,12 +90,14 @@ class RollerDetection:
 
     center_px: np.ndarray
     radius_px: float
-    contact_px: np.ndarray
+    contact_px: np.ndarray | None
     confidence: float
     method: str
 
     def __post_init__(self) -> None:
         for name in ("center_px", "contact_px"):
+            if name == "contact_px" and self.contact_px is None:
+                continue
             arr = np.asarray(getattr(self, name), dtype=np.float64)
             if arr.shape != (2,):
                 raise ValueError(f"RollerDetection.{name} must be (2,), got {arr.shape}")
@@ -598,8 +603,8 @@ class RollerTracker:
         if found is not None and hint is not None:
             self._misses = 0
             center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
-            self._last = RollerDetection(center, radius, contact_point(center, radius, hint),
-                                         found.confidence, found.method)
+            contact = roller_contact(frame_bgr, center, radius, hint, self.model)
+            self._last = RollerDetection(center, radius, contact, found.confidence, found.method)
             return self._last
         self._misses += 1
         if self._last is not None and self._misses <= self.max_misses:

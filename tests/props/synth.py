@@ -335,3 +335,94 @@ def roller_lying(seed: int = 0, px_per_cm: float = 3.0, kind: str = "blue",
     hint = BodyHint(shoulder_px=shoulder, hip_px=hip, px_per_cm=s, lying=True, head_px=head,
                     floor_y_px=float(floor_y - feet_above_cm * s))
     return Scene(out, hint, center if roller else None, R if roller else None, hidden)
+
+
+@dataclass(frozen=True)
+class ObliqueRollerScene:
+    """A roller seen off the side view, with the true contact (pixels).
+
+    ``scene.center`` / ``scene.radius`` are the visible near cap's; ``contact`` is where the
+    roller's middle touches the back (on the body's midline)."""
+
+    scene: Scene
+    contact: np.ndarray
+
+
+def _roller_body(img: np.ndarray, rng: np.random.Generator, near: np.ndarray,
+                 far: np.ndarray, radius: float, squash: float, bgr: np.ndarray) -> None:
+    """The cylinder's side between its two ends (a band 2 radius wide) and its far end."""
+    d = (near - far) / max(float(np.hypot(*(near - far))), 1e-9)
+    n = np.array([-d[1], d[0]])
+    mask = np.zeros((H, W), np.uint8)
+    quad = np.array([far + radius * n, near + radius * n, near - radius * n, far - radius * n])
+    cv2.fillConvexPoly(mask, np.round(quad * 16).astype(np.int32), 255, cv2.LINE_AA, shift=4)
+    angle = float(np.degrees(np.arctan2(d[1], d[0])))
+    cv2.ellipse(mask, (round(far[0] * 16), round(far[1] * 16)),
+                (round(squash * radius * 16), round(radius * 16)), angle, 0, 360, 255, -1,
+                cv2.LINE_AA, shift=4)
+    alpha = (mask.astype(np.float32) / 255)[..., None]
+    # Lit from above: the side darkens away from the top edge.
+    yy = np.linspace(1.0, 0.8, H, dtype=np.float32)[:, None, None]
+    _paint(img, alpha, bgr * yy + _texture(rng, (H, W), 5.0))
+
+
+def roller_oblique(azimuth_deg: float, seed: int = 0, px_per_cm: float = 3.0,
+                   kind: str = "blue", shirt: str = "red", length_cm: float = 60.0,
+                   elevation_deg: float = 12.0, roll_fraction: float = 0.8,
+                   light: str = "normal", feet_above_cm: float = 3.0) -> ObliqueRollerScene:
+    """Lying over a roller (head to the right), the camera ``azimuth_deg`` off the side view
+    and ``elevation_deg`` above the floor plane, so the roller's axis (across the spine)
+    shows as a slanted cylinder: its near end cap, nearer the camera, lies half a roller
+    length along the image axis from the body's midline (toward the head for a positive
+    azimuth), and lower in the picture. Orthographic: foreshortening only. The hint's floor
+    line is ``feet_above_cm`` above the floor (heel landmarks sit above it)."""
+    rng = np.random.default_rng(seed)
+    floor_y = 400
+    img = _room(rng, floor_y)
+    s = px_per_cm
+    R = 7.5 * s
+    depth = 10.0 * s
+    trunk = 47 * s
+    a, e = np.radians(azimuth_deg), np.radians(elevation_deg)
+    hip = np.array([W * 0.5 - 0.55 * trunk, floor_y - depth - 8 * s])
+    middle = np.array([hip[0] + roll_fraction * trunk * 0.97, floor_y - R])
+    d = middle - hip
+    D = float(np.hypot(*d))
+    psi = np.arctan2(d[1], d[0]) - np.arcsin(min(1.0, (R + depth) / D))
+    u = np.array([np.cos(psi), np.sin(psi)])
+    shoulder = hip + trunk * u
+    n_floor = np.array([-u[1], u[0]])
+    contact = middle - R * n_floor
+    # The axis toward the camera in the image, per cm: sideways by sin(azimuth), down by
+    # the elevation's share; the end face is foreshortened by cos(azimuth).
+    axis_px = np.array([np.sin(a), np.sin(e) * np.cos(a)]) * s
+    half = 0.5 * length_cm
+    near, far = middle + half * axis_px, middle - half * axis_px
+    knee = hip + np.array([-20 * s, -22 * s])
+    foot = np.array([knee[0] - 10 * s, floor_y - 4 * s])
+    _limb(img, hip, knee, 14 * s, (60, 50, 45))
+    _limb(img, knee, foot, 11 * s, (60, 50, 45))
+    base = np.array(ROLLERS[kind], np.float32)
+    squash = max(abs(float(np.cos(a))), 0.05)
+    if abs(np.sin(a)) > 1e-3 or np.sin(e) > 1e-3:
+        _roller_body(img, rng, near, far, R, squash, 0.8 * base)
+    # Near end face, lighter than the side (it faces the camera and the room light).
+    angle = float(np.degrees(np.arctan2(axis_px[1], axis_px[0])))
+    cap = np.zeros((H, W), np.uint8)
+    cv2.ellipse(cap, (round(near[0] * 16), round(near[1] * 16)),
+                (round(squash * R * 16), round(R * 16)), angle, 0, 360, 255, -1,
+                cv2.LINE_AA, shift=4)
+    _paint(img, (cap.astype(np.float32) / 255)[..., None],
+           np.minimum(base * 1.12, 255) + _texture(rng, (H, W), 6.0))
+    mid = hip + 0.55 * trunk * u + 0.3 * R * n_floor
+    _torso(img, rng, mid, (0.62 * trunk, depth + 0.3 * R), float(np.degrees(psi)),
+           SHIRTS[shirt])
+    head = shoulder + 14 * s * u + 1 * s * n_floor
+    cv2.circle(img, tuple(np.round(head).astype(int)), int(9 * s), (120, 150, 200), -1,
+               cv2.LINE_AA)
+    elbow = head + np.array([6 * s, -14 * s])
+    _limb(img, head, elbow, 6 * s, (120, 150, 200))
+    out = camera(apply_light(img, light), rng, noise=7.0 if light == "dim" else 5.0)
+    hint = BodyHint(shoulder_px=shoulder, hip_px=hip, px_per_cm=s, lying=True, head_px=head,
+                    floor_y_px=float(floor_y - feet_above_cm * s))
+    return ObliqueRollerScene(Scene(out, hint, near, R), contact)

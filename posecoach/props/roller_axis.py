@@ -1,0 +1,298 @@
+"""Where the roller touches the back, from its axis rather than its visible end cap.
+
+The roller lies across the spine. In a pure side view its axis points at the camera, the end
+cap the detector finds IS its cross-section, and the contact is the cap's point facing the
+spine. With the camera turned 20–30° off the side view the axis shows as a slanted line, and
+the near cap the camera sees is half a roller length (15–45 cm for 30–90 cm rollers) away
+from the body: taking the cap for the cross-section moves the contact along the spine by
+up to ``L/2 · sin(azimuth)``, ~10–20 cm, e.g. from the upper back into the neck band.
+
+The roller's cross-section under the back lies in the body's mid-sagittal plane, on the
+back-surface line (the hip → shoulder joint line moved BACK_DEPTH_CM toward the floor)
+moved one more radius floorward (the roller's axis sits one radius below the back it
+touches). Both that line and the roller axis are straight in 3D and meet there, so their
+images meet at the image of that point: the contact is where the roller's image axis (the
+long direction of its colour silhouette, through the cap centre) crosses the line
+``BACK_DEPTH_CM + radius`` below the spine line, moved one radius back toward the spine.
+
+The axis direction comes from the silhouette's floor-side edge (the body hides the top of
+the roller near the back, which tilts the silhouette's principal direction). When the axis
+crosses that line flatly the floor line from the feet (the roller's middle rests on it) is
+added as a second line.
+
+When the silhouette shows no long direction the roller is seen end-on and the cap is right.
+When the crossing's along-spine uncertainty is large (the axis nearly parallel to the spine
+in the image), the crossing lands outside the silhouette, or no direction can be had while
+the cap sits well below where an end-on roller's would, the contact is unknown (None): a
+guess from the cap would be a confident wrong zone.
+
+Known limits: the side of a grey or black roller is not separable by colour from a pale
+wall or dark clothing next to it; with the near end toward the hips the image axis runs
+nearly along the rising trunk, and the contact is then often unknown.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from posecoach.props.colour import RollerColorModel
+from posecoach.props.geometry import floorward_normal
+from posecoach.props.hints import BodyHint
+
+BACK_DEPTH_CM = 10.0  # shoulder/hip joint line to the back surface, lying (as props.roller)
+#: Farthest the near cap can be from the roller's middle: half a 90 cm roller plus margin.
+MAX_HALF_LENGTH_CM = 50.0
+#: sqrt of the silhouette's major/minor second-moment ratio above which it has an axis.
+#: An end-on disc is 1.0; a cap with the top of its body showing above it (a camera
+#: looking down on a side view) reaches ~1.5, and so short a silhouette gives no reliable
+#: direction: seen nearly end-on the cap is right anyway.
+MIN_ELONGATION = 1.6
+#: Least angle between the image axis and the spine line for a usable crossing: at 10° a
+#: 2 cm error in the back depth moves the crossing ~11 cm along the spine.
+MIN_CROSSING_DEG = 12.0
+#: Below this crossing angle with the spine line the floor line is used as well.
+FLOOR_HELP_DEG = 20.0
+#: How well the two lines' heights are known, cm: the back depth of an adult lying (the
+#: joint line to the back surface, BACK_DEPTH_CM) varies by ~±2 cm, and heel / toe
+#: landmarks sit 2–4 cm above the floor.
+LINE_SIGMA_CM = 2.0
+#: How well the silhouette's edge gives the axis direction, degrees (measured on drawn
+#: rollers: 1–4° off).
+DIRECTION_SIGMA_DEG = 3.0
+#: The largest along-spine uncertainty accepted, cm: the zone borders' hysteresis
+#: (exercises.roller ZONE_CLEAR_MARGIN) is ~2 cm, and issue 11 asks for ≤ 3 cm median.
+MAX_SPREAD_CM = 4.0
+#: With no usable axis, a cap whose centre sits more than this below the expected axis
+#: height (BACK_DEPTH_CM + radius below the spine line) is taken for a near end seen
+#: obliquely, not a cross-section: the contact is unknown. A camera looking down on a side
+#: view drops the near end too (half the roller's length × the sine of its elevation:
+#: 6–9 cm measured on the side-view renders of samples/synthetic), so the bound sits above
+#: that; props.roller allows 15 cm for it (NEAR_END_DROP_CM).
+END_ON_DROP_CM = 12.0
+#: The same bound when the silhouette could not be separated at all: a 45 cm roller turned
+#: 20° from a camera 12° up drops its near end ~4.5 cm, and nothing else tells it apart.
+NO_SILHOUETTE_DROP_CM = 4.0
+OPEN_RADII = 0.5  # opening disc diameter ÷ the cap radius (see _silhouette)
+#: The silhouette's spread across its long direction, ÷ the cap radius: a disc has 0.5, a
+#: band two radii wide 0.58; more is a blob the roller has merged with (a same-coloured
+#: mat, wall or clothing), whose direction says nothing about the axis.
+MAX_ACROSS_SPREAD = 0.8
+MIN_HALF_RES_RADIUS_PX = 12.0
+_MIN_PIXELS_PER_AREA = 0.5  # a silhouette smaller than half a cap disc gives no direction
+#: The colour model is learned from the end cap; the cylinder's side, turned away from the
+#: light, is the same surface in another shade. Under a change of light a surface's Lab
+#: a*, b* scale roughly with its L*, so the side is found by chromaticity, (a*, b*) ÷ L*,
+#: within this of the cap's, and a lightness within SIDE_L_RANGE × the cap's.
+SAME_SURFACE_CHROMATICITY = 0.15
+SIDE_L_RANGE = (0.4, 1.6)
+
+
+def _chromaticity(lab: np.ndarray) -> np.ndarray:
+    lab = np.asarray(lab, dtype=np.float32)
+    return (lab[..., 1:] - np.float32(128.0)) / np.maximum(lab[..., :1], np.float32(12.0))
+
+
+def side_mask(lab: np.ndarray, model: RollerColorModel) -> np.ndarray:
+    """(H, W) uint8 mask of pixels of an (H, W, 3) Lab image that look like the roller's
+    surface in any shade (its cap colour model's mean, see SAME_SURFACE_CHROMATICITY)."""
+    ref = _chromaticity(model.mean_lab)
+    chroma = _chromaticity(lab) - ref
+    gap = np.sqrt(chroma[..., 0] ** 2 + chroma[..., 1] ** 2)
+    light = lab[..., 0].astype(np.float32)
+    lo, hi = (f * float(model.mean_lab[0]) for f in SIDE_L_RANGE)
+    ok = (gap <= SAME_SURFACE_CHROMATICITY) & (light >= lo) & (light <= hi + 10.0)
+    return np.where(ok, 255, 0).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class RollerAxis:
+    """The roller's long direction in the image.
+
+    Attributes:
+        direction: (2,) unit vector from the near cap toward the body (up the image).
+        elongation: sqrt of the major / minor second moment of the silhouette (1 = disc).
+        extent_px: how far the silhouette runs from the cap centre along ``direction``.
+    """
+
+    direction: np.ndarray
+    elongation: float
+    extent_px: float
+
+
+def _silhouette(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
+                model: RollerColorModel, reach_px: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """(n, 2) float pixel positions of the roller-coloured blob holding the cap, and the
+    window's corner; None when the blob is missing."""
+    h, w = frame_bgr.shape[:2]
+    cx, cy = float(center_px[0]), float(center_px[1])
+    # Nothing of the roller lies much below its near cap (the near end is the lowest).
+    x0, x1 = max(int(cx - reach_px), 0), min(int(cx + reach_px) + 1, w)
+    y0, y1 = max(int(cy - reach_px), 0), min(int(cy + 1.5 * radius_px) + 1, h)
+    if x1 - x0 < 6 or y1 - y0 < 6:
+        return None
+    # Half resolution once the cap is large enough: the axis needs no more, and this runs
+    # on every frame the roller is seen.
+    scale = 2 if radius_px >= MIN_HALF_RES_RADIUS_PX else 1
+    window = frame_bgr[y0:y1, x0:x1]
+    if scale > 1:
+        window = cv2.resize(window, ((x1 - x0) // scale, (y1 - y0) // scale),
+                            interpolation=cv2.INTER_AREA)
+    r = radius_px / scale
+    mask = side_mask(cv2.cvtColor(window, cv2.COLOR_BGR2LAB), model)
+    # Small gaps (texture, a seam) closed, then opened with a disc of half a radius: the
+    # cylinder, a band two radii wide, survives; thin strips of a similar colour touching it
+    # (a mat's edge, the rim of a shadow) are cut off so they cannot tilt the axis.
+    k = int(round(r * 0.15)) | 1
+    if k >= 3:  # (a 3 px close of a small or half-size window bridges to the neighbours)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE,
+                                cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    k = max(3, int(round(r * OPEN_RADII)) | 1)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    count, labels = cv2.connectedComponents(mask)
+    if count < 2:
+        return None
+    # The blob covering most of the cap disc is the roller.
+    scx, scy = (cx - x0) / scale, (cy - y0) / scale
+    yy, xx = np.mgrid[0:mask.shape[0], 0:mask.shape[1]]
+    disc = (xx - scx) ** 2 + (yy - scy) ** 2 <= (0.8 * r) ** 2
+    votes = np.bincount(labels[disc], minlength=count)
+    votes[0] = 0
+    label = int(votes.argmax())
+    if votes[label] < 0.2 * disc.sum():
+        return None
+    ys, xs = np.nonzero(labels == label)
+    pts = np.column_stack([xs, ys]).astype(np.float64) * scale + (scale - 1) / 2
+    return pts + np.array([x0, y0], float), np.array([x0, y0], float)
+
+
+def _bottom_edge_direction(pts: np.ndarray, center: np.ndarray, radius_px: float,
+                           direction: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """The silhouette's floor-side edge, a line parallel to the axis (the tangent of the
+    cylinder's side). The body hides the top of the roller near the back, which tilts the
+    whole silhouette's principal direction; the floor side stays in view."""
+    for _ in range(2):
+        side = np.array([-direction[1], direction[0]])
+        if side @ up > 0:
+            side = -side  # floorward, across the axis
+        along = (pts - center) @ direction
+        across = (pts - center) @ side
+        bins = np.floor(along / max(0.5 * radius_px, 1.0)).astype(int)
+        keep = along > 0.5 * radius_px  # past the cap's rounded end
+        if keep.sum() < 8:
+            return direction
+        edge = []
+        for b in np.unique(bins[keep]):
+            sel = np.nonzero(keep & (bins == b))[0]
+            edge.append(pts[sel[np.argmax(across[sel])]])
+        if len(edge) < 4:
+            return direction
+        vx, vy, _, _ = cv2.fitLine(np.asarray(edge, np.float32), cv2.DIST_HUBER, 0, 0.01,
+                                   0.01).ravel()
+        new = np.array([vx, vy], np.float64)
+        direction = new if new @ direction >= 0 else -new
+    return direction
+
+
+def roller_axis(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
+                hint: BodyHint, model: RollerColorModel) -> RollerAxis | None:
+    """The roller's image axis from its colour silhouette around the cap at ``center_px``.
+
+    None when no blob of the roller's colour covers the cap or it is too small to give a
+    direction.
+
+    Raises:
+        ValueError: radius_px is not > 0.
+    """
+    if not radius_px > 0:
+        raise ValueError(f"radius_px must be > 0, got {radius_px}")
+    found = _silhouette(frame_bgr, center_px, radius_px, model,
+                        MAX_HALF_LENGTH_CM * hint.px_per_cm + 2 * radius_px)
+    if found is None:
+        return None
+    pts, _ = found
+    scale = 2 if radius_px >= MIN_HALF_RES_RADIUS_PX else 1
+    if len(pts) * scale ** 2 < _MIN_PIXELS_PER_AREA * math.pi * radius_px ** 2:
+        return None
+    centred = pts - pts.mean(axis=0)
+    evals, evecs = np.linalg.eigh(centred.T @ centred / len(pts))
+    minor, major = max(float(evals[0]), 1e-9), float(evals[1])
+    if math.sqrt(minor) > MAX_ACROSS_SPREAD * radius_px:
+        return None
+    direction = evecs[:, 1]
+    up = -floorward_normal(hint.hip_px, hint.shoulder_px)
+    if direction @ up < 0:  # from the near (lower) cap toward the body
+        direction = -direction
+    elongation = math.sqrt(major / minor)
+    if elongation >= MIN_ELONGATION:
+        direction = _bottom_edge_direction(pts, np.asarray(center_px, float), radius_px,
+                                           direction, up)
+    extent = float(((pts - np.asarray(center_px, float)) @ direction).max())
+    return RollerAxis(direction, math.sqrt(major / minor), max(extent, 0.0))
+
+
+def cap_contact(center_px: np.ndarray, radius_px: float, hint: BodyHint) -> np.ndarray:
+    """The end cap's point facing the spine line (right for a roller seen end-on)."""
+    up = -floorward_normal(hint.hip_px, hint.shoulder_px)
+    return np.asarray(center_px, dtype=np.float64) + radius_px * up
+
+
+def axis_contact(center_px: np.ndarray, radius_px: float, hint: BodyHint,
+                 axis: RollerAxis | None) -> np.ndarray | None:
+    """(2,) contact px from the cap and the image axis (module docstring), or None when
+    it cannot be told."""
+    center = np.asarray(center_px, dtype=np.float64)
+    down = floorward_normal(hint.hip_px, hint.shoulder_px)
+    # The roller axis's height below the spine line where it crosses the midline.
+    target = BACK_DEPTH_CM * hint.px_per_cm + radius_px
+    drop = float((center - hint.hip_px) @ down) - target  # > 0: cap below that height
+    if axis is None or axis.elongation < MIN_ELONGATION:
+        # A short silhouette is a roller seen nearly end-on; none at all (merged with a
+        # same-coloured wall, floor or clothing) tells nothing, so the cap must then sit
+        # almost where an end-on roller's would.
+        limit = END_ON_DROP_CM if axis is not None else NO_SILHOUETTE_DROP_CM
+        if drop > limit * hint.px_per_cm:
+            return None  # may be an oblique near end: not a cross-section
+        return cap_contact(center, radius_px, hint)
+    # The distance t from the cap along the image axis to the roller's middle: it reaches
+    # the axis height below the spine line (``climb`` px toward the spine per px along the
+    # axis). When the axis crosses that line too flatly, a second line helps: the middle
+    # sits one radius above the floor line, which comes from the feet, themselves near the
+    # body's midline (but a few cm above the floor, so it is only a fallback); least squares
+    # over both, each counting by how steeply the axis crosses it.
+    rows = [(-float(axis.direction @ down), drop)]
+    steep = math.sin(math.radians(MIN_CROSSING_DEG))
+    if rows[0][0] < math.sin(math.radians(FLOOR_HELP_DEG)) and hint.floor_y_px is not None:
+        rows.append((-float(axis.direction[1]), float(center[1]) - (hint.floor_y_px - radius_px)))
+    c = np.array([row[0] for row in rows])
+    b = np.array([row[1] for row in rows])
+    if float(np.hypot.reduce(c)) < steep or c[0] <= 0:
+        return None
+    t = float(c @ b / (c @ c))
+    # Each line's height is known to about LINE_SIGMA_CM, which along the spine becomes
+    # sigma · |axis · spine| / |c|; a direction error turns the crossing by about
+    # t · error / |c|. A flat crossing magnifies both: then say "unknown".
+    u = np.array([-down[1], down[0]])
+    norm = float(np.hypot.reduce(c))
+    spread_cm = math.hypot(LINE_SIGMA_CM * abs(float(axis.direction @ u)) / norm,
+                           abs(t) * math.radians(DIRECTION_SIGMA_DEG) / norm / hint.px_per_cm)
+    if spread_cm > MAX_SPREAD_CM:
+        return None
+    if t < -radius_px or t > axis.extent_px + 2 * radius_px:
+        return None  # the crossing lies off the visible roller: the axis is not trusted
+    middle = center + min(max(t, 0.0), axis.extent_px) * axis.direction
+    return middle - radius_px * down
+
+
+def roller_contact(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
+                   hint: BodyHint, model: RollerColorModel | None) -> np.ndarray | None:
+    """The contact of the roller whose cap is at ``center_px`` (see module docstring);
+    with no colour model, the cap's own contact."""
+    if model is None:
+        return cap_contact(center_px, radius_px, hint)
+    axis = roller_axis(frame_bgr, center_px, radius_px, hint, model)
+    return axis_contact(center_px, radius_px, hint, axis)

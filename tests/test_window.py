@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
-from posecoach.overlay.base import GOOD, NEUTRAL
+from posecoach.overlay.base import GOOD, HUD_HEIGHT_PX, NEUTRAL
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.model, pytest.mark.display]
@@ -54,7 +54,8 @@ def screenshot(display: str, path: Path) -> np.ndarray:
 LIMBS = ((11, 23), (12, 24), (11, 13), (12, 14), (13, 15), (14, 16), (23, 25), (24, 26),
          (25, 27), (26, 28))
 #: The HUD panel along the top of the frame (its text is the skeleton's colour too).
-HUD_ROWS = 40
+#: The two HUD lines (frame rate and status; exercise and why) are white text too.
+HUD_ROWS = HUD_HEIGHT_PX
 
 
 def still_clip(path: Path, image: np.ndarray, frames: int = 150, fps: int = 30) -> Path:

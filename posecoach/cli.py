@@ -346,8 +346,10 @@ def evaluate(
     clips: Annotated[bool, typer.Option(
         "--clips", help="Also print a table with one row per clip.")] = False,
     gate: Annotated[bool, typer.Option(
-        "--gate", help="Apply every target of issue 11 (the flags below override single "
-                       "ones).", rich_help_panel="Gate")] = False,
+        "--gate", help="Apply every coaching target: recall ≥ 0.95, false alarms ≤ 5 %, "
+                       "onset ≤ 1.5 s, clear ≤ 2 s, roller ≤ 3 cm (p90 ≤ 6), ball ≤ 1.5 cm, "
+                       "coverage ≥ 90 % (the flags below override single ones).",
+        rich_help_panel="Gate")] = False,
     min_recall: Annotated[float | None, _limit(
         "--min-recall", "Least share of faults answered within 3 s, per coach.")] = None,
     max_false_alarm_rate: Annotated[float | None, _limit(
@@ -423,7 +425,7 @@ def evaluate(
     if clips:
         wide.print(tables.clip_table(scores))
     wide.print(tables.group_table("per family", by_family(scores)))
-    wide.print(tables.group_table("per coach (what issue 11 gates)", by_coach(scores)))
+    wide.print(tables.group_table("per coach (what --gate judges)", by_coach(scores)))
     factors = by_factor(scores)
     if factors:
         wide.print(tables.factor_table(factors))

@@ -68,6 +68,14 @@ class SceneStage:
                        metrics={**result.metrics, "brightness": brightness})
 
 
+def frame_geometry(result: FrameResult) -> BodyGeometry | None:
+    """The body geometry of the frame's pose: the one :class:`ExerciseStage` measured and put
+    in ``extras["geometry"]``, so later stages share it instead of measuring again."""
+    if "geometry" in result.extras:
+        return result.extras["geometry"]
+    return body_geometry(result.pose) if result.pose is not None else None
+
+
 def body_hint(pose: Pose, geometry: BodyGeometry) -> BodyHint:
     """The summary of the body the prop detectors need."""
     feet = [L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]
@@ -141,7 +149,8 @@ class ExerciseStage:
             if mode is Exercise.ROLLER and self.roller is not None:
                 self.roller.reset()
         extras = {**result.extras, "exercise": decision.exercise.value,
-                  "exercise_reason": decision.reason, "selector": decision}
+                  "exercise_reason": decision.reason, "selector": decision,
+                  "geometry": geometry}
         if roller_detection is not None:
             extras["roller_detection"] = roller_detection
         if ball_detection is not None:
@@ -189,7 +198,7 @@ class RollerStage:
         if result.extras.get("exercise") != Exercise.ROLLER.value:
             return result
         pose = result.pose
-        geometry = body_geometry(pose) if pose is not None else None
+        geometry = frame_geometry(result)
         detection = result.extras.get("roller_detection")
         contact = detection.contact_px if detection is not None else None
         reading = self.analyzer.update(pose, geometry, contact,
@@ -221,7 +230,7 @@ class BallStage:
         if result.extras.get("exercise") != Exercise.BALL.value:
             return result
         pose = result.pose
-        geometry = body_geometry(pose) if pose is not None else None
+        geometry = frame_geometry(result)
         detection = result.extras.get("ball_detection")
         center = detection.center_px if detection is not None else None
         seen = detection is not None and detection.method == "colour"

@@ -199,3 +199,18 @@ def roller_contact(pose: Pose, fraction: float) -> np.ndarray:
     if normal[1] < 0:
         normal = -normal
     return hip + fraction * axis + 12.0 * normal
+
+
+def coached_cues(segments, read, fps: float) -> list[tuple[float, str | None]]:
+    """Runs the default coach over scene ``segments`` (``(seconds, *values)``), asking
+    ``read(t, *values)`` for each frame's checks; returns ``(t, cue key)`` per frame."""
+    from posecoach.coach import Coach, CoachState
+
+    coach, state = Coach(), CoachState()
+    out, t = [], 0.0
+    for seconds, *values in segments:
+        for _ in range(int(seconds * fps)):
+            state, decision = coach.step(state, t, read(t, *values), True)
+            out.append((t, decision.cue.key if decision.cue else None))
+            t += 1 / fps
+    return out

@@ -13,7 +13,7 @@ from posecoach.exercises.ball import (
     Surface,
 )
 from posecoach.geometry import body_geometry
-from tests.factories import make_side_pose
+from tests.factories import coached_cues, make_side_pose
 
 FPS = 15.0
 
@@ -145,18 +145,15 @@ def test_placement_reminder_is_shown_once():
 def ball_scene(segments):
     """The ball analyzer and the default coach over ``(seconds, fraction, seen)`` segments
     (fraction None: no ball found); returns ``(t, cue key)`` per frame."""
-    analyzer, coach, state = BallAnalyzer(), Coach(), CoachState()
+    analyzer = BallAnalyzer()
     pose = standing_at_wall()
     geometry = body_geometry(pose)
-    out, t = [], 0.0
-    for seconds, fraction, seen in segments:
-        for _ in range(int(seconds * FPS)):
-            center = None if fraction is None else ball_at(pose, fraction)
-            reading = analyzer.update(pose, geometry, center, seen, t)
-            state, decision = coach.step(state, t, reading.checks, True)
-            out.append((t, decision.cue.key if decision.cue else None))
-            t += 1 / FPS
-    return out
+
+    def read(t, fraction, seen):
+        center = None if fraction is None else ball_at(pose, fraction)
+        return analyzer.update(pose, geometry, center, seen, t).checks
+
+    return coached_cues(segments, read, FPS)
 
 
 def test_scene_a_ball_that_drops_from_the_neck_says_it_dropped():

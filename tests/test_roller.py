@@ -20,7 +20,7 @@ from posecoach.exercises.roller import (
     zone_of,
 )
 from posecoach.geometry import BodyPosture, body_geometry
-from tests.factories import make_lying_pose, roller_contact
+from tests.factories import coached_cues, make_lying_pose, roller_contact
 
 FPS = 15.0
 
@@ -196,18 +196,15 @@ def test_too_fast_rolling_is_coached_within_3_s():
 def coach_scene(segments):
     """Runs the roller analyzer and the default coach over ``(seconds, fraction, method)``
     segments (fraction None: no roller found); returns ``(t, cue key)`` per frame."""
-    coach, state, analyzer = Coach(), CoachState(), RollerAnalyzer()
+    analyzer = RollerAnalyzer()
     pose = make_lying_pose()
     geometry = body_geometry(pose)
-    out, t = [], 0.0
-    for seconds, fraction, method in segments:
-        for _ in range(int(seconds * FPS)):
-            contact = None if fraction is None else roller_contact(pose, fraction)
-            reading = analyzer.update(pose, geometry, contact, method, t)
-            state, decision = coach.step(state, t, reading.checks, True)
-            out.append((t, decision.cue.key if decision.cue else None))
-            t += 1 / FPS
-    return out
+
+    def read(t, fraction, method):
+        contact = None if fraction is None else roller_contact(pose, fraction)
+        return analyzer.update(pose, geometry, contact, method, t).checks
+
+    return coached_cues(segments, read, FPS)
 
 
 def test_scene_roller_back_on_the_upper_back_after_the_neck_clears_the_neck_cue():

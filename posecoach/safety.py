@@ -15,6 +15,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
+from posecoach.selector import Exercise
 from posecoach.types import Frame, FrameResult
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ SAFETY_NOTE_LINES = (
     "ask a clinician first.",
     "Stop if it hurts. Press space to close.",
 )
-PROP_EXERCISES = ("roller", "ball")
+PROP_EXERCISES = (Exercise.ROLLER.value, Exercise.BALL.value)
 #: Keys that dismiss the note (space, Enter as Qt/OpenCV report them).
 DISMISS_KEYS = (32, 13, 10)
 

@@ -231,8 +231,10 @@ class PostureSettings:
         sensitivity: low, medium or high; scales every margin (×1.5, ×1, ×0.7).
         dead_zone_deg: angle changes smaller than this never count, whatever the sensitivity.
         calibration_s: how long calibration records your upright posture.
-        front_auto_baseline_s: with no saved baseline in a front view, the first seconds in view
-            are taken as your upright posture (said on screen). 0 turns this off.
+        auto_reference_s: with no calibrated baseline, your upright posture is learned while
+            you sit (your most upright of the last minutes) and checks start after this many
+            seconds of sitting in view (said on screen). 0 turns learning off: a side view then
+            uses published absolute limits and a front view waits for a calibration.
         baseline: a baseline file; empty means the one saved for this camera by calibrate.
         height_cm: your height, for cm measurements; 0 means an adult average trunk length.
     """
@@ -240,7 +242,7 @@ class PostureSettings:
     sensitivity: str = "medium"
     dead_zone_deg: float = 3.0
     calibration_s: float = 5.0
-    front_auto_baseline_s: float = 5.0
+    auto_reference_s: float = 1.0
     baseline: str = ""
     height_cm: float = 0.0
 
@@ -252,7 +254,7 @@ class PostureSettings:
             )
         _check_range("posture.dead_zone_deg", self.dead_zone_deg, 0.0, 30.0)
         _check_range("posture.calibration_s", self.calibration_s, 1.0, 60.0)
-        _check_range("posture.front_auto_baseline_s", self.front_auto_baseline_s, 0.0, 60.0)
+        _check_range("posture.auto_reference_s", self.auto_reference_s, 0.0, 60.0)
         if self.height_cm:
             _check_range("posture.height_cm", self.height_cm, 80.0, 250.0)
 

@@ -36,6 +36,11 @@ SIDE_MIN_YAW_RATIO = 1.0
 #: (≈ 0.28 of stature); MediaPipe put standing thighs at 0.74–0.76 and a seated person facing
 #: a desk camera at 0.33–0.5 on the rendered samples, so 0.5 flickered to "standing".
 FORESHORTENED_THIGH = 0.6
+#: Standing, thigh (hip→knee ≈ 0.245 of stature) and shank (knee→ankle ≈ 0.246) hang in the
+#: image plane with equal lengths (docs/coaching.md §6, segment ratios); seated facing the
+#: camera the thigh points at it and shrinks while the shank stays vertical. On the dev split
+#: MediaPipe put standing at 0.94–0.99 and seated desk views at 0.1–0.83 (issue 10 dev clips).
+SITTING_THIGH_PER_SHANK = 0.87
 #: Shoulder landmark span of an adult facing the camera, cm (biacromial breadth ≈ 36–41 cm;
 #: MediaPipe's shoulder points sit slightly inside the acromion).
 SHOULDER_SPAN_CM = 36.0
@@ -211,7 +216,13 @@ def classify_posture(pose: Pose, mid_shoulder: np.ndarray, mid_hip: np.ndarray) 
     knee = (pose.xy[L.LEFT_KNEE] + pose.xy[L.RIGHT_KNEE]) / 2
     thigh = angle_from_vertical_deg(mid_hip, knee)  # 180 = straight down
     torso = float(np.linalg.norm(mid_shoulder - mid_hip))
-    foreshortened = float(np.linalg.norm(knee - mid_hip)) < FORESHORTENED_THIGH * torso
+    thigh_px = float(np.linalg.norm(knee - mid_hip))
+    foreshortened = thigh_px < FORESHORTENED_THIGH * torso
     if foreshortened or 45.0 <= thigh <= 135.0:
         return BodyPosture.SITTING
+    if pose.visibility[[L.LEFT_ANKLE, L.RIGHT_ANKLE]].min() >= 0.5:
+        ankle = (pose.xy[L.LEFT_ANKLE] + pose.xy[L.RIGHT_ANKLE]) / 2
+        shank_px = float(np.linalg.norm(ankle - knee))
+        if thigh_px < SITTING_THIGH_PER_SHANK * shank_px:
+            return BodyPosture.SITTING
     return BodyPosture.STANDING

@@ -98,13 +98,14 @@ def make_side_pose(neck_deg: float = 15.0, lean_deg: float = 0.0, facing: int = 
 def make_front_pose(head_drop: float = 0.0, head_forward: float = 1.0, nose_pitch: float = 0.0,
                     roll_deg: float = 0.0, shoulder_span: float = 140.0,
                     centre: tuple[float, float] = (320.0, 300.0), hips_seen: bool = False,
-                    sink: float = 0.0) -> Pose:
+                    sink: float = 0.0, shoulder_tilt_deg: float = 0.0) -> Pose:
     """A person facing the camera at a desk (hips below the frame unless ``hips_seen``).
 
     ``sink`` lowers shoulders and head together (in shoulder spans), as a slumping trunk does;
     ``head_drop`` lowers the ears toward the shoulders (in shoulder spans); ``head_forward``
     scales the head (ear span) as if it came toward the camera; ``nose_pitch`` drops the nose
-    (in ear spans) as when looking down; ``roll_deg`` tilts the head.
+    (in ear spans) as when looking down; ``roll_deg`` tilts the head; ``shoulder_tilt_deg``
+    tilts the shoulder line (a sideways lean of the trunk).
     """
     import math
 
@@ -114,9 +115,10 @@ def make_front_pose(head_drop: float = 0.0, head_forward: float = 1.0, nose_pitc
     r = math.radians(roll_deg)
     dx, dy = math.cos(r) * ear_span / 2, math.sin(r) * ear_span / 2
     nose_y = ear_y + 0.1 * ear_span + nose_pitch * ear_span
+    tilt = math.tan(math.radians(shoulder_tilt_deg)) * shoulder_span / 2
     points = {
-        Landmark.LEFT_SHOULDER: (cx + shoulder_span / 2, cy),
-        Landmark.RIGHT_SHOULDER: (cx - shoulder_span / 2, cy),
+        Landmark.LEFT_SHOULDER: (cx + shoulder_span / 2, cy + tilt),
+        Landmark.RIGHT_SHOULDER: (cx - shoulder_span / 2, cy - tilt),
         Landmark.LEFT_EAR: (cx + dx, ear_y - dy), Landmark.RIGHT_EAR: (cx - dx, ear_y + dy),
         Landmark.NOSE: (cx, nose_y),
         Landmark.LEFT_EYE: (cx + 0.2 * ear_span, nose_y - 0.15 * ear_span),

@@ -106,13 +106,13 @@ def feed(analyzer, pose_fn, start, seconds, fps=15.0):
 
 
 def test_front_view_learns_a_baseline_then_catches_a_slouch_but_not_looking_down():
-    analyzer = PostureAnalyzer(PostureSettings(front_auto_baseline_s=3.0))
+    analyzer = PostureAnalyzer(PostureSettings())
     learning = analyzer.update(make_front_pose(), 0.0)
     assert learning.checks == () or bad_keys(learning) == set()
     assert "learning" in learning.note
     feed(analyzer, make_front_pose, 0.0, 3.5)
     upright = analyzer.update(make_front_pose(), 4.0)
-    assert "auto baseline" in upright.baseline_label
+    assert "learned" in upright.baseline_label
     assert bad_keys(upright) == set()
     # A nod to the keyboard: the nose drops a lot, the ears a little, the shoulders not at all.
     looking_down = analyzer.update(make_front_pose(nose_pitch=0.35, head_drop=0.12), 4.1)
@@ -121,15 +121,76 @@ def test_front_view_learns_a_baseline_then_catches_a_slouch_but_not_looking_down
     # A slump: the shoulders sink and the head sinks further toward them.
     slouched = analyzer.update(make_front_pose(sink=0.3, head_drop=0.3, nose_pitch=0.3), 4.2)
     assert {"posture.slouch", "posture.forward_head"} <= bad_keys(slouched)
-    # The head pushed toward the camera (face bigger against the shoulders) alone.
-    poking = analyzer.update(make_front_pose(head_forward=1.15), 4.3)
-    assert bad_keys(poking) == {"posture.forward_head"}
 
 
-def test_front_view_lean():
+def test_a_face_growing_against_the_shoulders_counts_only_against_a_calibration():
+    """Ear spans of a few pixels (a person 2–4 m away at 320×240) jitter by more than the
+    5–15 % growth of a forward head, so only a calibrated baseline uses it."""
     baseline = PostureBaseline.new("front", front_metrics(make_front_pose()), "test")
-    reading = PostureAnalyzer(baseline=baseline).update(make_front_pose(roll_deg=14.0), 0.0)
-    assert bad_keys(reading) == {"posture.lean"}
+    poking = PostureAnalyzer(baseline=baseline).update(make_front_pose(head_forward=1.15), 0.0)
+    assert bad_keys(poking) == {"posture.forward_head"}
+    learned = PostureAnalyzer()
+    feed(learned, make_front_pose, 0.0, 3.0)
+    assert not judged_bad(learned.update(make_front_pose(head_forward=1.15), 3.0),
+                          "posture.forward_head")
+
+
+def test_front_view_lean_is_the_shoulder_line_not_the_head():
+    baseline = PostureBaseline.new("front", front_metrics(make_front_pose()), "test")
+    analyzer = PostureAnalyzer(baseline=baseline)
+    leaning = analyzer.update(make_front_pose(shoulder_tilt_deg=12.0), 0.0)
+    assert bad_keys(leaning) == {"posture.lean"}
+    # A head dropping forward in a three-quarter view rolls the ear line with no lean.
+    rolled = analyzer.update(make_front_pose(roll_deg=14.0), 0.1)
+    assert not judged_bad(rolled, "posture.lean")
+
+
+def test_uncalibrated_front_lean_is_judged_from_level_even_if_it_started_leaning():
+    analyzer = PostureAnalyzer()
+    feed(analyzer, lambda: make_front_pose(shoulder_tilt_deg=12.0), 0.0, 3.0)
+    reading = analyzer.update(make_front_pose(shoulder_tilt_deg=12.0), 3.0)
+    assert judged_bad(reading, "posture.lean")
+    upright = analyzer.update(make_front_pose(shoulder_tilt_deg=1.0), 3.1)
+    assert not judged_bad(upright, "posture.lean")
+
+
+def test_uncalibrated_side_view_judges_change_from_the_learned_upright_posture():
+    """MediaPipe's upright trunk angle differs between people by several degrees (issue 10 dev
+    split): a person whose upright trunk measures -9° who slouches to +4° is caught, although
+    +4° is inside the published 10° limit; a person upright at +1° (capped reference -3°) who
+    leans 2° more is not."""
+    analyzer = PostureAnalyzer()
+    feed(analyzer, lambda: make_side_pose(neck_deg=15, lean_deg=-9), 0.0, 2.0)
+    upright = analyzer.update(make_side_pose(neck_deg=15, lean_deg=-9), 2.0)
+    assert "learned" in upright.baseline_label and bad_keys(upright) == set()
+    slouched = analyzer.update(make_side_pose(neck_deg=20, lean_deg=4), 2.1)
+    assert judged_bad(slouched, "posture.slouch")
+
+    other = PostureAnalyzer()
+    feed(other, lambda: make_side_pose(neck_deg=15, lean_deg=1), 0.0, 2.0)
+    assert not judged_bad(other.update(make_side_pose(neck_deg=15, lean_deg=3), 2.0),
+                          "posture.slouch")
+
+
+def test_a_session_that_starts_slouched_is_still_judged_against_upright():
+    analyzer = PostureAnalyzer()
+    feed(analyzer, lambda: make_side_pose(neck_deg=50, lean_deg=12), 0.0, 5.0)
+    reading = analyzer.update(make_side_pose(neck_deg=50, lean_deg=12), 5.0)
+    assert judged_bad(reading, "posture.slouch")
+
+
+def test_learned_reference_follows_a_better_posture_and_forgets_after_the_person_leaves():
+    analyzer = PostureAnalyzer()
+    feed(analyzer, lambda: make_side_pose(neck_deg=25, lean_deg=-4), 0.0, 3.0)
+    # Sitting up straighter teaches the reference at once: the old posture is now a slouch.
+    feed(analyzer, lambda: make_side_pose(neck_deg=10, lean_deg=-16), 3.0, 3.0)
+    assert judged_bad(analyzer.update(make_side_pose(neck_deg=25, lean_deg=-4), 6.0),
+                      "posture.slouch")
+    # Nobody in view for a minute: someone else may sit down; their posture is learned afresh.
+    analyzer.update(None, 7.0)
+    feed(analyzer, lambda: make_side_pose(neck_deg=25, lean_deg=-4), 70.0, 3.0)
+    assert not judged_bad(analyzer.update(make_side_pose(neck_deg=25, lean_deg=-4), 73.0),
+                          "posture.slouch")
 
 
 def test_oblique_view_asks_to_turn_instead_of_judging():
@@ -183,7 +244,7 @@ def test_scene_a_look_down_after_a_forward_head_does_not_keep_its_cue():
     then the person sits back up and looks down at the keyboard for 8 s."""
     from posecoach.coach import Coach, CoachState
 
-    analyzer, coach, state = PostureAnalyzer(PostureSettings(front_auto_baseline_s=3.0)), \
+    analyzer, coach, state = PostureAnalyzer(PostureSettings()), \
         Coach(), CoachState()
     fps = 15.0
     timeline = ([make_front_pose()] * int(4 * fps) + [make_front_pose(head_drop=0.3)]
@@ -203,7 +264,7 @@ def test_scene_a_look_down_after_a_forward_head_does_not_keep_its_cue():
 
 
 def test_looking_down_still_catches_a_forward_head_past_its_threshold():
-    analyzer = PostureAnalyzer(PostureSettings(front_auto_baseline_s=3.0))
+    analyzer = PostureAnalyzer(PostureSettings())
     for i in range(60):
         analyzer.update(make_front_pose(), i / 15)
     reading = analyzer.update(make_front_pose(nose_pitch=0.35, head_drop=0.3), 4.1)

@@ -34,6 +34,7 @@ from posecoach.geometry import (
     body_geometry,
     line_tilt_deg,
 )
+from posecoach.exercises.upright import ReferenceRule, UprightReference
 from posecoach.landmarks import Landmark as L
 from posecoach.types import Check, Cue, Pose, Severity
 
@@ -61,6 +62,35 @@ FORWARD_HEAD_RATIO_MARGIN = 0.08
 LOOK_DOWN_PITCH = 0.12
 #: A new view must hold this long before the analyzer switches to it.
 VIEW_HOLD_S = 0.7
+#: Against the learned reference: LearnOpenCV's 10° torso limit, counted from the person's own
+#: upright trunk instead of from vertical (MediaPipe's hip→shoulder line of upright sitters
+#: ranged -10°…-3.5° on the dev split; a slouch just past the limit added 14–17°, a near miss
+#: 5–6°; docs/coaching.md §2.4).
+AUTO_TORSO_MARGIN_DEG = 10.0
+#: The ear→shoulder angle needs a wider margin than against a calibration: a glance down at
+#: the keyboard raised it by 5–12° on the dev split and a near-miss slouch by 9–12°, a slouch
+#: just past the limit by 30° (half of LearnOpenCV's 40° neck limit).
+AUTO_NECK_MARGIN_DEG = 20.0
+#: After this long with nobody in view, the learned reference starts again (someone else may
+#: sit down).
+FORGET_AFTER_AWAY_S = 30.0
+LEARNED_LABEL = "your upright posture (learned)"
+#: What is learned per view, and the cap on each reference: the least upright value upright
+#: sitters showed on the dev split (docs/coaching.md §2.4), so a session that starts slouched
+#: is still judged against upright posture.
+REFERENCE_RULES: dict[View, tuple[ReferenceRule, ...]] = {
+    View.SIDE: (
+        ReferenceRule("neck_deg", least_upright=30.0),  # upright: 10–29° (dev)
+        ReferenceRule("forward_lean_deg", least_upright=-3.0),  # upright: -10…-3.5° (dev)
+    ),
+    View.FRONT: (
+        ReferenceRule("head_height", upright_is_high=True, least_upright=None),
+        ReferenceRule("shoulder_ear_ratio", upright_is_high=True),
+        ReferenceRule("nose_pitch"),
+        ReferenceRule("shoulder_y_px"),
+        ReferenceRule("shoulder_span_px", upright_is_high=True),
+    ),
+}
 
 SIDE_METRICS = ("neck_deg", "cva_deg", "forward_lean_deg", "head_forward_cm")
 FRONT_METRICS = ("head_height", "shoulder_ear_ratio", "nose_pitch", "head_roll_deg",
@@ -128,10 +158,25 @@ def front_metrics(pose: Pose) -> dict[str, float]:
 
 
 def side_checks(metrics: dict[str, float], baseline: PostureBaseline | None,
-                settings: PostureSettings, standing: bool) -> list[Check]:
-    """Forward head (neck) and slouch (trunk lean) in a side view."""
+                settings: PostureSettings, standing: bool,
+                reference: dict[str, float] | None = None) -> list[Check]:
+    """Forward head (neck) and slouch (trunk lean) in a side view: against the calibrated
+    baseline, else against the learned upright reference (:mod:`upright`), else (reference off
+    or not ready) the published absolute heuristics."""
     slouch = _cue_slouch(standing)
-    if baseline is None or baseline.view != View.SIDE.value:
+    if baseline is not None and baseline.view == View.SIDE.value:
+        neck_margin = _angle_margin(NECK_MARGIN_DEG, settings)
+        torso_margin = _angle_margin(TORSO_MARGIN_DEG, settings)
+        neck0 = baseline.metrics["neck_deg"]
+        lean0 = baseline.metrics["forward_lean_deg"]
+        source = "your baseline"
+    elif reference and {"neck_deg", "forward_lean_deg"} <= reference.keys():
+        neck_margin = _angle_margin(AUTO_NECK_MARGIN_DEG, settings)
+        torso_margin = _angle_margin(AUTO_TORSO_MARGIN_DEG, settings)
+        neck0 = reference["neck_deg"]
+        lean0 = reference["forward_lean_deg"]
+        source = "your upright posture"
+    else:
         source = "heuristic (LearnOpenCV)"
         return [
             Check(CUE_FORWARD_HEAD, metrics["neck_deg"], HEURISTIC_NECK_DEG,
@@ -139,33 +184,34 @@ def side_checks(metrics: dict[str, float], baseline: PostureBaseline | None,
             Check(slouch, metrics["forward_lean_deg"], HEURISTIC_TORSO_DEG,
                   HEURISTIC_TORSO_DEG - TORSO_MARGIN_DEG / 2, unit="°", source=source),
         ]
-    neck_margin = _angle_margin(NECK_MARGIN_DEG, settings)
-    torso_margin = _angle_margin(TORSO_MARGIN_DEG, settings)
-    neck0 = baseline.metrics["neck_deg"]
-    lean0 = baseline.metrics["forward_lean_deg"]
     return [
         Check(CUE_FORWARD_HEAD, metrics["neck_deg"], neck0 + neck_margin,
-              neck0 + neck_margin / 2, unit="°", source="your baseline"),
+              neck0 + neck_margin / 2, unit="°", source=source),
         Check(slouch, metrics["forward_lean_deg"], lean0 + torso_margin,
-              lean0 + torso_margin / 2, unit="°", source="your baseline"),
+              lean0 + torso_margin / 2, unit="°", source=source),
     ]
 
 
-def front_checks(metrics: dict[str, float], baseline: PostureBaseline,
-                 settings: PostureSettings, standing: bool, source: str) -> list[Check]:
+def front_checks(metrics: dict[str, float], b: dict[str, float],
+                 settings: PostureSettings, standing: bool, source: str,
+                 face_growth: bool = True) -> list[Check]:
     """Slouch (shoulders sinking), forward head (ears sinking toward the shoulders, or the face
-    growing against the shoulders) and lean, in a front view, against the baseline."""
+    growing against the shoulders) and lean, in a front view, against the upright metrics
+    ``b`` (a calibrated baseline's or the learned reference). ``face_growth`` adds the face
+    growing against the shoulders to the forward-head signal: only against a calibration, taken
+    close enough for ear spans of more than a few pixels."""
     scale = settings.margin_scale
-    b = baseline.metrics
     sink = (metrics["shoulder_y_px"] - b["shoulder_y_px"]) / b["shoulder_span_px"]
     drop = b["head_height"] - metrics["head_height"]
-    ratio = metrics["shoulder_ear_ratio"] / b["shoulder_ear_ratio"]
-    # Forward head shows either way; express the face growth on the drop's scale so one check
-    # (and one threshold line on screen) covers both.
-    ratio_as_drop = (1.0 - ratio) / FORWARD_HEAD_RATIO_MARGIN * HEAD_DROP_MARGIN
-    forward = max(drop, ratio_as_drop)
-    lean = max(abs(metrics["head_roll_deg"] - b["head_roll_deg"]),
-               abs(metrics["shoulder_tilt_deg"] - b["shoulder_tilt_deg"]))
+    forward = drop
+    if face_growth:
+        # Forward head shows either way; express the face growth on the drop's scale so one
+        # check (and one threshold line on screen) covers both.
+        ratio = metrics["shoulder_ear_ratio"] / b["shoulder_ear_ratio"]
+        forward = max(drop, (1.0 - ratio) / FORWARD_HEAD_RATIO_MARGIN * HEAD_DROP_MARGIN)
+    # The shoulder line, not the head: a head dropping forward in a three-quarter view rolls
+    # the ear line by 5–15° with no sideways lean at all (dev split, docs/coaching.md §2.4).
+    lean = abs(metrics["shoulder_tilt_deg"] - b["shoulder_tilt_deg"])
     lean_margin = _angle_margin(LEAN_MARGIN_DEG, settings)
     return [
         Check(_cue_slouch(standing), sink, SHOULDER_SINK_MARGIN * scale,
@@ -207,7 +253,8 @@ class PostureReading:
 
 class PostureAnalyzer:
     """Posture metrics and checks, frame by frame. State: the stabilised view, the baseline,
-    a running calibration and the front view's automatic baseline.
+    a running calibration and, per view, the learned upright reference (used when there is no
+    calibrated baseline for the view).
 
     Args:
         settings: posture settings.
@@ -226,8 +273,9 @@ class PostureAnalyzer:
         self._view = View.UNKNOWN
         self._candidate: tuple[View, float] | None = None
         self._calibration: _Recorder | None = None
-        self._auto: _Recorder | None = None
-        self._auto_baseline: PostureBaseline | None = None
+        self._references = {view: UprightReference(rules, self.settings.auto_reference_s)
+                            for view, rules in REFERENCE_RULES.items()}
+        self._last_seen_t: float | None = None
         self._calibrate_pending = False
         self.last_message = ""
 
@@ -244,6 +292,11 @@ class PostureAnalyzer:
     def update(self, pose: Pose | None, t: float) -> PostureReading:
         if pose is None:
             return PostureReading(view=View.UNKNOWN, geometry=None, note="no one in view")
+        if self._last_seen_t is not None and t - self._last_seen_t > FORGET_AFTER_AWAY_S:
+            # Maybe someone else sat down: their upright posture is learned afresh.
+            for reference in self._references.values():
+                reference.reset()
+        self._last_seen_t = t
         if self._calibrate_pending:
             self._calibrate_pending = False
             self.start_calibration(t)
@@ -275,20 +328,36 @@ class PostureAnalyzer:
                standing: bool) -> PostureReading:
         # The view is judged as a valid one: a leftover "turn" problem clears.
         turn_ok = Check(CUE_TURN_SIDE, 0.0, 0.5, 0.5)
+        calibrated = self.baseline is not None and self.baseline.view == view.value
+        reference = self._references[view]
+        if not calibrated and self.settings.auto_reference_s > 0 and not standing:
+            # Only seated frames teach the reference: it is the seated upright posture.
+            reference.add(metrics, t)
+        learned = reference.values() if reference.ready else None
         if view is View.SIDE:
-            calibrated = self.baseline is not None and self.baseline.view == "side"
-            checks = side_checks(metrics, self.baseline, self.settings, standing)
-            label = ("your baseline" if calibrated
-                     else "uncalibrated: heuristic limits (LearnOpenCV)")
+            checks = side_checks(metrics, self.baseline, self.settings, standing, learned)
+            label = checks[0].source if checks else ""
+            label = {"your baseline": "your baseline",
+                     "your upright posture": LEARNED_LABEL}.get(
+                         label, "uncalibrated: heuristic limits (LearnOpenCV)")
             return PostureReading(view=view, geometry=geometry, metrics=metrics,
                                   checks=(*checks, turn_ok), baseline_label=label)
-        baseline, label = self._front_baseline(metrics, t)
-        if baseline is None:
+        if calibrated:
+            upright, label = dict(self.baseline.metrics), "your baseline"
+        elif learned is not None:
+            # The webcam of a desk is level: sideways lean is judged from level, not from a
+            # learned tilt (a lean held for minutes must not become the reference).
+            upright = {**learned, "head_roll_deg": 0.0, "shoulder_tilt_deg": 0.0}
+            label = LEARNED_LABEL
+        else:
+            label = ("learning your upright posture" if self.settings.auto_reference_s > 0
+                     else "uncalibrated: press c to calibrate")
             return PostureReading(view=view, geometry=geometry, metrics=metrics,
                                   checks=(turn_ok,), baseline_label=label,
                                   note="learning your upright posture")
-        looking_down = (metrics["nose_pitch"] - baseline.metrics["nose_pitch"] > LOOK_DOWN_PITCH)
-        checks = front_checks(metrics, baseline, self.settings, standing, label)
+        looking_down = (metrics["nose_pitch"] - upright["nose_pitch"] > LOOK_DOWN_PITCH)
+        checks = front_checks(metrics, upright, self.settings, standing, label,
+                              face_growth=calibrated)
         if looking_down:
             # A nod to the keyboard lowers the ears by up to about half the forward-head margin
             # (3–4 cm of the ~7 cm, see HEAD_DROP_MARGIN): exactly the hysteresis band, where an
@@ -301,24 +370,6 @@ class PostureAnalyzer:
                               checks=(*checks, turn_ok), baseline_label=label,
                               looking_down=looking_down,
                               note="looking down (not a slouch)" if looking_down else "")
-
-    def _front_baseline(self, metrics: dict[str, float],
-                        t: float) -> tuple[PostureBaseline | None, str]:
-        if self.baseline is not None and self.baseline.view == "front":
-            return self.baseline, "your baseline"
-        if self._auto_baseline is not None:
-            return self._auto_baseline, "auto baseline (first seconds in view)"
-        seconds = self.settings.front_auto_baseline_s
-        if seconds <= 0:
-            return None, "uncalibrated: press c to calibrate"
-        if self._auto is None:
-            self._auto = _Recorder(t, seconds)
-        self._auto.add(metrics)
-        if self._auto.done(t):
-            self._auto_baseline = PostureBaseline.new("front", self._auto.medians(),
-                                                      f"auto: {self.source_name}")
-            return self._auto_baseline, "auto baseline (first seconds in view)"
-        return None, "learning your upright posture"
 
     def _record_calibration(self, view: View, metrics: dict[str, float],
                             t: float) -> float | None:

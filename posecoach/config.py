@@ -165,7 +165,10 @@ class CoachSettings:
             light, turn to the camera). Nothing urgent: 1.5 s, most of the last 3 s, so a
             moment of bad exposure or a half-turn does not flash a message up.
         clear_s: a problem must stay back past its clear threshold this long before its cue
-            goes (with ~0.5 s of measurement lag, a corrected fault leaves the screen ≤ 2 s).
+            goes. A correction itself takes about 1 s (sitting up, sliding the roller back) and
+            crosses the clear threshold about halfway, the smoothed landmarks lag ~0.3 s: 0.6 s
+            gets a fixed fault off the screen within 2 s of the correction starting (issue 11)
+            while the hysteresis band, not this timer, keeps a cue from flickering.
         stale_s: a problem whose check is absent or unjudged (value None) this long is dropped
             and its cue goes, without a cooldown; shorter gaps (a prop hidden for a moment)
             hold it. 1.5 s: longer than the props' own hold-over of a missed detection, short
@@ -190,7 +193,7 @@ class CoachSettings:
     info_fraction: float = 0.6
     info_min_s: float = 1.5
     # Back past the clear threshold this long: the cue goes.
-    clear_s: float = 1.0
+    clear_s: float = 0.6
     # Not judged (absent or None) this long: the problem is dropped.
     stale_s: float = 1.5
     # A cleared form/info cue is held back this long; a form cue on screen is repeated after it.

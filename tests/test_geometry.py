@@ -15,6 +15,7 @@ from posecoach.geometry import (
     line_tilt_deg,
 )
 from posecoach.landmarks import Landmark
+from posecoach.types import Pose
 from tests.factories import make_front_pose, make_pose, make_side_pose
 
 
@@ -68,7 +69,8 @@ def test_oblique_view_between_side_and_front():
     pose = make_pose()
     xy = pose.xy.copy()
     centre_x = xy[:, 0].mean()
-    xy[:, 0] = centre_x + (xy[:, 0] - centre_x) * 0.65  # a body turned ~50° from the camera
+    # Turned ~45° from the camera: a frontal width ratio of ~0.8 (dev split) × cos 45° ≈ 0.57.
+    xy[:, 0] = centre_x + (xy[:, 0] - centre_x) * 0.57 / body_geometry(pose).width_ratio
     assert body_geometry(pose.with_xy(xy)).view is View.OBLIQUE
 
 
@@ -82,12 +84,16 @@ def test_height_sets_the_scale():
     assert body_geometry(pose, height_cm=180.0).px_per_cm == pytest.approx(140.0 / (0.28 * 180))
 
 
-@pytest.mark.parametrize(("thigh", "expected"), [
-    (0.35, BodyPosture.SITTING), (0.55, BodyPosture.SITTING), (0.75, BodyPosture.STANDING),
-    (0.9, BodyPosture.STANDING)])
-def test_facing_the_camera_short_thighs_are_sitting_and_hanging_ones_standing(thigh, expected):
+@pytest.mark.parametrize(("thigh", "shank", "expected"), [
+    (0.35, 0.85, BodyPosture.SITTING), (0.55, 0.85, BodyPosture.SITTING),
+    (0.70, 0.85, BodyPosture.SITTING), (0.75, 0.75, BodyPosture.STANDING),
+    (0.9, 0.9, BodyPosture.STANDING), (0.75, None, BodyPosture.STANDING)])
+def test_facing_the_camera_short_thighs_are_sitting_and_hanging_ones_standing(thigh, shank,
+                                                                              expected):
     """A seated person facing a desk camera: the thighs point at the lens and look short
-    (0.33–0.5 of the trunk on the rendered desk sample); standing thighs hang at ≥ 0.74."""
+    (0.33–0.5 of the trunk on the rendered desk sample, up to 0.72 with a high camera) while
+    the shanks hang full length; standing, thigh and shank hang alike (thigh/shank 0.94–0.99
+    on the dev split). Without ankles in view only the thigh against the trunk is left."""
     pose = make_front_pose(hips_seen=True)
     xy = pose.xy.copy()
     hip_y = xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP], 1].mean()
@@ -95,4 +101,12 @@ def test_facing_the_camera_short_thighs_are_sitting_and_hanging_ones_standing(th
     for knee, hip in ((Landmark.LEFT_KNEE, Landmark.LEFT_HIP),
                       (Landmark.RIGHT_KNEE, Landmark.RIGHT_HIP)):
         xy[knee] = (xy[hip][0], hip_y + thigh * torso)
+    visibility = pose.visibility.copy()
+    for ankle, knee in ((Landmark.LEFT_ANKLE, Landmark.LEFT_KNEE),
+                        (Landmark.RIGHT_ANKLE, Landmark.RIGHT_KNEE)):
+        if shank is None:
+            visibility[ankle] = 0.05
+        else:
+            xy[ankle] = (xy[knee][0], xy[knee][1] + shank * torso)
+    pose = Pose(xy=pose.xy, visibility=visibility, presence=pose.presence)
     assert body_geometry(pose.with_xy(xy)).posture is expected

@@ -1,8 +1,9 @@
 """Posture at a desk (or standing): slouch, forward head and sideways lean.
 
-Judged relative to the user's calibrated upright baseline; uncalibrated, a side view falls back
-to published heuristics and a front view learns its baseline from the first seconds in view.
-Every threshold shown on screen is the one used here.
+Judged relative to the user's calibrated upright baseline; uncalibrated, relative to the upright
+posture learned while they sit (:mod:`posecoach.exercises.upright`, docs/coaching.md §2.4), and
+before that is ready (the first second) a side view uses the published heuristics. Every
+threshold shown on screen is the one used here.
 
 Sources for the numbers:
 - LearnOpenCV "Building a Body Posture Analysis System using MediaPipe" (heuristics "set by

@@ -24,12 +24,12 @@ SHOULDER_HIP_PER_HEIGHT = 0.28
 
 # View classification on (widest of shoulder / hip width) ÷ torso length. In a true side view
 # the shoulders overlap (LearnOpenCV's alignment check); facing the camera, shoulder width is
-# about 0.7–0.9 of the torso length. Posture is judged up to 30° off either view (issue 10's
-# camera range): turned 30° from profile the shoulders show sin 30° = half their span, which
-# with MediaPipe's guess of the far shoulder measured up to 0.49 on the dev split; turned 30°
-# from the front they show cos 30° of it, 0.65 and more on the dev split.
-SIDE_MAX_WIDTH_RATIO = 0.50
-FRONT_MIN_WIDTH_RATIO = 0.60
+# about 0.6–0.9 of the torso length (0.6–0.75 for the real people of samples/real, 0.65–0.9 on
+# the rendered bodies). Posture is judged up to ~30° off the side view (issue 10's camera
+# range): turned 30° from profile the shoulders show sin 30° = half their span, which with
+# MediaPipe's guess of the far shoulder measured up to 0.41 (median) on the dev split.
+SIDE_MAX_WIDTH_RATIO = 0.45
+FRONT_MIN_WIDTH_RATIO = 0.55
 # Without hips in view: the nose's offset from the ears' midpoint, in ear spans. Facing the
 # camera it is near 0; past ~30° of head turn it grows quickly; in profile it exceeds 1.
 FRONT_MAX_YAW_RATIO = 0.25

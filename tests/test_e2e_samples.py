@@ -26,9 +26,6 @@ KNOWN_LIMITS: dict[tuple[str, str], str] = {
     ("ball_wall_fast", "clears"): "'Slow down' stays ~2.6 s after the ball stops",
     ("ball_wall_fast", "false_alarms"): "'Slow down' still shown while holding after the fast "
                                         "rubbing (the clearing above)",
-    ("desk_front", "clears"): "'Sit tall' stays ~2.3 s after sitting upright",
-    ("desk_front", "false_alarms"): "'Sit tall' still shown in the upright stretch after the "
-                                    "slouch (the clearing above)",
 }
 
 

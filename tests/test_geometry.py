@@ -69,8 +69,8 @@ def test_oblique_view_between_side_and_front():
     pose = make_pose()
     xy = pose.xy.copy()
     centre_x = xy[:, 0].mean()
-    # Turned ~45° from the camera: a frontal width ratio of ~0.8 (dev split) × cos 45° ≈ 0.57.
-    xy[:, 0] = centre_x + (xy[:, 0] - centre_x) * 0.57 / body_geometry(pose).width_ratio
+    # Turned ~50° from the camera: a frontal width ratio of ~0.75 × cos 50° ≈ 0.5.
+    xy[:, 0] = centre_x + (xy[:, 0] - centre_x) * 0.5 / body_geometry(pose).width_ratio
     assert body_geometry(pose.with_xy(xy)).view is View.OBLIQUE
 
 

@@ -58,6 +58,10 @@ SHOULDER_SINK_MARGIN = 0.12
 #: moves the ears less: 0.04–0.08 spans on the dev split, against 0.13–0.14 for a slouch just
 #: past the limit (docs/coaching.md §2.4).
 HEAD_DROP_MARGIN = 0.11
+#: While looking down (nose pitched down, see LOOK_DOWN_PITCH) the ears' drop is mostly the nod:
+#: up to 0.11 spans on the rendered desk sample (samples/synthetic/desk_front), so a forward head
+#: needs this much then. A slump while looking down still sinks the shoulders (the slouch check).
+LOOKING_DOWN_HEAD_DROP_MARGIN = 0.20
 #: Shoulder span ÷ ear span falling by this fraction = the head came toward the camera
 #: relative to the shoulders (docs/coaching.md §2.2: face width +5–15 %).
 FORWARD_HEAD_RATIO_MARGIN = 0.08
@@ -365,13 +369,12 @@ class PostureAnalyzer:
         checks = front_checks(metrics, upright, self.settings, standing, label,
                               face_growth=calibrated)
         if looking_down:
-            # A nod to the keyboard lowers the ears by up to about half the forward-head margin
-            # or more (see HEAD_DROP_MARGIN): the hysteresis band, where an earlier forward
-            # head would stay latched for as long as the person looks down.
-            # While looking down the band holds nothing: below onset is good; past onset is
-            # still a forward head.
-            checks = [replace(c, clear=c.onset) if c.key == CUE_FORWARD_HEAD.key else c
-                      for c in checks]
+            # A nod lowers the ears by as much as a forward head's margin: the margin grows, and
+            # the band holds nothing (below onset is good), so an earlier forward head does not
+            # stay latched for as long as the person looks down.
+            onset = LOOKING_DOWN_HEAD_DROP_MARGIN * self.settings.margin_scale
+            checks = [replace(c, onset=max(c.onset, onset), clear=max(c.onset, onset))
+                      if c.key == CUE_FORWARD_HEAD.key else c for c in checks]
         return PostureReading(view=view, geometry=geometry, metrics=metrics,
                               checks=(*checks, turn_ok), baseline_label=label,
                               looking_down=looking_down,

@@ -246,3 +246,25 @@ def test_a_roller_dipping_past_t12_at_the_end_of_every_pass_is_caught():
     assert keys.index("roller.lumbar") / FPS < 11.0  # by the second pass over the lower back
     # The same rolling within the thoracic band is never told off.
     assert "roller.lumbar" not in roll_with_coach(sweep(0.58, 1.05, 10.0, 15.0))
+
+
+def test_contact_switching_between_the_roller_ends_is_not_rolling_too_fast():
+    # A roller seen obliquely: the detector takes its contact from one end, then the
+    # other, which disagree by ~4 cm; one frame in three comes from the other end while
+    # the person rolls at an easy 8 cm/s. That is not a 15 cm/s roll.
+    offset = 4.0 / 47.5
+    fractions = [f + (offset if i % 3 == 1 else 0.0)
+                 for i, f in enumerate(sweep(0.6, 1.0, 8.0, 8.0))]
+    readings = roll(RollerAnalyzer(), fractions)
+    pace = [next(c for c in r.checks if c.key == "roller.too_fast") for r in readings]
+    assert not any(c.value is not None and c.is_bad(False) for c in pace)
+    speeds = [r.speed_cm_s for r in readings if r.speed_cm_s is not None]
+    assert sorted(speeds)[len(speeds) // 2] == pytest.approx(8.0, rel=0.25)
+
+
+def test_roller_moved_elsewhere_is_tracked_again_after_the_jump():
+    # Put back 12 cm lower: a real move, not a detector jump; its speed is measured again.
+    fractions = sweep(0.8, 0.95, 8.0, 3.0) + sweep(0.55, 0.7, 8.0, 3.0)
+    readings = roll(RollerAnalyzer(), fractions)
+    assert readings[-1].fraction == pytest.approx(fractions[-1])
+    assert readings[-1].speed_cm_s == pytest.approx(8.0, rel=0.3)

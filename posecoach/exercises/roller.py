@@ -47,6 +47,13 @@ ZONE_CLEAR_MARGIN = 0.04
 
 TOO_FAST_CM_S = 15.0
 TOO_FAST_CLEAR_CM_S = 12.0
+#: A contact that moved faster than this since the last one is a jump of the detector (it
+#: switched between the roller's two ends, or took one frame's outlier), not rolling: pace
+#: is 5–15 cm/s (docs/coaching.md §3.2) and even a hurried roll stays well under it. Such a
+#: position is left out of the speed; JUMP_FRAMES of them in a row are a real move (the
+#: roller was put elsewhere) and start a new speed track.
+JUMP_CM_S = 60.0
+JUMP_FRAMES = 3
 #: Still (slower than this) counts as holding a spot.
 HOLD_SPEED_CM_S = 2.0
 #: Holding for this long earns the "hold and breathe" encouragement.
@@ -182,6 +189,8 @@ class RollerAnalyzer:
         self._sets = 0
         self._off_since: float | None = None
         self._hold_since: float | None = None
+        self._last_position: tuple[float, float] | None = None  # (t, cm) fed to the speed
+        self._jumps = 0
 
     def update(self, pose: Pose | None, geometry: BodyGeometry | None,
                contact_px: np.ndarray | None, method: str, t: float) -> RollerReading:
@@ -212,7 +221,7 @@ class RollerAnalyzer:
         position = fraction * self.shoulder_hip_cm
         seen = method in SEEN_METHODS
         if seen:
-            speed = self._motion.update(t, position)
+            speed = self._pace(t, position)
         else:
             # Inferred from the body (roller hidden): good enough to show, not to judge zone
             # or pace, and a jump to or from it is no movement.
@@ -231,6 +240,20 @@ class RollerAnalyzer:
                              sets=self._sets, hold_s=hold_s, method=method,
                              contact_px=np.asarray(contact_px),
                              px_per_cm=geometry.px_per_cm, checks=checks)
+
+    def _pace(self, t: float, position: float) -> float | None:
+        """Speed along the spine (cm/s) with the detector's jumps left out (JUMP_CM_S);
+        None while not known."""
+        last = self._last_position
+        if last is not None and t > last[0]:
+            if abs(position - last[1]) / (t - last[0]) > JUMP_CM_S:
+                self._jumps += 1
+                if self._jumps < JUMP_FRAMES:
+                    return None
+                self._motion.break_track()
+        self._jumps = 0
+        self._last_position = (t, position)
+        return self._motion.update(t, position)
 
     def _checks(self, pose: Pose, geometry: BodyGeometry, fraction: float | None,
                 speed: float | None, hold_s: float) -> tuple[Check, ...]:

@@ -20,11 +20,14 @@ the roller near the back, which tilts the silhouette's principal direction). Whe
 crosses that line flatly the floor line from the feet (the roller's middle rests on it) is
 added as a second line.
 
-When the silhouette shows no long direction the roller is seen end-on and the cap is right.
-When the crossing's along-spine uncertainty is large (the axis nearly parallel to the spine
-in the image), the crossing lands outside the silhouette, or no direction can be had while
-the cap sits well below where an end-on roller's would, the contact is unknown (None): a
-guess from the cap would be a confident wrong zone.
+When the silhouette shows no long direction the roller is seen end-on and the cap is right,
+unless the short silhouette still runs along the spine line (an end of a roller seen
+obliquely from near the floor). When the crossing's along-spine uncertainty is large (the
+axis nearly parallel to the spine in the image: a camera near the floor) or it lands
+outside the silhouette, the middle of the silhouette's run is taken instead, when that run
+is a whole roller (long enough, its middle at the axis height under the trunk). Otherwise,
+or when no direction can be had while the cap sits well below where an end-on roller's
+would, the contact is unknown (None): a guess from the cap would be a confident wrong zone.
 
 Known limits: the side of a grey or black roller is not separable by colour from a pale
 wall or dark clothing next to it; with the near end toward the hips the image axis runs
@@ -76,6 +79,23 @@ END_ON_DROP_CM = 12.0
 #: The same bound when the silhouette could not be separated at all: a 45 cm roller turned
 #: 20° from a camera 12° up drops its near end ~4.5 cm, and nothing else tells it apart.
 NO_SILHOUETTE_DROP_CM = 4.0
+#: How far the middle of a whole-roller silhouette may sit from the height where the axis
+#: passes under the spine (see _midpoint_contact), cm: twice the lines' uncertainty
+#: (LINE_SIGMA_CM), as the silhouette's ends are blurred too.
+MIDPOINT_HEIGHT_CM = 2.0 * LINE_SIGMA_CM
+#: The least run of a whole-roller silhouette along its axis, in roller diameters: a roller
+#: seen >= 15° off the side view (where the crossing gets flat) spans its diameter plus
+#: L·sin(15°), >= 0.8 diameters more for a roller >= 45 cm long; a shorter run is the
+#: cap with a part of the side, whose middle is not the roller's.
+MIDPOINT_MIN_RUN = 1.8
+#: A silhouette too short for an axis (MIN_ELONGATION) but this elongated within
+#: SIDEWAYS_DEG of the spine line is not an end-on roller: seen end-on, any of the roller's
+#: body that shows runs toward the back (a camera looking down), not along the spine; an
+#: end disc alone measures ~1.0–1.2 (the 320×240 renders: ≤ 1.4 with the body above it).
+SIDEWAYS_ELONGATION = 1.35
+SIDEWAYS_DEG = 30.0
+#: Where along hip → shoulder a roller's contact can be (props.roller SEARCH_FRACTIONS).
+MIDPOINT_FRACTIONS = (-0.1, 1.5)
 OPEN_RADII = 0.5  # opening disc diameter ÷ the cap radius (see _silhouette)
 #: The silhouette's spread across its long direction, ÷ the cap radius: a disc has 0.5, a
 #: band two radii wide 0.58; more is a blob the roller has merged with (a same-coloured
@@ -116,11 +136,14 @@ class RollerAxis:
         direction: (2,) unit vector from the near cap toward the body (up the image).
         elongation: sqrt of the major / minor second moment of the silhouette (1 = disc).
         extent_px: how far the silhouette runs from the cap centre along ``direction``.
+        back_px: how far it runs from the cap centre the other way (>= 0): the cap's own
+            rounded end, or the rest of the roller when the "cap" found is its far end.
     """
 
     direction: np.ndarray
     elongation: float
     extent_px: float
+    back_px: float = 0.0
 
 
 def _silhouette(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
@@ -231,8 +254,9 @@ def roller_axis(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
     if elongation >= MIN_ELONGATION:
         direction = _bottom_edge_direction(pts, np.asarray(center_px, float), radius_px,
                                            direction, up)
-    extent = float(((pts - np.asarray(center_px, float)) @ direction).max())
-    return RollerAxis(direction, math.sqrt(major / minor), max(extent, 0.0))
+    along = (pts - np.asarray(center_px, float)) @ direction
+    return RollerAxis(direction, math.sqrt(major / minor), max(float(along.max()), 0.0),
+                      max(-float(along.min()), 0.0))
 
 
 def cap_contact(center_px: np.ndarray, radius_px: float, hint: BodyHint) -> np.ndarray:
@@ -257,6 +281,8 @@ def axis_contact(center_px: np.ndarray, radius_px: float, hint: BodyHint,
         limit = END_ON_DROP_CM if axis is not None else NO_SILHOUETTE_DROP_CM
         if drop > limit * hint.px_per_cm:
             return None  # may be an oblique near end: not a cross-section
+        if axis is not None and _runs_along_spine(axis, hint):
+            return None  # an end of a roller seen from the side of the hips or the head
         return cap_contact(center, radius_px, hint)
     # The distance t from the cap along the image axis to the roller's middle: it reaches
     # the axis height below the spine line (``climb`` px toward the spine per px along the
@@ -271,7 +297,7 @@ def axis_contact(center_px: np.ndarray, radius_px: float, hint: BodyHint,
     c = np.array([row[0] for row in rows])
     b = np.array([row[1] for row in rows])
     if float(np.hypot.reduce(c)) < steep or c[0] <= 0:
-        return None
+        return _midpoint_contact(center, radius_px, hint, axis)
     t = float(c @ b / (c @ c))
     # Each line's height is known to about LINE_SIGMA_CM, which along the spine becomes
     # sigma · |axis · spine| / |c|; a direction error turns the crossing by about
@@ -281,11 +307,54 @@ def axis_contact(center_px: np.ndarray, radius_px: float, hint: BodyHint,
     spread_cm = math.hypot(LINE_SIGMA_CM * abs(float(axis.direction @ u)) / norm,
                            abs(t) * math.radians(DIRECTION_SIGMA_DEG) / norm / hint.px_per_cm)
     if spread_cm > MAX_SPREAD_CM:
-        return None
+        return _midpoint_contact(center, radius_px, hint, axis)
     if t < -radius_px or t > axis.extent_px + 2 * radius_px:
-        return None  # the crossing lies off the visible roller: the axis is not trusted
+        # The crossing lies off the visible roller: the axis is not trusted.
+        return _midpoint_contact(center, radius_px, hint, axis)
     middle = center + min(max(t, 0.0), axis.extent_px) * axis.direction
     return middle - radius_px * down
+
+
+def _runs_along_spine(axis: RollerAxis, hint: BodyHint) -> bool:
+    """A short silhouette that still runs along the spine line (SIDEWAYS_ELONGATION,
+    SIDEWAYS_DEG): the roller is seen obliquely from a camera near the floor, so whichever
+    end the cap is lies an unknown half roller length from the midline."""
+    if axis.elongation < SIDEWAYS_ELONGATION:
+        return False
+    spine = hint.shoulder_px - hint.hip_px
+    cos = abs(float(axis.direction @ spine)) / max(float(np.hypot(*spine)), 1e-9)
+    return cos >= math.cos(math.radians(SIDEWAYS_DEG))
+
+
+def _midpoint_contact(center: np.ndarray, radius_px: float, hint: BodyHint,
+                      axis: RollerAxis) -> np.ndarray | None:
+    """The contact above the middle of the silhouette's run along its axis, or None.
+
+    A camera near the floor shows the roller's axis nearly parallel to the spine line, so
+    the crossing of :func:`axis_contact` is flat, but it also sees the whole roller under
+    the back, both ends included: the roller's middle (under the spine) is then halfway
+    between the silhouette's two ends, whichever end the cap found is. Trusted only when
+    that middle sits where the axis must pass under the spine (BACK_DEPTH_CM + radius below
+    the spine line, within MIDPOINT_HEIGHT_CM): a silhouette whose far end the body hides,
+    or that runs on into something of the same colour, puts its middle elsewhere.
+    """
+    if (axis.elongation < MIN_ELONGATION
+            or axis.extent_px + axis.back_px < MIDPOINT_MIN_RUN * 2.0 * radius_px):
+        return None  # a part of the roller: its middle is not the roller's
+    down = floorward_normal(hint.hip_px, hint.shoulder_px)
+    middle = center + 0.5 * (axis.extent_px - axis.back_px) * axis.direction
+    target = BACK_DEPTH_CM * hint.px_per_cm + radius_px
+    drop = float((middle - hint.hip_px) @ down) - target
+    if abs(drop) > MIDPOINT_HEIGHT_CM * hint.px_per_cm:
+        return None
+    contact = middle - radius_px * down
+    # The roller lies under the trunk (as searched for, props.roller SEARCH_FRACTIONS): a
+    # middle beyond the hips is a same-coloured blob (clothing on the legs), not a roller.
+    spine = hint.shoulder_px - hint.hip_px
+    fraction = float((contact - hint.hip_px) @ spine / (spine @ spine))
+    if not MIDPOINT_FRACTIONS[0] <= fraction <= MIDPOINT_FRACTIONS[1]:
+        return None
+    return contact
 
 
 def roller_contact(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,

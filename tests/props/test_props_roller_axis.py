@@ -107,7 +107,9 @@ def test_axis_nearly_along_the_spine_gives_no_contact() -> None:
     hint = _flat_hint()
     cap = np.array([300.0, 300.0 + 30.0 + 22.5 + 15.0])
     shallow = np.array([np.cos(np.radians(5.0)), -np.sin(np.radians(5.0))])
-    assert axis_contact(cap, 22.5, hint, RollerAxis(shallow, 3.0, 200.0)) is None
+    # Only the cap and a part of the side are seen (a run of 60 px, 1.3 diameters): where
+    # the roller's middle is cannot be told. (A whole roller's run is the next test.)
+    assert axis_contact(cap, 22.5, hint, RollerAxis(shallow, 3.0, 60.0)) is None
     steep = np.array([np.cos(np.radians(40.0)), -np.sin(np.radians(40.0))])
     contact = axis_contact(cap, 22.5, hint, RollerAxis(steep, 3.0, 200.0))
     assert contact is not None
@@ -142,6 +144,67 @@ def test_exact_axis_gives_the_midline_contact_or_nothing(azimuth, elevation, til
     hint = BodyHint(shoulder_px=hip + 47.0 * s * u, hip_px=hip, px_per_cm=s, lying=True,
                     floor_y_px=float(middle[1] + r))
     direction = -axis / np.hypot(*axis)
-    found = axis_contact(cap, r, hint, RollerAxis(direction, 3.0, 2 * half_cm * s))
+    # The silhouette runs from the cap to the far end, as far again past the middle.
+    run = 2 * half_cm * s * float(np.hypot(*axis))
+    found = axis_contact(cap, r, hint, RollerAxis(direction, 3.0, run))
     if found is not None:
         assert np.hypot(*(found - (middle - r * down))) / s <= 0.5
+
+
+def test_flat_axis_of_a_whole_roller_gives_the_middle_of_its_run() -> None:
+    # A camera near the floor: the axis runs almost along the spine line (no usable
+    # crossing) but the whole roller shows under the back; its middle is under the spine.
+    hint = _flat_hint()
+    r = 22.5
+    middle = np.array([310.0, 300.0 + 30.0 + r])  # on the axis height under the back
+    flat = np.array([np.cos(np.radians(4.0)), -np.sin(np.radians(4.0))])
+    half = 90.0  # 30 cm: a 60 cm roller seen 30° off
+    far_end = middle + half * flat
+    near_end = middle - half * flat
+    for cap, axis in ((near_end, RollerAxis(flat, 3.0, 2 * half + r, r)),
+                      (far_end, RollerAxis(-flat, 3.0, 2 * half + r, r))):
+        contact = axis_contact(cap, r, hint, axis)
+        assert contact is not None
+        assert abs(contact[0] - middle[0]) / hint.px_per_cm <= 1.0
+    # The same run beyond the hips (x < 200 + 0.1 trunk) is a blob of the legs' colour.
+    legs = np.array([120.0, middle[1]]) - half * flat
+    assert axis_contact(legs, r, hint, RollerAxis(flat, 3.0, 2 * half + r, r)) is None
+    # A run whose middle sits well below where the axis passes under the spine (a mat's
+    # edge, the floor) is not the roller's.
+    low = near_end + np.array([0.0, 6.0 * hint.px_per_cm])
+    assert axis_contact(low, r, hint, RollerAxis(flat, 3.0, 2 * half + r, r)) is None
+
+
+def test_short_silhouette_running_along_the_spine_is_not_taken_for_an_end_on_cap() -> None:
+    # One end of an oblique roller whose side is in shadow: too short for an axis, but
+    # stretched along the spine, so it is not a cross-section seen end-on.
+    hint = _flat_hint()
+    r = 22.5
+    cap = np.array([300.0, 300.0 + 30.0 + r])
+    along = RollerAxis(np.array([-0.99, -0.14]), 1.5, 1.2 * r, 0.9 * r)
+    assert axis_contact(cap, r, hint, along) is None
+    # Stretched toward the back (the body of a roller seen end-on from above): the cap.
+    up = RollerAxis(np.array([0.2, -0.98]), 1.5, 1.2 * r, 0.9 * r)
+    assert axis_contact(cap, r, hint, up) is not None
+
+
+@pytest.mark.parametrize("kind", ["blue", "orange"])
+@pytest.mark.parametrize("azimuth", [-30.0, -20.0, 20.0, 30.0])
+@pytest.mark.parametrize("elevation", [2.0, 4.0])
+def test_camera_near_the_floor_off_the_side_view_places_the_contact(azimuth: float,
+                                                                    elevation: float,
+                                                                    kind: str) -> None:
+    # A camera on the floor 20–30° off the side view: the roller's image axis runs nearly
+    # along the spine, so its crossing is flat, but the whole roller is in view.
+    scene = roller_oblique(azimuth, seed=2, kind=kind, elevation_deg=elevation)
+    tracker = RollerTracker(work_budget=None)
+    found = None
+    for i in range(3):
+        found = tracker.update(scene.scene.image, scene.scene.hint, 0.1 * i)
+    assert found is not None and found.method in ("colour", "shape")
+    hint = scene.scene.hint
+    truth = _along_cm(scene.contact, hint)
+    cap_err = abs(_along_cm(contact_point(found.center_px, found.radius_px, hint), hint) - truth)
+    assert cap_err > 9.0, cap_err  # the cap is no answer
+    assert found.contact_px is not None
+    assert abs(_along_cm(found.contact_px, hint) - truth) <= 3.0

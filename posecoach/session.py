@@ -26,7 +26,7 @@ from posecoach.overlay.posture import PostureAnnotator
 from posecoach.overlay.roller import RollerAnnotator
 from posecoach.overlay.safety import SafetyNoteAnnotator
 from posecoach.picture import PictureStage
-from posecoach.pipeline import Pipeline, SessionStats, Stage
+from posecoach.pipeline import LatencyMeter, Pipeline, SessionStats, Stage
 from posecoach.props.ball import BallTracker
 from posecoach.props.roller import RollerTracker
 from posecoach.safety import SafetyNoteStage, default_marker_path
@@ -174,7 +174,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 calibration: CalibrationRequest | None = None, save_calibrations: bool = True,
                 parallel: bool = True,
                 on_start: Callable[[SourceInfo], None] | None = None,
-                on_result: Callable[[FrameResult], None] | None = None) -> SessionStats:
+                on_result: Callable[[FrameResult], None] | None = None,
+                latency: LatencyMeter | None = None) -> SessionStats:
     """Open everything, run the pipeline over ``source``, close everything (flushing outputs).
 
     Args:
@@ -185,6 +186,7 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
             second part in a worker process (:mod:`posecoach.ahead`).
         on_start: called once the source is open (its size and frame count known).
         on_result: called after every frame.
+        latency: records each live frame's capture → screen time (benchmarks).
 
     Raises:
         PosecoachError: the model, the source or an output cannot be opened.
@@ -234,6 +236,7 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         if calibration is not None and posture is not None:
             posture.analyzer.calibrate_on_next_person()
         pipeline = build_pipeline(settings, estimator, stages)
+        pipeline.latency = latency
         frames: Iterable[Frame] = paced(source) if pace else source
         stop = None
         if calibration is not None and calibration.stop_when_done:

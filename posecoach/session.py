@@ -15,6 +15,7 @@ from pathlib import Path
 from posecoach.ahead import MIN_FRAMES, PosesAhead, PosesBeside, split_frame
 from posecoach.baseline import PostureBaseline, baseline_path_for, load_baseline, save_baseline
 from posecoach.config import Settings
+from posecoach.desk import DeskMode
 from posecoach.estimator import PoseEstimator
 from posecoach.exercises.ball import BallAnalyzer
 from posecoach.exercises.posture import PostureAnalyzer
@@ -142,6 +143,14 @@ def build_stages(settings: Settings, source_name: str = "",
     return stages
 
 
+def desk_mode(settings: Settings, info: SourceInfo) -> DeskMode | None:
+    """Desk mode for a live posture session (see :mod:`posecoach.desk`), else None."""
+    desk = settings.desk
+    if not (desk.enabled and info.live and settings.exercise.mode in ("auto", "posture")):
+        return None
+    return DeskMode(desk.still_fps, desk.settle_s)
+
+
 def build_pipeline(settings: Settings, estimator: PoseEstimator,
                    stages: list[Stage] | None = None) -> Pipeline:
     smoothing = settings.smoothing
@@ -238,6 +247,10 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         pipeline = build_pipeline(settings, estimator, stages)
         pipeline.latency = latency
         frames: Iterable[Frame] = paced(source) if pace else source
+        desk = desk_mode(settings, info)
+        if desk is not None:
+            stages.append(desk)  # last: it reads the finished result
+            frames = desk.frames(frames)
         stop = None
         if calibration is not None and calibration.stop_when_done:
             give_up_s = settings.posture.calibration_s + calibration.patience_s
@@ -251,7 +264,7 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         if log_writer is not None:
             on_result = _also_logged(log_writer, on_result)
         poses_for = ahead
-        if not pace and not isinstance(source, CameraSource):
+        if not pace and not info.live:
             # A file as fast as it goes: poses on a thread, overlapping the analysis.
             split = ahead.split if ahead is not None else None
             beside = stack.enter_context(PosesBeside(

@@ -244,12 +244,13 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         posture = next((s for s in stages if isinstance(s, PostureStage)), None)
         if calibration is not None and posture is not None:
             posture.analyzer.calibrate_on_next_person()
-        pipeline = build_pipeline(settings, estimator, stages)
-        pipeline.latency = latency
-        frames: Iterable[Frame] = paced(source) if pace else source
         desk = desk_mode(settings, info)
         if desk is not None:
             stages.append(desk)  # last: it reads the finished result
+        pipeline = build_pipeline(settings, estimator, stages)
+        pipeline.latency = latency
+        frames: Iterable[Frame] = paced(source) if pace else source
+        if desk is not None:
             frames = desk.frames(frames)
         stop = None
         if calibration is not None and calibration.stop_when_done:

@@ -3,15 +3,20 @@ and no fault cued later than the coaching target (docs/coaching.md §1), from sc
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from posecoach.config import Settings
 from posecoach.desk import DeskMode, DeskReading
 from posecoach.overlay import HudAnnotator
-from posecoach.session import build_pipeline, build_stages, desk_mode
-from posecoach.sources import SourceInfo
+from posecoach.session import Outputs, build_pipeline, build_stages, desk_mode, run_session
+from posecoach.sources import SourceInfo, VideoFileSource
+from posecoach.sources.base import InfoAfterOpen
 from posecoach.types import Frame, FrameResult
+from tests.conftest import SAMPLES
 from tests.factories import make_result, make_side_pose
 
 FPS = 30.0
@@ -148,3 +153,32 @@ def test_the_hud_shows_desk_mode_only_while_slow():
         pose=UPRIGHT, extras={"desk": DeskReading(slow=True, fps=3.0)}))
     assert np.array_equal(plain, fast)
     assert not np.array_equal(plain[:40], slow[:40])
+
+
+class LiveClip(InfoAfterOpen):
+    """The first ``frames`` frames of a video as a live source that never drops a frame."""
+
+    def __init__(self, path: Path, frames: int) -> None:
+        self._video = VideoFileSource(path, max_frames=frames)
+
+    def __enter__(self) -> LiveClip:
+        info = self._video.__enter__().info
+        self._info = replace(info, live=True, frame_count=None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._video.__exit__(*exc)
+
+    def __iter__(self):
+        return iter(self._video)
+
+
+def test_a_live_session_of_someone_sitting_still_and_upright_goes_to_desk_rate(model_file):
+    # 6 s of the synthetic seated clip, all upright (its truth: upright 0–6 s), at 15 fps.
+    clip = LiveClip(SAMPLES / "synthetic" / "seated_side_slouch.mp4", frames=90)
+    results: list[FrameResult] = []
+    run_session(clip, Settings(), Outputs(), show_window=False, model=model_file,
+                save_calibrations=False, on_result=results.append)
+    assert results[-1].extras["desk"].slow
+    assert len(results) < 60  # 2 s at 15 fps, then 3 frames a second
+    assert not results[0].extras["desk"].slow

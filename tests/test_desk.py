@@ -182,3 +182,24 @@ def test_a_live_session_of_someone_sitting_still_and_upright_goes_to_desk_rate(m
     assert results[-1].extras["desk"].slow
     assert len(results) < 60  # 2 s at 15 fps, then 3 frames a second
     assert not results[0].extras["desk"].slow
+
+
+@pytest.mark.parametrize(("flags", "expected"), [((), True), (("--no-desk",), False)])
+def test_live_has_desk_mode_on_unless_told_otherwise(monkeypatch, flags, expected):
+    from typer.testing import CliRunner
+
+    import posecoach.session as session
+    from posecoach.cli import app
+    from posecoach.pipeline import SessionStats
+
+    used: list[Settings] = []
+
+    def run_session_stub(source, settings, *args, **kwargs):
+        used.append(settings)
+        return SessionStats()
+
+    monkeypatch.setattr(session, "open_camera_source", lambda settings, **kwargs: None)
+    monkeypatch.setattr(session, "run_session", run_session_stub)
+    outcome = CliRunner().invoke(app, ["live", "--no-window", "--no-log", *flags])
+    assert outcome.exit_code == 0, outcome.output
+    assert used[0].desk.enabled is expected

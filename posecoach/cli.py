@@ -226,6 +226,10 @@ def live(
     no_window: NoWindowOpt = False,
     mute: Annotated[bool, typer.Option(
         "--mute", help="Do not speak cues (m in the window toggles it).")] = False,
+    desk: Annotated[bool | None, typer.Option(
+        "--desk/--no-desk", help="Desk mode: a few frames a second while you sit still and "
+                                 "upright, full rate on any change (saves CPU all day). "
+                                 "Default: on (the profile's desk.enabled).")] = None,
     exercise: ExerciseOpt = None,
     profile: ProfileOpt = None,
     model: ModelOpt = None,
@@ -238,7 +242,8 @@ def live(
 
     _logging(verbose)
     settings = _settings(profile, model, **{"camera.device": camera, "camera.width": width,
-                                            "camera.height": height, "exercise.mode": exercise})
+                                            "camera.height": height, "exercise.mode": exercise,
+                                            "desk.enabled": desk})
     window = _want_window(settings.display.window != "off", no_window)
     if settings.display.window == "on" and not window and not no_window:
         raise PosecoachError("display.window is 'on' but there is no display",

@@ -311,6 +311,27 @@ class ExerciseSettings:
 
 
 @dataclass(frozen=True)
+class DeskSettings:
+    """Desk mode (:mod:`posecoach.desk`): live posture coaching at an adaptive frame rate, so
+    posecoach can run all day beside your work. Replays always analyse every frame.
+
+    Attributes:
+        enabled: on by default; applies in live sessions whose exercise is auto or posture.
+        still_fps: frames a second analysed while you sit still and upright (or are away);
+            any change brings back the camera's full rate at once.
+        settle_s: how long all must stay calm before the rate drops (s).
+    """
+
+    enabled: bool = True
+    still_fps: float = 3.0
+    settle_s: float = 2.0
+
+    def validate(self) -> None:
+        _check_range("desk.still_fps", self.still_fps, 0.5, 30.0)
+        _check_range("desk.settle_s", self.settle_s, 0.0, 60.0)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of posecoach's settings."""
 
@@ -322,6 +343,7 @@ class Settings:
     posture: PostureSettings = field(default_factory=PostureSettings)
     exercise: ExerciseSettings = field(default_factory=ExerciseSettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
+    desk: DeskSettings = field(default_factory=DeskSettings)
 
     @property
     def shoulder_hip_cm(self) -> float:

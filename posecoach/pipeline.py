@@ -129,6 +129,37 @@ class StageTimer:
         self.ms.setdefault(name, []).append((now - started) * 1000.0)
 
 
+class LatencyMeter:
+    """Capture → screen latency of live frames, in ms (benchmarks; off by default).
+
+    A frame counts once its picture, with the overlay and the cue, has been handed to the window
+    (or, with no window, once its result is complete). Only frames with a capture time (live
+    sources) count.
+
+    Args:
+        clock: ``time.monotonic`` seconds, the clock live sources stamp frames with.
+
+    Attributes:
+        latency_ms: capture → shown, one per frame, in frame order.
+        model_ms: the model's own time on the same frames.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.latency_ms: list[float] = []
+        self.model_ms: list[float] = []
+
+    def shown(self, result: FrameResult) -> None:
+        if result.captured is None:
+            return
+        self.latency_ms.append((self.clock() - result.captured) * 1000.0)
+        self.model_ms.append(result.inference_ms)
+
+    def beyond_model_ms(self) -> np.ndarray:
+        """Per frame: latency minus the model's time (what posecoach adds to the model)."""
+        return np.asarray(self.latency_ms) - np.asarray(self.model_ms)
+
+
 class Pipeline:
     """Turns frames into :class:`FrameResult` s and hands them to sinks.
 
@@ -139,17 +170,19 @@ class Pipeline:
         stages: analyzers and the coach, in order.
         annotators: overlay drawn for sinks that want an image.
         timer: records each step's time per frame, or None (the default: nothing kept).
+        latency: records each live frame's capture → screen time, or None (the default).
     """
 
     def __init__(self, estimator: Estimator, smoother: PoseSmoother, selector: PersonSelector,
                  stages: Sequence[Stage] = (), annotators: Sequence[Annotator] = (),
-                 timer: StageTimer | None = None) -> None:
+                 timer: StageTimer | None = None, latency: LatencyMeter | None = None) -> None:
         self.estimator = estimator
         self.smoother = smoother
         self.selector = selector
         self.stages = list(stages)
         self.annotators = list(annotators)
         self.timer = timer
+        self.latency = latency
         self._fps = FpsMeter()
 
     def process(self, frame: Frame, poses: list[Pose] | None = None,
@@ -166,7 +199,7 @@ class Pipeline:
         smoothed = self.smoother.update(person, frame.t)
         result = FrameResult(frame_index=frame.index, t=frame.t, pose=smoothed,
                              inference_ms=inference_ms or 0.0,
-                             fps=self._fps.tick(time.perf_counter()))
+                             fps=self._fps.tick(time.perf_counter()), captured=frame.captured)
         if self.selector.people_in_view > 1:
             result = replace(result, status=f"{self.selector.people_in_view} people in view")
         if timer is not None:
@@ -213,6 +246,8 @@ class Pipeline:
                         if window.last_key >= 0:
                             self._key(window.last_key, frame.t)
                             worker.on_key(window.last_key, frame.t)
+                    if self.latency is not None:
+                        self.latency.shown(result)  # on screen (or, with no window, complete)
                     worker.submit(frame.image, result, annotated=annotated is not None)
                     if on_result is not None:
                         on_result(result)

@@ -15,6 +15,7 @@ from pathlib import Path
 from posecoach.ahead import MIN_FRAMES, PosesAhead, PosesBeside, split_frame
 from posecoach.baseline import PostureBaseline, baseline_path_for, load_baseline, save_baseline
 from posecoach.config import Settings
+from posecoach.desk import DeskMode
 from posecoach.estimator import PoseEstimator
 from posecoach.exercises.ball import BallAnalyzer
 from posecoach.exercises.posture import PostureAnalyzer
@@ -26,7 +27,7 @@ from posecoach.overlay.posture import PostureAnnotator
 from posecoach.overlay.roller import RollerAnnotator
 from posecoach.overlay.safety import SafetyNoteAnnotator
 from posecoach.picture import PictureStage
-from posecoach.pipeline import Pipeline, SessionStats, Stage
+from posecoach.pipeline import LatencyMeter, Pipeline, SessionStats, Stage
 from posecoach.props.ball import BallTracker
 from posecoach.props.roller import RollerTracker
 from posecoach.safety import SafetyNoteStage, default_marker_path
@@ -142,6 +143,14 @@ def build_stages(settings: Settings, source_name: str = "",
     return stages
 
 
+def desk_mode(settings: Settings, info: SourceInfo) -> DeskMode | None:
+    """Desk mode for a live posture session (see :mod:`posecoach.desk`), else None."""
+    desk = settings.desk
+    if not (desk.enabled and info.live and settings.exercise.mode in ("auto", "posture")):
+        return None
+    return DeskMode(desk.still_fps, desk.settle_s)
+
+
 def build_pipeline(settings: Settings, estimator: PoseEstimator,
                    stages: list[Stage] | None = None) -> Pipeline:
     smoothing = settings.smoothing
@@ -174,7 +183,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 calibration: CalibrationRequest | None = None, save_calibrations: bool = True,
                 parallel: bool = True,
                 on_start: Callable[[SourceInfo], None] | None = None,
-                on_result: Callable[[FrameResult], None] | None = None) -> SessionStats:
+                on_result: Callable[[FrameResult], None] | None = None,
+                latency: LatencyMeter | None = None) -> SessionStats:
     """Open everything, run the pipeline over ``source``, close everything (flushing outputs).
 
     Args:
@@ -185,6 +195,7 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
             second part in a worker process (:mod:`posecoach.ahead`).
         on_start: called once the source is open (its size and frame count known).
         on_result: called after every frame.
+        latency: records each live frame's capture → screen time (benchmarks).
 
     Raises:
         PosecoachError: the model, the source or an output cannot be opened.
@@ -233,8 +244,14 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         posture = next((s for s in stages if isinstance(s, PostureStage)), None)
         if calibration is not None and posture is not None:
             posture.analyzer.calibrate_on_next_person()
+        desk = desk_mode(settings, info)
+        if desk is not None:
+            stages.append(desk)  # last: it reads the finished result
         pipeline = build_pipeline(settings, estimator, stages)
+        pipeline.latency = latency
         frames: Iterable[Frame] = paced(source) if pace else source
+        if desk is not None:
+            frames = desk.frames(frames)
         stop = None
         if calibration is not None and calibration.stop_when_done:
             give_up_s = settings.posture.calibration_s + calibration.patience_s
@@ -248,7 +265,7 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         if log_writer is not None:
             on_result = _also_logged(log_writer, on_result)
         poses_for = ahead
-        if not pace and not isinstance(source, CameraSource):
+        if not pace and not info.live:
             # A file as fast as it goes: poses on a thread, overlapping the analysis.
             split = ahead.split if ahead is not None else None
             beside = stack.enter_context(PosesBeside(

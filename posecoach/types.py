@@ -30,11 +30,14 @@ class Frame:
         image: (H, W, 3) uint8 BGR pixels.
         t: timestamp in seconds, strictly increasing within one source.
         index: 0-based position in the source (frames a live camera dropped are not counted).
+        captured: ``time.monotonic()`` when a live source read the frame from the device, for
+            measuring capture → screen latency; None for files and folders.
     """
 
     image: np.ndarray
     t: float
     index: int
+    captured: float | None = None
 
     def __post_init__(self) -> None:
         if self.image.ndim != 3 or self.image.shape[2] != 3 or self.image.dtype != np.uint8:
@@ -190,6 +193,7 @@ class FrameResult:
             frame: speak it.
         status: short human-readable state, e.g. ``"person found"``.
         extras: analyzer data for the overlay (zones, thresholds), keyed by analyzer name.
+        captured: the frame's :attr:`Frame.captured` (monotonic s), or None.
     """
 
     frame_index: int
@@ -204,3 +208,4 @@ class FrameResult:
     cue_started: bool = False
     status: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
+    captured: float | None = None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 
 from posecoach.errors import CameraLostError
 from posecoach.overlay import HudAnnotator, SkeletonAnnotator
-from posecoach.pipeline import Pipeline
+from posecoach.pipeline import LatencyMeter, Pipeline
 from posecoach.sinks import JsonlSink
 from posecoach.smoothing import OneEuroFilter, PoseSmoother
 from posecoach.tracking import PersonSelector
@@ -150,3 +151,25 @@ def test_p_pauses_and_resumes_coaching():
     assert paused.cue is None and paused.status.startswith("paused")
     stage.on_key(ord("p"), 0.2)
     assert step(2).cue is not None
+
+
+def test_capture_time_reaches_the_result_and_the_latency_meter():
+    clock = iter([100.25, 100.5])
+    meter = LatencyMeter(clock=lambda: next(clock))
+    pipeline = Pipeline(FakeEstimator(), PoseSmoother(OneEuroFilter()), PersonSelector(),
+                        latency=meter)
+    frames = [replace(make_frame(i), captured=100.0 + 0.2 * i) for i in range(2)]
+    results: list[FrameResult] = []
+    pipeline.run(frames, on_result=results.append)
+    assert [r.captured for r in results] == [100.0, 100.2]
+    assert meter.latency_ms == pytest.approx([250.0, 300.0])
+    assert meter.model_ms == [12.5, 12.5]
+    assert meter.beyond_model_ms() == pytest.approx([237.5, 287.5])
+
+
+def test_frames_without_a_capture_time_are_not_counted_as_latency():
+    meter = LatencyMeter()
+    pipeline = Pipeline(FakeEstimator(), PoseSmoother(OneEuroFilter()), PersonSelector(),
+                        latency=meter)
+    pipeline.run([make_frame(i) for i in range(3)])
+    assert meter.latency_ms == []

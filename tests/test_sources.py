@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from fractions import Fraction
@@ -182,3 +183,68 @@ def test_unplugged_camera_that_returns_keeps_streaming():
                 break
     assert grabber.opened >= 2
     assert count == 20
+
+
+class ScriptedGrabber:
+    """A fake camera that delivers exactly the images the test feeds it, when it feeds them."""
+
+    finite = True
+
+    def __init__(self) -> None:
+        self.name = "scripted camera"
+        self._images: queue.Queue = queue.Queue()
+
+    def feed(self, value: int) -> None:
+        self._images.put(np.full((24, 32, 3), value, np.uint8))
+
+    def end(self) -> None:
+        self._images.put(None)
+
+    def open(self):
+        return 32, 24, 30.0
+
+    def read(self):
+        return self._images.get()
+
+    def close(self):
+        self._images.put(None)
+
+
+def _wait_for(condition, limit_s: float = 10.0) -> None:
+    """Synchronisation with the capture thread (not a speed assertion)."""
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        assert time.monotonic() < deadline, "the capture thread never got there"
+        time.sleep(0.001)
+
+
+def test_a_slow_consumer_gets_the_newest_frame_and_stale_ones_are_dropped_and_counted():
+    grabber = ScriptedGrabber()
+    with CameraSource(grabber) as source:
+        frames = iter(source)
+        grabber.feed(10)
+        first = next(frames)
+        assert first.image[0, 0, 0] == 10
+        # While the consumer is busy with frame 10, the camera delivers five more.
+        for value in (11, 12, 13, 14, 15):
+            grabber.feed(value)
+        _wait_for(lambda: source.captured == 6)
+        newest = next(frames)
+        assert newest.image[0, 0, 0] == 15  # the newest, not the oldest of a backlog
+        assert source.dropped == 4  # 11–14 were stale: dropped, not queued
+        assert newest.index == first.index + 1
+        grabber.end()
+        assert list(frames) == []  # nothing stale left behind to be handed over later
+    assert source.dropped == 4
+
+
+def test_live_frames_carry_their_capture_time():
+    grabber = ScriptedGrabber()
+    before = time.monotonic()
+    with CameraSource(grabber) as source:
+        frames = iter(source)
+        grabber.feed(1)
+        frame = next(frames)
+        grabber.end()
+    assert frame.captured is not None
+    assert before <= frame.captured <= time.monotonic()

@@ -36,6 +36,9 @@ class HudAnnotator:
         ]
         if result.status:
             parts.append((result.status, NEUTRAL))
+        desk = getattr(result.extras.get("desk"), "label", "")  # "desk mode: 3 fps" while slow
+        if desk:
+            parts.append((desk, NEUTRAL))
         x = pad
         for text, colour in parts:
             width, _ = draw_text(image, text, (x, pad), size, colour)

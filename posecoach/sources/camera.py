@@ -161,9 +161,10 @@ class PacedFileCamera:
 class CameraSource(InfoAfterOpen):
     """Live frames from a :class:`Grabber`, captured on a background thread.
 
-    Frames carry ``time.monotonic()`` capture times relative to the first frame. Iteration
-    yields only the newest frame; frames the consumer was too slow for are counted in
-    :attr:`dropped`.
+    Frames carry ``time.monotonic()`` capture times relative to the first frame in ``t``, and
+    the absolute one in ``captured`` (for latency). Iteration yields only the newest frame:
+    frames the consumer was too slow for never queue up, they are counted in :attr:`dropped`
+    (and all frames read from the device in :attr:`captured`).
 
     Args:
         grabber: the device.
@@ -179,7 +180,7 @@ class CameraSource(InfoAfterOpen):
         self._reconnect_timeout_s = reconnect_timeout_s
         self._info: SourceInfo | None = None
         self._lock = threading.Condition()
-        self._latest: tuple[np.ndarray, float] | None = None
+        self._latest: tuple[np.ndarray, float, float] | None = None
         self._sequence = 0
         self._finished = False
         self._failure: Exception | None = None
@@ -189,6 +190,12 @@ class CameraSource(InfoAfterOpen):
         self.dropped = 0
         #: True while the device is being reopened (for the overlay).
         self.reconnecting = False
+
+    @property
+    def captured(self) -> int:
+        """Frames read from the device so far (handed over or dropped)."""
+        with self._lock:
+            return self._sequence
 
     def __enter__(self) -> CameraSource:
         width, height, fps = self._grabber.open()
@@ -214,14 +221,14 @@ class CameraSource(InfoAfterOpen):
                 if self._sequence != seen and self._latest is not None:
                     self.dropped += self._sequence - seen - 1
                     seen = self._sequence
-                    image, t = self._latest
+                    image, t, captured = self._latest
                 elif self._failure is not None:
                     raise self._failure
                 elif self._finished:
                     return
                 else:
                     continue
-            yield Frame(image=image, t=t, index=index)
+            yield Frame(image=image, t=t, index=index, captured=captured)
             index += 1
 
     def _ready_after(self, seen: int):
@@ -241,7 +248,7 @@ class CameraSource(InfoAfterOpen):
                 if self._t0 is None:
                     self._t0 = now
                 with self._lock:
-                    self._latest = (image, now - self._t0)
+                    self._latest = (image, now - self._t0, now)
                     self._sequence += 1
                     self._lock.notify_all()
         except Exception as exc:  # surfaced to the consumer thread, not swallowed

@@ -6,7 +6,8 @@ import logging
 import signal
 import sys
 import tempfile
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +26,8 @@ from posecoach.sources.base import SourceInfo
 app = typer.Typer(
     name="posecoach",
     help="A private camera coach for posture and foam-roller / tennis-ball self-massage. "
-         "Nothing leaves this machine; nothing is recorded unless you ask (--out, --log).",
+         "Nothing leaves this machine; each session keeps a private record (summary and frame "
+         "log, no video unless asked) for `posecoach history` (--no-record keeps none).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -55,6 +57,14 @@ NoLogOpt = Annotated[bool, typer.Option(
 NoWindowOpt = Annotated[bool, typer.Option(
     "--no-window", help="Never open a window (automatic when there is no display).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print diagnostics.")]
+SessionDirOpt = Annotated[Path | None, typer.Option(
+    "--session-dir", help="Where session records are kept (default: posecoach/sessions in "
+                          "your data folder, e.g. ~/.local/share/posecoach/sessions).")]
+NoRecordOpt = Annotated[bool, typer.Option(
+    "--no-record", help="Keep no session record (no summary, no frame log) for this session.")]
+KeepVideoOpt = Annotated[bool, typer.Option(
+    "--keep-video", help="Also keep the annotated video in the session record (its report then "
+                         "shows the moments a cue was given).")]
 ExerciseOpt = Annotated[str | None, typer.Option(
     "--exercise", help="auto (default: roller when you lie on one, ball when one is at your "
                        "back, posture when you sit, nothing when you stand or walk), "
@@ -138,6 +148,9 @@ def replay(
         "--single-process", help="Estimate all poses in this process (long videos otherwise "
                                  "use a second process for their second part).")] = False,
     exercise: ExerciseOpt = None,
+    session_dir: SessionDirOpt = None,
+    no_record: NoRecordOpt = False,
+    keep_video: KeepVideoOpt = False,
     profile: ProfileOpt = None,
     model: ModelOpt = None,
     verbose: VerboseOpt = False,
@@ -152,7 +165,10 @@ def replay(
     source = open_replay_source(video, fps=fps)
     scratch = ExitStack()
     log_path = _log_for_report(log_path, report_path, no_log, scratch)
-    outputs = Outputs(video=out_path, log=log_path, speak=speak, log_every=log_every)
+    record = scratch.enter_context(_recording(session_dir, no_record))
+    out_path = _video_for_record(out_path, record, keep_video)
+    outputs = Outputs(video=out_path, log=log_path, speak=speak, log_every=log_every,
+                      record=record, record_frames=not no_log)
     options = {"calibration": CalibrationRequest() if calibrate_start else None,
                "save_calibrations": False, "parallel": not single_process}
     with scratch:  # a temporary log (--no-log) is removed however the session ends
@@ -169,8 +185,58 @@ def replay(
                     on_result=lambda result: progress.update(task, advance=1, fps=result.fps),
                 )
         _summary(stats, [("Annotated video", out_path),
-                         ("Frame log", None if no_log else log_path)])
+                         ("Frame log", None if no_log else log_path),
+                         ("Session record", record)])
+        _close_record(record, stats)
         _write_report(log_path, report_path)
+
+
+@contextmanager
+def _recording(session_dir: Path | None, no_record: bool) -> Iterator[Path | None]:
+    """A fresh private record folder for this session, unless --no-record; removed again if
+    the session analysed no frame (e.g. the video could not be opened)."""
+    if no_record:
+        yield None
+        return
+    from datetime import datetime
+
+    from posecoach.record.store import drop_if_empty, new_record_dir, sessions_root
+
+    root = session_dir or sessions_root()
+    try:
+        record = new_record_dir(root, datetime.now())
+    except OSError as exc:
+        raise PosecoachError(f"cannot create a session record in {root}: {exc.strerror}",
+                             "pass another --session-dir, or --no-record") from None
+    try:
+        yield record
+    finally:
+        drop_if_empty(record)
+
+
+def _video_for_record(out_path: Path | None, record: Path | None, keep: bool) -> Path | None:
+    if not keep:
+        return out_path
+    if out_path is not None or record is None:
+        raise ConfigError("--keep-video keeps the video in the session record",
+                          "drop --out or --no-record")
+    from posecoach.record.store import VIDEO
+
+    return record / VIDEO
+
+
+def _close_record(record: Path | None, stats: SessionStats) -> None:
+    """Say in the record how the session ended."""
+    if record is None:
+        return
+    from posecoach.record.sink import mark_ended
+
+    how = ("camera lost" if stats.camera_lost else
+           "stopped by you" if stats.interrupted else "finished")
+    try:
+        mark_ended(record, how)
+    except (OSError, ValueError) as exc:
+        err.print(f"posecoach: the session record {record} could not be closed: {exc}")
 
 
 def _log_for_report(log_path: Path | None, report_path: Path | None, no_log: bool,
@@ -227,6 +293,9 @@ def live(
     mute: Annotated[bool, typer.Option(
         "--mute", help="Do not speak cues (m in the window toggles it).")] = False,
     exercise: ExerciseOpt = None,
+    session_dir: SessionDirOpt = None,
+    no_record: NoRecordOpt = False,
+    keep_video: KeepVideoOpt = False,
     profile: ProfileOpt = None,
     model: ModelOpt = None,
     verbose: VerboseOpt = False,
@@ -255,12 +324,17 @@ def live(
     speak = settings.voice.enabled and not mute
     scratch = ExitStack()
     log_path = _log_for_report(log_path, report_path, no_log, scratch)
+    record = scratch.enter_context(_recording(session_dir, no_record))
+    out_path = _video_for_record(out_path, record, keep_video)
     with scratch:
         stats = run_session(source, settings, Outputs(video=out_path, log=log_path,
-                                                      speak=speak, log_every=log_every),
+                                                      speak=speak, log_every=log_every,
+                                                      record=record, record_frames=not no_log),
                             show_window=window, on_start=started)
         _summary(stats, [("Annotated video", out_path),
-                         ("Frame log", None if no_log else log_path)])
+                         ("Frame log", None if no_log else log_path),
+                         ("Session record", record)])
+        _close_record(record, stats)
         _write_report(log_path, report_path)
     if stats.camera_lost:
         raise typer.Exit(3)

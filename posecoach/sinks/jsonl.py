@@ -72,17 +72,34 @@ class JsonlSink:
     def write(self, image: np.ndarray | None, result: FrameResult) -> None:
         if self._file is None:
             raise RuntimeError("open the sink with `with` first")
-        cue = result.cue.key if result.cue else None
+        if self._keep(result.cue.key if result.cue else None):
+            self._append(frame_record(result))
+
+    def write_record(self, record: dict[str, Any]) -> None:
+        """Log a frame record already made with :func:`frame_record` (the session record
+        builds it once for its summary and its log)."""
+        if self._file is None:
+            raise RuntimeError("open the sink with `with` first")
+        if self._keep(record.get("cue")):
+            self._append(record)
+
+    def _keep(self, cue: str | None) -> bool:
         keep = self._seen % self.every == 0 or cue != self._last_cue
         self._seen += 1
         self._last_cue = cue
-        if not keep:
-            return
-        row = json.dumps(frame_record(result), separators=(",", ":"))
+        return keep
+
+    def _append(self, record: dict[str, Any]) -> None:
+        row = json.dumps(record, separators=(",", ":"))
         self._pending.append(row.encode("utf-8") + b"\n")
         self._rows += 1
         if len(self._pending) >= self.flush_every:
             self._flush()
+
+    @property
+    def bytes_on_disk(self) -> int:
+        """Bytes of whole rows written so far (grows at each batch)."""
+        return self._written
 
     def _flush(self) -> None:
         if not self._pending or self._file is None:

@@ -387,19 +387,112 @@ def calibrate(
 
 @app.command()
 def report(
-    log_path: Annotated[Path, typer.Argument(
-        help="A per-frame log written with --log.", show_default=False)],
+    target: Annotated[str, typer.Argument(
+        help="A session record (its folder, its name as `posecoach history` lists it, or "
+             "`last`), or a frame log written with --log.", show_default=False)],
     out_path: Annotated[Path | None, typer.Option(
-        "--out", help="Where to write the HTML report (default: beside the log).")] = None,
+        "--out", help="Where to write the report (default: report.html in the record, or "
+                      "beside the log).")] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="html (the page), or csv / json (the session's numbers only).")
+    ] = "html",
+    session_dir: SessionDirOpt = None,
 ) -> None:
-    """Make an HTML report of a session: totals, cues over time, each check against its
-    thresholds, and where the roller or ball was on your spine."""
-    from posecoach.report.data import load_log
-    from posecoach.report.html import write_report
+    """Make a report of a session: a few sentences that say how it went, then the timeline
+    with each cue, where the roller or ball was on your spine, its speed and time on each
+    spot, pictures of the cue moments (when the video was kept), and every measurement."""
+    from posecoach.record.store import find_record, load_record, sessions_root
+    from posecoach.record.summary import summarise_rows
+    from posecoach.report.data import log_from_rows, read_log_rows
+    from posecoach.report.page import FORMATS, write_numbers, write_session_report
 
-    log = load_log(log_path)
-    target = write_report(log, out_path or log_path.with_suffix(".html"))
-    out.print(f"Report: {target}")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}",
+                                 param_hint="--format")
+    suffix = ".html" if fmt == "html" else f".{fmt}"
+    path = Path(target)
+    if path.suffix == ".jsonl" or path.is_file():
+        rows = read_log_rows(path)
+        summary = summarise_rows(rows, complete=True, ended="closed")
+        log, video, default = log_from_rows(path, rows), None, path.with_suffix(suffix)
+    else:
+        record = load_record(find_record(target, session_dir or sessions_root()), repair=True)
+        summary, video = record.summary, record.video
+        log = log_from_rows(record.frames, read_log_rows(record.frames)) if (
+            record.frames is not None and fmt == "html") else None
+        default = record.folder / ("report.html" if fmt == "html" else f"summary{suffix}")
+    target_path = out_path or default
+    if fmt == "html":
+        written = write_session_report(summary, log, target_path, video=video)
+    else:
+        written = write_numbers(summary, target_path, fmt)
+    out.print(f"Report: {written}")
+
+
+@app.command()
+def history(
+    session_dir: SessionDirOpt = None,
+    html_path: Annotated[Path | None, typer.Option(
+        "--html", help="Where to write the history page (default: history.html beside the "
+                       "session records).")] = None,
+    export: Annotated[Path | None, typer.Option(
+        "--export", help="Also write one CSV line per session here.")] = None,
+    keep_days: Annotated[int | None, typer.Option(
+        "--keep-days", min=0, help="First delete the session records started more than this "
+                                   "many days ago.")] = None,
+    days: Annotated[int, typer.Option(
+        "--days", min=1, help="How many recent days the terminal table shows.")] = 14,
+) -> None:
+    """List past sessions and show the trends: daily % upright, minutes of self-massage,
+    sessions per week and streaks, here and as an HTML page."""
+    from datetime import datetime
+
+    from posecoach.record.store import load_records, prune, sessions_root
+    from posecoach.report.history import (
+        daily,
+        export_csv,
+        session_rows,
+        streaks,
+        weekly,
+        write_history_page,
+    )
+
+    root = session_dir or sessions_root()
+    now = datetime.now()
+    if keep_days is not None:
+        for folder in prune(root, keep_days, now):
+            out.print(f"Deleted {folder.name}")
+    rows = session_rows(load_records(root))
+    if not rows:
+        out.print(f"No session records in {root} yet.")
+    else:
+        table = Table(title=f"posecoach sessions ({root})")
+        for column in ("session", "started", "min", "upright", "self-massage", "cues",
+                       "coached"):
+            table.add_column(column)
+        for r in rows[-20:]:
+            pct = r.upright_pct
+            table.add_row(r.name, r.started.strftime("%a %d %b %H:%M"),
+                          f"{r.duration_s / 60:.1f}", "—" if pct is None else f"{pct:.0f} %",
+                          f"{r.massage_s / 60:.1f} min" if r.massage_s else "—", str(r.cues),
+                          r.exercises)
+        out.print(table)
+        trend = Table(title=f"last {days} days")
+        for column in ("day", "sessions", "upright", "self-massage"):
+            trend.add_column(column)
+        for d in daily(rows)[-days:]:
+            pct = d.upright_pct
+            trend.add_row(d.day.strftime("%a %d %b"), str(d.sessions),
+                          "—" if pct is None else f"{pct:.0f} %", f"{d.massage_s / 60:.1f} min")
+        out.print(trend)
+        current, longest = streaks({r.started.date() for r in rows}, now.date())
+        weeks = ", ".join(f"{w}: {n}" for w, n in weekly(rows)[-6:])
+        out.print(f"Streak: {current} day{'s' if current != 1 else ''} in a row "
+                  f"(longest {longest}). Sessions per week: {weeks}.")
+    page = write_history_page(rows, html_path or root / "history.html", now.date())
+    out.print(f"History page: {page}")
+    if export is not None:
+        out.print(f"CSV: {export_csv(rows, export)}")
 
 
 def _limit(flag: str, help_text: str) -> object:

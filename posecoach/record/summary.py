@@ -19,8 +19,10 @@ from posecoach.exercises.ball import FAST_CM_S
 from posecoach.exercises.roller import (
     LOWER_BACK_LIMIT_FRACTION,
     NECK_LIMIT_FRACTION,
+    T1_FRACTION,
     T3_FRACTION,
     T7_FRACTION,
+    T12_FRACTION,
     TOO_FAST_CM_S,
 )
 
@@ -34,6 +36,11 @@ SPEED_EDGES = [0.5 * i for i in range(81)] + [math.inf]
 #: moving between spots, not a hold (holds are 30–90 s, docs/coaching.md §4).
 SPOT_MIN_S = 5.0
 PROPS = ("roller", "ball")
+#: Stretches of the spine by vertebral landmark (fractions of hips → shoulders,
+#: docs/coaching.md §3.1): where the prop dwelt.
+SEGMENTS = (("lower back", -math.inf, T12_FRACTION), ("T12–T7", T12_FRACTION, T7_FRACTION),
+            ("T7–T3", T7_FRACTION, T3_FRACTION), ("T3–T1", T3_FRACTION, T1_FRACTION),
+            ("neck", T1_FRACTION, math.inf))
 #: Too fast along the back (cm/s): roller docs/coaching.md §3.2, ball §4.
 FAST_LIMIT = {"roller": TOO_FAST_CM_S, "ball": FAST_CM_S}
 
@@ -45,6 +52,14 @@ def spine_zone(fraction: float) -> str:
     if fraction > NECK_LIMIT_FRACTION:
         return "neck"
     return "upper back"
+
+
+def spine_segment(fraction: float) -> str:
+    """The stretch of :data:`SEGMENTS` at ``fraction`` (its borders agree with the zones')."""
+    zone = spine_zone(fraction)
+    if zone != "upper back":
+        return zone
+    return "T12–T7" if fraction < T7_FRACTION else "T7–T3" if fraction <= T3_FRACTION else "T3–T1"
 
 
 def in_target(fraction: float) -> bool:
@@ -60,6 +75,7 @@ class _Prop:
         self.seen_s = 0.0
         self.zone_s: dict[str, float] = defaultdict(float)
         self.target_s = 0.0
+        self.segment_s = {name: 0.0 for name, _, _ in SEGMENTS}
         self.speed_s = [0.0] * (len(SPEED_EDGES) - 1)
         # passes (roller): counted from the logged per-set counter
         self.passes = 0
@@ -80,6 +96,7 @@ class _Prop:
             self.zone_s[spine_zone(fraction)] += d
             if in_target(fraction):
                 self.target_s += d
+            self.segment_s[spine_segment(fraction)] += d
         speed = metrics.get(f"{self.name}.speed_cm_s")
         if speed is not None:
             speed = abs(speed)
@@ -131,6 +148,7 @@ class _Prop:
             "seen_s": round(self.seen_s, 3),
             "zone_s": {k: round(v, 3) for k, v in sorted(self.zone_s.items())},
             "target_s": round(self.target_s, 3),
+            "segment_s": {k: round(v, 3) for k, v in self.segment_s.items()},
             "passes": self.passes, "sets": self.sets, "too_fast_passes": too_fast,
             "pass_speeds_cm_s": self.pass_speeds,
             "too_fast_cm_s": FAST_LIMIT[self.name],
@@ -251,6 +269,7 @@ class SummaryBuilder:
             "complete": complete,
             "ended": ended if complete else "running (or killed)",
             "frames": self.frames,
+            "t0": self.t0,
             "duration_s": round(duration, 3),
             "present_s": round(self.present_s, 3),
             "exercise_s": {k: round(v, 3) for k, v in sorted(self.exercise_s.items())},

@@ -21,6 +21,8 @@ class SessionLog:
         metrics: name → (n,) values (NaN where absent).
         checks: key → (n, 3) value, onset, clear (NaN where absent).
         cue: (n,) cue key shown or None; cue_text: key → its phrase.
+        exercise: (n,) exercise coached (posture, roller, ball, none) or None.
+        active: (n,) problem keys the coach saw as present.
     """
 
     path: Path
@@ -30,6 +32,8 @@ class SessionLog:
     checks: dict[str, np.ndarray] = field(default_factory=dict)
     cue: list[str | None] = field(default_factory=list)
     cue_text: dict[str, str] = field(default_factory=dict)
+    exercise: list[str | None] = field(default_factory=list)
+    active: list[tuple[str, ...]] = field(default_factory=list)
 
     @property
     def duration_s(self) -> float:
@@ -45,6 +49,15 @@ class SessionLog:
 
 def load_log(path: Path) -> SessionLog:
     """Read a ``--log`` file.
+
+    Raises:
+        SourceError: missing, empty or not a posecoach log.
+    """
+    return log_from_rows(path, read_log_rows(path))
+
+
+def read_log_rows(path: Path) -> list[dict]:
+    """The frame records of a ``--log`` file (a last row cut off mid-write is dropped).
 
     Raises:
         SourceError: missing, empty or not a posecoach log.
@@ -70,6 +83,11 @@ def load_log(path: Path) -> SessionLog:
         rows.append(row)
     if not rows:
         raise SourceError(f"{path} holds no frames", "record a session with --log first")
+    return rows
+
+
+def log_from_rows(path: Path, rows: list[dict]) -> SessionLog:
+    """The rows of a log as columns."""
     n = len(rows)
     log = SessionLog(path=path, t=np.array([r["t"] for r in rows], dtype=float),
                      person=np.array([bool(r.get("person")) for r in rows]))
@@ -80,6 +98,8 @@ def load_log(path: Path) -> SessionLog:
         for key, triple in (row.get("checks") or {}).items():
             column = log.checks.setdefault(key, np.full((n, 3), np.nan))
             column[i] = [np.nan if v is None else v for v in triple]
+        log.exercise.append(row.get("exercise"))
+        log.active.append(tuple(row.get("active") or ()))
         key = row.get("cue")
         log.cue.append(key)
         if key and row.get("cue_text"):

@@ -4,7 +4,7 @@ The same builder runs live (fed every frame as it is logged) and afterwards (fed
 ``frames.jsonl``), so a record whose session was killed is summarised exactly as a finished one.
 Every row stands for the time until the next row, capped at 1 s (a paused or stalled camera),
 as in :meth:`posecoach.report.data.SessionLog.frame_durations`; the last row stands for the gap
-before it.
+before it. ``duration_s`` is the sum of that time, so every share adds up to it.
 """
 
 from __future__ import annotations
@@ -187,6 +187,7 @@ class SummaryBuilder:
         self.frames = 0
         self.t0: float | None = None
         self.t_end: float | None = None
+        self.total_s = 0.0  # time the rows stand for (gaps capped)
         self.present_s = 0.0
         self.exercise_s: dict[str, float] = defaultdict(float)
         self.judged_s = 0.0
@@ -235,6 +236,7 @@ class SummaryBuilder:
         active = row.get("active") or []
         exercise = row.get("exercise") or "none"
         self.exercise_s[exercise] += d
+        self.total_s += d
         if not row.get("person"):
             return
         self.present_s += d
@@ -262,7 +264,6 @@ class SummaryBuilder:
         return state._as_dict(complete, ended)
 
     def _as_dict(self, complete: bool, ended: str | None) -> dict[str, Any]:
-        duration = ((self.t_end or 0.0) - (self.t0 or 0.0) + self._last_dt) if self.frames else 0.0
         return {
             "format": FORMAT,
             **self.meta,
@@ -270,7 +271,7 @@ class SummaryBuilder:
             "ended": ended if complete else "running (or killed)",
             "frames": self.frames,
             "t0": self.t0,
-            "duration_s": round(duration, 3),
+            "duration_s": round(self.total_s, 3),
             "present_s": round(self.present_s, 3),
             "exercise_s": {k: round(v, 3) for k, v in sorted(self.exercise_s.items())},
             "posture": {

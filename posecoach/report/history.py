@@ -150,7 +150,7 @@ def _plots(days: list[Day], weeks: list[tuple[str, int]]) -> dict[str, str]:
     labels = [d.day.strftime("%d %b") for d in days]
     step = max(1, len(days) // 10)
     plots = {}
-    figure, axis = plt.subplots(figsize=(8.0, 2.3))
+    figure, axis = plt.subplots(figsize=(6.0, 2.3))
     pct = [d.upright_pct for d in days]
     axis.bar(range(len(days)), [p or 0.0 for p in pct],
              color=[GREEN if p is not None else GREY for p in pct])
@@ -158,12 +158,12 @@ def _plots(days: list[Day], weeks: list[tuple[str, int]]) -> dict[str, str]:
     axis.set_ylabel("% upright")
     axis.set_xticks(range(0, len(days), step), labels[::step])
     plots["upright"] = to_svg(figure)
-    figure, axis = plt.subplots(figsize=(8.0, 2.3))
+    figure, axis = plt.subplots(figsize=(6.0, 2.3))
     axis.bar(range(len(days)), [d.massage_s / 60 for d in days], color=BLUE)
     axis.set_ylabel("minutes")
     axis.set_xticks(range(0, len(days), step), labels[::step])
     plots["massage"] = to_svg(figure)
-    figure, axis = plt.subplots(figsize=(8.0, 2.0))
+    figure, axis = plt.subplots(figsize=(6.0, 2.0))
     axis.bar(range(len(weeks)), [n for _, n in weeks], color=BLUE)
     axis.set_ylabel("sessions")
     wstep = max(1, len(weeks) // 8)

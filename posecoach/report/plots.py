@@ -38,7 +38,7 @@ BALL_PACE_CM_S = (0.0, 10.0)
 HOLD_S = (30.0, 90.0)
 STATES = (("away", "#e6e6e6"), ("upright", GREEN), ("slouching", AMBER), ("roller", BLUE),
           ("ball", PURPLE), ("not coached", GREY))
-WIDE = (8.0, 2.3)
+WIDE = (6.0, 2.4)
 
 
 def _time_axis(log: SessionLog) -> tuple[np.ndarray, float, str]:
@@ -71,7 +71,7 @@ def timeline(log: SessionLog, cues: list[dict[str, Any]]) -> str:
     dt = log.frame_durations() / scale
     states = frame_states(log)
     colours = dict(STATES)
-    figure, axis = plt.subplots(figsize=(8.0, 1.9))
+    figure, axis = plt.subplots(figsize=(6.0, 1.8))
     runs: dict[str, list[tuple[float, float]]] = {}
     start = 0
     for i in range(1, len(states) + 1):
@@ -91,8 +91,8 @@ def timeline(log: SessionLog, cues: list[dict[str, Any]]) -> str:
     axis.spines["left"].set_visible(False)
     axis.set_xlim(0, float(t[-1] + dt[-1]) if len(t) else 1)
     axis.set_xlabel(f"time ({unit}) · ▼ a cue")
-    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=len(runs), frameon=False,
-                fontsize=9)
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.5), ncol=min(len(runs), 3),
+                frameon=False, fontsize=10)
     return to_svg(figure)
 
 
@@ -103,8 +103,10 @@ def spine_position(log: SessionLog, prop: str) -> str | None:
         return None
     plt = pyplot()
     t, _, unit = _time_axis(log)
+    end = float(t[-1])
     t, fraction = thin(t, fraction)
     figure, axis = plt.subplots(figsize=WIDE)
+    axis.set_xlim(0, end)
     axis.axhspan(-0.1, LOWER_BACK_LIMIT_FRACTION, color=RED, alpha=0.12, lw=0)
     axis.axhspan(LOWER_BACK_LIMIT_FRACTION, NECK_LIMIT_FRACTION, color=LIGHT_GREEN, alpha=0.5,
                  lw=0)
@@ -119,7 +121,7 @@ def spine_position(log: SessionLog, prop: str) -> str | None:
               fontsize=8)
     axis.text(0.005, 1.2, "neck", transform=axis.get_yaxis_transform(), color=RED, fontsize=8)
     axis.set_xlabel(f"time ({unit})")
-    axis.legend(loc="lower right", fontsize=8, frameon=False)
+    axis.legend(loc="lower right", fontsize=9, frameon=False)
     return to_svg(figure)
 
 
@@ -145,9 +147,12 @@ def speed_histogram(summary: dict[str, Any], prop: str) -> str | None:
     if faster > 0:
         axis.bar([lefts[-1] + 1.5], [faster], width=1.0, align="edge", color=RED)
     axis.axvline(limit, color=RED, ls="--", lw=1, label=f"too fast above {limit:.0f} cm/s")
+    used = np.nonzero(pairs)[0]
+    right = lefts[used[-1]] + 1 if len(used) else limit
+    axis.set_xlim(0, max(right, limit) + (3.5 if faster > 0 else 3))
     axis.set_xlabel("speed along the spine (cm/s)")
     axis.set_ylabel("seconds")
-    axis.legend(fontsize=8, frameon=False)
+    axis.legend(fontsize=9, frameon=False)
     return to_svg(figure)
 
 
@@ -158,7 +163,7 @@ def dwell(summary: dict[str, Any], prop: str) -> str | None:
     plt = pyplot()
     if prop == "ball" and data.get("spots"):
         spots = data["spots"]
-        figure, axis = plt.subplots(figsize=(8.0, 0.8 + 0.35 * len(spots)))
+        figure, axis = plt.subplots(figsize=(6.0, 0.9 + 0.35 * len(spots)))
         axis.axvspan(*HOLD_S, color=GREEN, alpha=0.15, lw=0, label="hold 30–90 s")
         labels = [f"{i + 1}: {s['zone']} ({s['start_t'] / 60:.0f} min)"
                   for i, s in enumerate(spots)]
@@ -167,7 +172,7 @@ def dwell(summary: dict[str, Any], prop: str) -> str | None:
         axis.set_yticks(range(len(spots)), labels)
         axis.invert_yaxis()
         axis.set_xlabel("seconds on the spot")
-        axis.legend(fontsize=8, frameon=False, loc="lower right")
+        axis.legend(fontsize=9, frameon=False, loc="lower right")
         return to_svg(figure)
     segments = data.get("segment_s") or {}
     if sum(segments.values()) <= 0:
@@ -176,8 +181,8 @@ def dwell(summary: dict[str, Any], prop: str) -> str | None:
     values = [segments.get(name, 0.0) for name in names]
     colours = [RED if name in ("lower back", "neck") else
                GREEN if name == "T7–T3" else BLUE for name in names]
-    figure, axis = plt.subplots(figsize=(8.0, 2.2))
+    figure, axis = plt.subplots(figsize=(6.0, 2.2))
     axis.barh(names, values, color=colours)
     axis.invert_yaxis()
-    axis.set_xlabel(f"seconds with the {prop} there (T7–T3: the shoulder blades, the target)")
+    axis.set_xlabel(f"seconds with the {prop} there")
     return to_svg(figure)

@@ -20,7 +20,8 @@ def pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 10,
+    # Sized for a phone: figures ~6 in wide shown ~360 px wide keep 11 pt text legible.
+    plt.rcParams.update({"svg.fonttype": "none", "font.size": 11,
                          "axes.spines.top": False, "axes.spines.right": False})
     return plt
 

@@ -47,18 +47,25 @@ def when_slouched(summary: dict[str, Any]) -> str | None:
     total = sum(bad)
     if total < 30 or len(bad) < 4:
         return None
+    # The latest minute with most of the slouching after it (the earliest with most before)...
     after = next((m for m in range(len(bad), 0, -1) if sum(bad[m:]) >= MOST * total), 0)
     before = next((m for m in range(1, len(bad) + 1) if sum(bad[:m]) >= MOST * total),
                   len(bad))
+    # ... widened to the whole run of slouching minutes it cuts into
+    while 0 < after and bad[after - 1] > 0:
+        after -= 1
+    while before < len(bad) and bad[before] > 0:
+        before += 1
     live = bool((summary.get("source") or {}).get("live"))
     start = started_at(summary)
-    if after >= len(bad) / 4:
+    # Said only when it is a pattern: most of the slouching in at most half the session.
+    if after >= len(bad) / 2:
         if live and start is not None:
             moment = start + timedelta(minutes=after)
-            moment -= timedelta(minutes=moment.minute % 15)  # a quarter hour reads easily
+            moment -= timedelta(minutes=moment.minute % 5, seconds=moment.second)  # reads easily
             return f"most of the slouching came after {clock(moment)}"
         return f"most of the slouching came after the first {after} minutes"
-    if before <= 3 * len(bad) / 4:
+    if before <= len(bad) / 2:
         return f"most of the slouching came in the first {before} minutes"
     return None
 

@@ -147,8 +147,8 @@ def _plots(days: list[Day], weeks: list[tuple[str, int]]) -> dict[str, str]:
     from posecoach.report.svg import BLUE, GREEN, GREY, pyplot, to_svg
 
     plt = pyplot()
-    labels = [d.day.strftime("%d %b") for d in days]
-    step = max(1, len(days) // 10)
+    labels = [d.day.strftime("%-d %b") for d in days]
+    step = max(1, -(-len(days) // 5))  # at most 5 dates under a phone-wide plot
     plots = {}
     figure, axis = plt.subplots(figsize=(6.0, 2.3))
     pct = [d.upright_pct for d in days]
@@ -166,7 +166,7 @@ def _plots(days: list[Day], weeks: list[tuple[str, int]]) -> dict[str, str]:
     figure, axis = plt.subplots(figsize=(6.0, 2.0))
     axis.bar(range(len(weeks)), [n for _, n in weeks], color=BLUE)
     axis.set_ylabel("sessions")
-    wstep = max(1, len(weeks) // 8)
+    wstep = max(1, -(-len(weeks) // 4))
     axis.set_xticks(range(0, len(weeks), wstep), [w for w, _ in weeks][::wstep])
     plots["weekly"] = to_svg(figure)
     return plots

@@ -111,7 +111,8 @@ def test_summary_invariants_and_snapshots_do_not_disturb(steps, snapshot_at):
     assert posture["upright_s"] <= posture["judged_s"] + 1e-6
     assert posture["judged_s"] <= summary["present_s"] + 1e-6
     assert summary["present_s"] <= summary["duration_s"] + 1e-6
-    assert sum(summary["exercise_s"].values()) == pytest.approx(summary["duration_s"], abs=1e-3)
+    # each total is rounded to the millisecond on its own
+    assert sum(summary["exercise_s"].values()) == pytest.approx(summary["duration_s"], abs=5e-3)
 
 
 # --- the record folder -------------------------------------------------------------------------

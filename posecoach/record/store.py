@@ -20,6 +20,7 @@ from typing import Any
 
 from posecoach.errors import SourceError
 from posecoach.record.summary import FORMAT, summarise_rows
+from posecoach.sinks.jsonl import parse_row
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def read_rows(path: Path) -> Iterator[dict[str, Any]]:
             if not raw.endswith(b"\n"):
                 return  # half a row: the session was killed mid-write
             if raw.strip():
-                yield json.loads(raw)
+                yield parse_row(raw)
 
 
 @dataclass(frozen=True)

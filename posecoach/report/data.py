@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from posecoach.errors import SourceError
+from posecoach.sinks.jsonl import parse_row
 
 
 @dataclass
@@ -63,7 +65,7 @@ def read_log_rows(path: Path) -> list[dict]:
         SourceError: missing, empty or not a posecoach log.
     """
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_bytes().splitlines()
     except FileNotFoundError:
         raise SourceError(f"log not found: {path}", "pass a file written with --log") from None
     rows = []
@@ -71,8 +73,8 @@ def read_log_rows(path: Path) -> list[dict]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
+            row = parse_row(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
             if number == len(lines):
                 break  # a session cut off mid-write: keep everything before
             raise SourceError(f"{path} line {number} is not JSON",
@@ -91,17 +93,26 @@ def log_from_rows(path: Path, rows: list[dict]) -> SessionLog:
     n = len(rows)
     log = SessionLog(path=path, t=np.array([r["t"] for r in rows], dtype=float),
                      person=np.array([bool(r.get("person")) for r in rows]))
+    # Python lists first, one array per column at the end: element-wise numpy writes are slow
+    # on a long session's 50,000 rows.
+    metrics: dict[str, list[float]] = {}
+    checks: dict[str, list[list[float]]] = {}
     for i, row in enumerate(rows):
         for name, value in (row.get("metrics") or {}).items():
-            column = log.metrics.setdefault(name, np.full(n, np.nan))
-            column[i] = np.nan if value is None else value
+            if name not in metrics:
+                metrics[name] = [math.nan] * n
+            metrics[name][i] = math.nan if value is None else value
         for key, triple in (row.get("checks") or {}).items():
-            column = log.checks.setdefault(key, np.full((n, 3), np.nan))
-            column[i] = [np.nan if v is None else v for v in triple]
+            if key not in checks:
+                checks[key] = [[math.nan] * 3] * n  # rows replaced below, never mutated
+            checks[key][i] = [math.nan if v is None else v for v in triple]
         log.exercise.append(row.get("exercise"))
         log.active.append(tuple(row.get("active") or ()))
         key = row.get("cue")
         log.cue.append(key)
         if key and row.get("cue_text"):
             log.cue_text[key] = row["cue_text"]
+    log.metrics = {name: np.array(column, dtype=float) for name, column in metrics.items()}
+    log.checks = {key: np.array(column, dtype=float).reshape(n, 3)
+                  for key, column in checks.items()}
     return log

@@ -50,13 +50,17 @@ def _time_axis(log: SessionLog) -> tuple[np.ndarray, float, str]:
 
 def frame_states(log: SessionLog) -> list[str]:
     """What each frame was, for the timeline (one of :data:`STATES`)."""
+    judged = np.zeros(len(log.t), dtype=bool)
+    for key, values in log.checks.items():
+        if key.startswith("posture."):
+            judged |= np.isfinite(values[:, 0])
     states = []
     for i, exercise in enumerate(log.exercise):
         if not log.person[i]:
             states.append("away")
         elif exercise in ("roller", "ball"):
             states.append(exercise)
-        elif any(k.startswith("posture.") and np.isfinite(v[i, 0]) for k, v in log.checks.items()):
+        elif judged[i]:
             bad = any(k.startswith("posture.") for k in log.active[i])
             states.append("slouching" if bad else "upright")
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -13,6 +14,8 @@ from posecoach.errors import PosecoachError
 from posecoach.types import FrameResult
 
 FLUSH_EVERY = 30
+#: The landmarks of a row as :func:`frame_record` writes them: arrays of numbers, no string.
+_LANDMARKS = re.compile(rb'"landmarks":\[\[[^"]*?\]\]')
 
 
 class JsonlSink:
@@ -155,3 +158,15 @@ def frame_record(result: FrameResult) -> dict[str, Any]:
 def _finite(value: float) -> float | None:
     value = float(value)
     return round(value, 4) if math.isfinite(value) else None
+
+
+def parse_row(line: bytes, landmarks: bool = False) -> Any:
+    """One log line as a dict; without its landmarks (``None``) unless asked: they are most of
+    the bytes, and summaries and reports do not read them.
+
+    Raises:
+        json.JSONDecodeError: the line is not JSON (e.g. cut off mid-write).
+    """
+    if not landmarks:
+        line = _LANDMARKS.sub(b'"landmarks":null', line, count=1)
+    return json.loads(line)

@@ -287,8 +287,11 @@ def _record_sink(outputs: Outputs, info: SourceInfo, settings: Settings,
     name = None if video is None else (
         video.name if video.parent.resolve() == outputs.record.resolve() else str(video.resolve()))
     meta = record_meta(datetime.now(), info, settings, model, name, outputs.log_every)
+    # With --log the record points at that log rather than writing the same rows twice.
+    shared = outputs.log if outputs.record_frames else None
+    meta["frames_log"] = str(shared.resolve()) if shared is not None else None
     return RecordSink(outputs.record, meta, every=outputs.log_every,
-                      keep_frames=outputs.record_frames)
+                      keep_frames=outputs.record_frames and shared is None)
 
 
 def _also_logged(writer: ThreadSinkWorker,

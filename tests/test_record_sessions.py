@@ -143,3 +143,18 @@ def test_sigterm_closes_the_record_like_ctrl_c(tmp_path: Path, long_clip: Path):
     summary = json.loads((folder / SUMMARY).read_text())
     assert summary["complete"] is True and summary["ended"] == "stopped by you"
     assert summary["frames"] == len(whole_rows(folder / FRAMES))
+
+
+def test_with_a_log_the_record_points_at_it_instead_of_writing_it_twice(tmp_path: Path,
+                                                                         real_clip: Path):
+    log = tmp_path / "mine.jsonl"
+    result = run_cli("replay", str(real_clip), "--log", str(log), "--session-dir",
+                     str(tmp_path / "s"))
+    assert result.returncode == 0, result.stderr
+    (folder,) = list((tmp_path / "s").iterdir())
+    assert not (folder / FRAMES).exists()
+    record = load_record(folder)
+    assert record.frames == log.resolve()
+    assert record.summary["frames"] == len(whole_rows(log))
+    assert run_cli("report", str(folder)).returncode == 0
+    assert "<svg" in (folder / "report.html").read_text()

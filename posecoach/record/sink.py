@@ -34,6 +34,7 @@ def record_meta(started: datetime, source: Any, settings: Any, model: Any,
         "settings": dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else {},
         "video": video,
         "log_every": log_every,
+        "frames_log": None,
     }
 
 

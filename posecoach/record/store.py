@@ -29,7 +29,8 @@ SUMMARY = "summary.json"
 VIDEO = "video.mp4"
 #: Keys of a summary that describe the session rather than count it: kept when a summary is
 #: rebuilt from the frame log.
-META_KEYS = ("started", "source", "posecoach", "model", "settings", "video", "log_every")
+META_KEYS = ("started", "source", "posecoach", "model", "settings", "video", "log_every",
+             "frames_log")
 
 
 def sessions_root() -> Path:
@@ -94,7 +95,8 @@ class Record:
     Attributes:
         folder: the record's folder.
         summary: its summary (rebuilt from the frame log when the session never closed it).
-        frames: the frame log, or None when it was not kept.
+        frames: the frame log (the record's own, or the session's ``--log``), or None when
+            it was not kept.
         video: the annotated video, or None.
     """
 
@@ -125,6 +127,8 @@ def load_record(folder: Path, repair: bool = False) -> Record:
             summary = json.loads(summary_path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError):
             log.warning("%s is damaged: rebuilding it from the frame log", summary_path)
+        if not frames.is_file() and summary.get("frames_log"):
+            frames = Path(summary["frames_log"])  # the session's --log, kept where asked
     elif not frames.is_file():
         raise SourceError(f"{folder} is not a posecoach session record",
                           f"pass a folder holding {SUMMARY} (see `posecoach history`)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -151,11 +152,17 @@ def test_the_summary_is_valid_from_the_start_and_complete_after_closing(tmp_path
 
 def test_a_session_that_never_closed_its_record_is_rebuilt_from_its_log(tmp_path: Path):
     folder = new_record_dir(tmp_path, datetime.now())
-    sink = RecordSink(folder, {"started": "2026-11-29T15:00:00+00:00"}).__enter__()
+    sink = RecordSink(folder, {"started": "2026-11-29T15:00:00+00:00",
+                               "pid": os.getpid()}).__enter__()
     for i in range(75):
         sink.write(None, _result(i, cue=i >= 50))
     # killed here: no __exit__. The log holds whole batches of 30 rows; the summary lags.
     assert json.loads((folder / SUMMARY).read_text())["complete"] is False
+    # this process (the "session") is alive and its log fresh: still running
+    assert load_record(folder, repair=True).summary["ended"] == "still running"
+    assert json.loads((folder / SUMMARY).read_text())["complete"] is False  # left alone
+    a_while_ago = time.time() - 60
+    os.utime(folder / FRAMES, (a_while_ago, a_while_ago))
     record = load_record(folder, repair=True)
     assert record.summary["frames"] == 60
     assert record.summary["started"] == "2026-11-29T15:00:00+00:00"  # metadata kept

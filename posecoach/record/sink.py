@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ def record_meta(started: datetime, source: Any, settings: Any, model: Any,
         "video": video,
         "log_every": log_every,
         "frames_log": None,
+        "pid": os.getpid(),  # tells a running session from a killed one
     }
 
 

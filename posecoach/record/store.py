@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,10 +28,13 @@ log = logging.getLogger(__name__)
 FRAMES = "frames.jsonl"
 SUMMARY = "summary.json"
 VIDEO = "video.mp4"
+#: A record whose log changed this recently (s) is taken for a session still running: a live
+#: session adds a batch of rows every second.
+RUNNING_S = 30.0
 #: Keys of a summary that describe the session rather than count it: kept when a summary is
 #: rebuilt from the frame log.
 META_KEYS = ("started", "source", "posecoach", "model", "settings", "video", "log_every",
-             "frames_log")
+             "frames_log", "pid")
 
 
 def sessions_root() -> Path:
@@ -134,9 +138,13 @@ def load_record(folder: Path, repair: bool = False) -> Record:
                           f"pass a folder holding {SUMMARY} (see `posecoach history`)")
     if not summary.get("complete") and frames.is_file():
         meta = {k: summary[k] for k in META_KEYS if k in summary}
+        # A session still running (in another process) is summarised as it stands, never
+        # "repaired" under its feet.
+        running = _still_running(summary.get("pid"), frames)
         summary = summarise_rows(read_rows(frames), meta, complete=True,
-                                 ended="killed (summary rebuilt from the frame log)")
-        if repair:
+                                 ended="still running" if running else
+                                 "killed (summary rebuilt from the frame log)")
+        if repair and not running:
             write_json_atomic(summary_path, summary, sync=True)
     if summary.get("format") != FORMAT:
         raise SourceError(f"{summary_path} is not a posecoach session summary",
@@ -160,6 +168,19 @@ def drop_if_empty(folder: Path) -> bool:
     if empty:
         shutil.rmtree(folder, ignore_errors=True)
     return empty
+
+
+def _still_running(pid: object, frames: Path) -> bool:
+    """The session's process is alive and its log was written to moments ago."""
+    if not isinstance(pid, int) or time.time() - frames.stat().st_mtime >= RUNNING_S:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, someone else's
+    return True
 
 
 def record_folders(root: Path) -> list[Path]:

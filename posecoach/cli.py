@@ -165,6 +165,7 @@ def replay(
     source = open_replay_source(video, fps=fps)
     scratch = ExitStack()
     log_path = _log_for_report(log_path, report_path, no_log, scratch)
+    _check_keep_video(out_path, no_record, keep_video)
     record = scratch.enter_context(_recording(session_dir, no_record))
     out_path = _video_for_record(out_path, record, keep_video)
     outputs = Outputs(video=out_path, log=log_path, speak=speak, log_every=log_every,
@@ -214,12 +215,15 @@ def _recording(session_dir: Path | None, no_record: bool) -> Iterator[Path | Non
         drop_if_empty(record)
 
 
-def _video_for_record(out_path: Path | None, record: Path | None, keep: bool) -> Path | None:
-    if not keep:
-        return out_path
-    if out_path is not None or record is None:
+def _check_keep_video(out_path: Path | None, no_record: bool, keep: bool) -> None:
+    if keep and (out_path is not None or no_record):
         raise ConfigError("--keep-video keeps the video in the session record",
                           "drop --out or --no-record")
+
+
+def _video_for_record(out_path: Path | None, record: Path | None, keep: bool) -> Path | None:
+    if not keep or record is None:
+        return out_path
     from posecoach.record.store import VIDEO
 
     return record / VIDEO
@@ -324,6 +328,7 @@ def live(
     speak = settings.voice.enabled and not mute
     scratch = ExitStack()
     log_path = _log_for_report(log_path, report_path, no_log, scratch)
+    _check_keep_video(out_path, no_record, keep_video)
     record = scratch.enter_context(_recording(session_dir, no_record))
     out_path = _video_for_record(out_path, record, keep_video)
     with scratch:

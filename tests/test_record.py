@@ -230,3 +230,14 @@ def test_folder_mode_survives_a_permissive_umask(tmp_path: Path):
     finally:
         os.umask(previous)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_keep_video_with_out_is_one_line_and_leaves_no_record(tmp_path: Path):
+    from tests.conftest import REAL_CLIP, run_cli
+    from tests.test_cli import assert_one_line_error
+
+    result = run_cli("replay", str(REAL_CLIP), "--keep-video", "--out", str(tmp_path / "a.mp4"),
+                     "--session-dir", str(tmp_path / "s"))
+    assert_one_line_error(result, "--keep-video keeps the video in the session record",
+                          "drop --out or --no-record")
+    assert not (tmp_path / "s").exists() and not (tmp_path / "a.mp4").exists()

@@ -6,7 +6,8 @@ import logging
 import signal
 import sys
 import tempfile
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +26,8 @@ from posecoach.sources.base import SourceInfo
 app = typer.Typer(
     name="posecoach",
     help="A private camera coach for posture and foam-roller / tennis-ball self-massage. "
-         "Nothing leaves this machine; nothing is recorded unless you ask (--out, --log).",
+         "Nothing leaves this machine; each session keeps a private record (summary and frame "
+         "log, no video unless asked) for `posecoach history` (--no-record keeps none).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -55,6 +57,14 @@ NoLogOpt = Annotated[bool, typer.Option(
 NoWindowOpt = Annotated[bool, typer.Option(
     "--no-window", help="Never open a window (automatic when there is no display).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Print diagnostics.")]
+SessionDirOpt = Annotated[Path | None, typer.Option(
+    "--session-dir", help="Where session records are kept (default: posecoach/sessions in "
+                          "your data folder, e.g. ~/.local/share/posecoach/sessions).")]
+NoRecordOpt = Annotated[bool, typer.Option(
+    "--no-record", help="Keep no session record (no summary, no frame log) for this session.")]
+KeepVideoOpt = Annotated[bool, typer.Option(
+    "--keep-video", help="Also keep the annotated video in the session record (its report then "
+                         "shows the moments a cue was given).")]
 ExerciseOpt = Annotated[str | None, typer.Option(
     "--exercise", help="auto (default: roller when you lie on one, ball when one is at your "
                        "back, posture when you sit, nothing when you stand or walk), "
@@ -138,6 +148,9 @@ def replay(
         "--single-process", help="Estimate all poses in this process (long videos otherwise "
                                  "use a second process for their second part).")] = False,
     exercise: ExerciseOpt = None,
+    session_dir: SessionDirOpt = None,
+    no_record: NoRecordOpt = False,
+    keep_video: KeepVideoOpt = False,
     profile: ProfileOpt = None,
     model: ModelOpt = None,
     verbose: VerboseOpt = False,
@@ -152,7 +165,11 @@ def replay(
     source = open_replay_source(video, fps=fps)
     scratch = ExitStack()
     log_path = _log_for_report(log_path, report_path, no_log, scratch)
-    outputs = Outputs(video=out_path, log=log_path, speak=speak, log_every=log_every)
+    _check_keep_video(out_path, no_record, keep_video)
+    record = scratch.enter_context(_recording(session_dir, no_record))
+    out_path = _video_for_record(out_path, record, keep_video)
+    outputs = Outputs(video=out_path, log=log_path, speak=speak, log_every=log_every,
+                      record=record, record_frames=not no_log)
     options = {"calibration": CalibrationRequest() if calibrate_start else None,
                "save_calibrations": False, "parallel": not single_process}
     with scratch:  # a temporary log (--no-log) is removed however the session ends
@@ -169,8 +186,61 @@ def replay(
                     on_result=lambda result: progress.update(task, advance=1, fps=result.fps),
                 )
         _summary(stats, [("Annotated video", out_path),
-                         ("Frame log", None if no_log else log_path)])
+                         ("Frame log", None if no_log else log_path),
+                         ("Session record", record)])
+        _close_record(record, stats)
         _write_report(log_path, report_path)
+
+
+@contextmanager
+def _recording(session_dir: Path | None, no_record: bool) -> Iterator[Path | None]:
+    """A fresh private record folder for this session, unless --no-record; removed again if
+    the session analysed no frame (e.g. the video could not be opened)."""
+    if no_record:
+        yield None
+        return
+    from datetime import datetime
+
+    from posecoach.record.store import drop_if_empty, new_record_dir, sessions_root
+
+    root = session_dir or sessions_root()
+    try:
+        record = new_record_dir(root, datetime.now())
+    except OSError as exc:
+        raise PosecoachError(f"cannot create a session record in {root}: {exc.strerror}",
+                             "pass another --session-dir, or --no-record") from None
+    try:
+        yield record
+    finally:
+        drop_if_empty(record)
+
+
+def _check_keep_video(out_path: Path | None, no_record: bool, keep: bool) -> None:
+    if keep and (out_path is not None or no_record):
+        raise ConfigError("--keep-video keeps the video in the session record",
+                          "drop --out or --no-record")
+
+
+def _video_for_record(out_path: Path | None, record: Path | None, keep: bool) -> Path | None:
+    if not keep or record is None:
+        return out_path
+    from posecoach.record.store import VIDEO
+
+    return record / VIDEO
+
+
+def _close_record(record: Path | None, stats: SessionStats) -> None:
+    """Say in the record how the session ended."""
+    if record is None:
+        return
+    from posecoach.record.sink import mark_ended
+
+    how = ("camera lost" if stats.camera_lost else
+           "stopped by you" if stats.interrupted else "finished")
+    try:
+        mark_ended(record, how)
+    except (OSError, ValueError) as exc:
+        err.print(f"posecoach: the session record {record} could not be closed: {exc}")
 
 
 def _log_for_report(log_path: Path | None, report_path: Path | None, no_log: bool,
@@ -231,6 +301,9 @@ def live(
                                  "upright, full rate on any change (saves CPU all day). "
                                  "Default: on (the profile's desk.enabled).")] = None,
     exercise: ExerciseOpt = None,
+    session_dir: SessionDirOpt = None,
+    no_record: NoRecordOpt = False,
+    keep_video: KeepVideoOpt = False,
     profile: ProfileOpt = None,
     model: ModelOpt = None,
     verbose: VerboseOpt = False,
@@ -260,12 +333,18 @@ def live(
     speak = settings.voice.enabled and not mute
     scratch = ExitStack()
     log_path = _log_for_report(log_path, report_path, no_log, scratch)
+    _check_keep_video(out_path, no_record, keep_video)
+    record = scratch.enter_context(_recording(session_dir, no_record))
+    out_path = _video_for_record(out_path, record, keep_video)
     with scratch:
         stats = run_session(source, settings, Outputs(video=out_path, log=log_path,
-                                                      speak=speak, log_every=log_every),
+                                                      speak=speak, log_every=log_every,
+                                                      record=record, record_frames=not no_log),
                             show_window=window, on_start=started)
         _summary(stats, [("Annotated video", out_path),
-                         ("Frame log", None if no_log else log_path)])
+                         ("Frame log", None if no_log else log_path),
+                         ("Session record", record)])
+        _close_record(record, stats)
         _write_report(log_path, report_path)
     if stats.camera_lost:
         raise typer.Exit(3)
@@ -318,19 +397,112 @@ def calibrate(
 
 @app.command()
 def report(
-    log_path: Annotated[Path, typer.Argument(
-        help="A per-frame log written with --log.", show_default=False)],
+    target: Annotated[str, typer.Argument(
+        help="A session record (its folder, its name as `posecoach history` lists it, or "
+             "`last`), or a frame log written with --log.", show_default=False)],
     out_path: Annotated[Path | None, typer.Option(
-        "--out", help="Where to write the HTML report (default: beside the log).")] = None,
+        "--out", help="Where to write the report (default: report.html in the record, or "
+                      "beside the log).")] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="html (the page), or csv / json (the session's numbers only).")
+    ] = "html",
+    session_dir: SessionDirOpt = None,
 ) -> None:
-    """Make an HTML report of a session: totals, cues over time, each check against its
-    thresholds, and where the roller or ball was on your spine."""
-    from posecoach.report.data import load_log
-    from posecoach.report.html import write_report
+    """Make a report of a session: a few sentences that say how it went, then the timeline
+    with each cue, where the roller or ball was on your spine, its speed and time on each
+    spot, pictures of the cue moments (when the video was kept), and every measurement."""
+    from posecoach.record.store import find_record, load_record, sessions_root
+    from posecoach.record.summary import summarise_rows
+    from posecoach.report.data import log_from_rows, read_log_rows
+    from posecoach.report.page import FORMATS, write_numbers, write_session_report
 
-    log = load_log(log_path)
-    target = write_report(log, out_path or log_path.with_suffix(".html"))
-    out.print(f"Report: {target}")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}",
+                                 param_hint="--format")
+    suffix = ".html" if fmt == "html" else f".{fmt}"
+    path = Path(target)
+    if path.suffix == ".jsonl" or path.is_file():
+        rows = read_log_rows(path)
+        summary = summarise_rows(rows, complete=True, ended="closed")
+        log, video, default = log_from_rows(path, rows), None, path.with_suffix(suffix)
+    else:
+        record = load_record(find_record(target, session_dir or sessions_root()), repair=True)
+        summary, video = record.summary, record.video
+        log = log_from_rows(record.frames, read_log_rows(record.frames)) if (
+            record.frames is not None and fmt == "html") else None
+        default = record.folder / ("report.html" if fmt == "html" else f"summary{suffix}")
+    target_path = out_path or default
+    if fmt == "html":
+        written = write_session_report(summary, log, target_path, video=video)
+    else:
+        written = write_numbers(summary, target_path, fmt)
+    out.print(f"Report: {written}")
+
+
+@app.command()
+def history(
+    session_dir: SessionDirOpt = None,
+    html_path: Annotated[Path | None, typer.Option(
+        "--html", help="Where to write the history page (default: history.html beside the "
+                       "session records).")] = None,
+    export: Annotated[Path | None, typer.Option(
+        "--export", help="Also write one CSV line per session here.")] = None,
+    keep_days: Annotated[int | None, typer.Option(
+        "--keep-days", min=0, help="First delete the session records started more than this "
+                                   "many days ago.")] = None,
+    days: Annotated[int, typer.Option(
+        "--days", min=1, help="How many recent days the terminal table shows.")] = 14,
+) -> None:
+    """List past sessions and show the trends: daily % upright, minutes of self-massage,
+    sessions per week and streaks, here and as an HTML page."""
+    from datetime import datetime
+
+    from posecoach.record.store import load_records, prune, sessions_root
+    from posecoach.report.history import (
+        daily,
+        export_csv,
+        session_rows,
+        streaks,
+        weekly,
+        write_history_page,
+    )
+
+    root = session_dir or sessions_root()
+    now = datetime.now()
+    if keep_days is not None:
+        for folder in prune(root, keep_days, now):
+            out.print(f"Deleted {folder.name}")
+    rows = session_rows(load_records(root))
+    if not rows:
+        out.print(f"No session records in {root} yet.")
+    else:
+        table = Table(title=f"posecoach sessions ({root})")
+        for column in ("session", "started", "min", "upright", "self-massage", "cues",
+                       "coached"):
+            table.add_column(column)
+        for r in rows[-20:]:
+            pct = r.upright_pct
+            table.add_row(r.name, r.started.strftime("%a %d %b %H:%M"),
+                          f"{r.duration_s / 60:.1f}", "—" if pct is None else f"{pct:.0f} %",
+                          f"{r.massage_s / 60:.1f} min" if r.massage_s else "—", str(r.cues),
+                          r.exercises)
+        out.print(table)
+        trend = Table(title=f"last {days} days")
+        for column in ("day", "sessions", "upright", "self-massage"):
+            trend.add_column(column)
+        for d in daily(rows)[-days:]:
+            pct = d.upright_pct
+            trend.add_row(d.day.strftime("%a %d %b"), str(d.sessions),
+                          "—" if pct is None else f"{pct:.0f} %", f"{d.massage_s / 60:.1f} min")
+        out.print(trend)
+        current, longest = streaks({r.started.date() for r in rows}, now.date())
+        weeks = ", ".join(f"{w}: {n}" for w, n in weekly(rows)[-6:])
+        out.print(f"Streak: {current} day{'s' if current != 1 else ''} in a row "
+                  f"(longest {longest}). Sessions per week: {weeks}.")
+    page = write_history_page(rows, html_path or root / "history.html", now.date())
+    out.print(f"History page: {page}")
+    if export is not None:
+        out.print(f"CSV: {export_csv(rows, export)}")
 
 
 def _limit(flag: str, help_text: str) -> object:

@@ -70,12 +70,17 @@ class Outputs:
         log: per-frame JSONL log, or None.
         log_every: write one log row per this many frames (and each frame whose cue changes).
         speak: say each cue aloud when it appears.
+        record: the session record folder (frame log + summary.json, see
+            :mod:`posecoach.record`), or None.
+        record_frames: keep the frame log in the record (False: the summary only).
     """
 
     video: Path | None = None
     log: Path | None = None
     speak: bool = False
     log_every: int = 1
+    record: Path | None = None
+    record_frames: bool = True
 
 
 def open_replay_source(path: Path, fps: float = 30.0) -> FrameSource:
@@ -211,12 +216,15 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         if outputs.video is not None:
             sinks.append(VideoFileSink(outputs.video, info.fps, (info.width, info.height)))
         log_writer = None
+        log_sinks: list[Sink] = []
         if outputs.log is not None:
+            log_sinks.append(JsonlSink(outputs.log, every=outputs.log_every))
+        if outputs.record is not None:
+            log_sinks.append(_record_sink(outputs, info, settings, model))
+        if log_sinks:
             # The log is written from this process (on a thread), never by the video's sink
             # process: if that process dies, the log still holds every frame analysed.
-            log_writer = stack.enter_context(
-                ThreadSinkWorker([JsonlSink(outputs.log, every=outputs.log_every)],
-                                 annotators=[]))
+            log_writer = stack.enter_context(ThreadSinkWorker(log_sinks, annotators=[]))
         if outputs.speak:
             engine = find_engine()
             if engine is None:
@@ -283,6 +291,24 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 stats.totals.update(stage.summary())
         stats.baselines.extend(recorded)
         return stats
+
+
+def _record_sink(outputs: Outputs, info: SourceInfo, settings: Settings,
+                 model: ModelFile) -> Sink:
+    from datetime import datetime
+
+    from posecoach.record.sink import RecordSink, record_meta
+
+    assert outputs.record is not None
+    video = outputs.video
+    name = None if video is None else (
+        video.name if video.parent.resolve() == outputs.record.resolve() else str(video.resolve()))
+    meta = record_meta(datetime.now(), info, settings, model, name, outputs.log_every)
+    # With --log the record points at that log rather than writing the same rows twice.
+    shared = outputs.log if outputs.record_frames else None
+    meta["frames_log"] = str(shared.resolve()) if shared is not None else None
+    return RecordSink(outputs.record, meta, every=outputs.log_every,
+                      keep_frames=outputs.record_frames and shared is None)
 
 
 def _also_logged(writer: ThreadSinkWorker,

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything posecoach needs on a fresh Debian/Ubuntu machine, idempotently:
 # Debian packages (virtual display for window tests, screenshot tool, speech, audio I/O,
-# strace for the test that no process connects off the machine), then a virtual environment in
-# .venv with posecoach and its test tools.
+# strace for the test that no process connects off the machine, headless Chromium and the
+# tesseract OCR for the tests that render the report and history pages), then a virtual
+# environment in .venv with posecoach and its test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(xvfb xauth imagemagick espeak-ng libportaudio2 strace)
+DEBIAN_PACKAGES=(xvfb xauth imagemagick espeak-ng libportaudio2 strace chromium tesseract-ocr
+                 tesseract-ocr-eng)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from posecoach.errors import SourceError
+from posecoach.sinks.jsonl import parse_row
 
 
 @dataclass
@@ -21,6 +23,8 @@ class SessionLog:
         metrics: name → (n,) values (NaN where absent).
         checks: key → (n, 3) value, onset, clear (NaN where absent).
         cue: (n,) cue key shown or None; cue_text: key → its phrase.
+        exercise: (n,) exercise coached (posture, roller, ball, none) or None.
+        active: (n,) problem keys the coach saw as present.
     """
 
     path: Path
@@ -30,6 +34,8 @@ class SessionLog:
     checks: dict[str, np.ndarray] = field(default_factory=dict)
     cue: list[str | None] = field(default_factory=list)
     cue_text: dict[str, str] = field(default_factory=dict)
+    exercise: list[str | None] = field(default_factory=list)
+    active: list[tuple[str, ...]] = field(default_factory=list)
 
     @property
     def duration_s(self) -> float:
@@ -49,8 +55,17 @@ def load_log(path: Path) -> SessionLog:
     Raises:
         SourceError: missing, empty or not a posecoach log.
     """
+    return log_from_rows(path, read_log_rows(path))
+
+
+def read_log_rows(path: Path) -> list[dict]:
+    """The frame records of a ``--log`` file (a last row cut off mid-write is dropped).
+
+    Raises:
+        SourceError: missing, empty or not a posecoach log.
+    """
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_bytes().splitlines()
     except FileNotFoundError:
         raise SourceError(f"log not found: {path}", "pass a file written with --log") from None
     rows = []
@@ -58,8 +73,8 @@ def load_log(path: Path) -> SessionLog:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
+            row = parse_row(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
             if number == len(lines):
                 break  # a session cut off mid-write: keep everything before
             raise SourceError(f"{path} line {number} is not JSON",
@@ -70,18 +85,34 @@ def load_log(path: Path) -> SessionLog:
         rows.append(row)
     if not rows:
         raise SourceError(f"{path} holds no frames", "record a session with --log first")
+    return rows
+
+
+def log_from_rows(path: Path, rows: list[dict]) -> SessionLog:
+    """The rows of a log as columns."""
     n = len(rows)
     log = SessionLog(path=path, t=np.array([r["t"] for r in rows], dtype=float),
                      person=np.array([bool(r.get("person")) for r in rows]))
+    # Python lists first, one array per column at the end: element-wise numpy writes are slow
+    # on a long session's 50,000 rows.
+    metrics: dict[str, list[float]] = {}
+    checks: dict[str, list[list[float]]] = {}
     for i, row in enumerate(rows):
         for name, value in (row.get("metrics") or {}).items():
-            column = log.metrics.setdefault(name, np.full(n, np.nan))
-            column[i] = np.nan if value is None else value
+            if name not in metrics:
+                metrics[name] = [math.nan] * n
+            metrics[name][i] = math.nan if value is None else value
         for key, triple in (row.get("checks") or {}).items():
-            column = log.checks.setdefault(key, np.full((n, 3), np.nan))
-            column[i] = [np.nan if v is None else v for v in triple]
+            if key not in checks:
+                checks[key] = [[math.nan] * 3] * n  # rows replaced below, never mutated
+            checks[key][i] = [math.nan if v is None else v for v in triple]
+        log.exercise.append(row.get("exercise"))
+        log.active.append(tuple(row.get("active") or ()))
         key = row.get("cue")
         log.cue.append(key)
         if key and row.get("cue_text"):
             log.cue_text[key] = row["cue_text"]
+    log.metrics = {name: np.array(column, dtype=float) for name, column in metrics.items()}
+    log.checks = {key: np.array(column, dtype=float).reshape(n, 3)
+                  for key, column in checks.items()}
     return log

@@ -1,23 +1,22 @@
-"""The HTML session report: totals, the cue timeline, each check against its thresholds, and
-(for the roller and ball) where on the spine the prop was and how fast it moved.
+"""The engineer's part of the session report (under "Details"): totals, the cue timeline and
+each check against its thresholds, as PNG plots; and :func:`write_report`, the whole page of a
+frame log (the ten-second part is :mod:`posecoach.report.page`).
 
-Self-contained (plots embedded as PNG), so it opens offline and nothing leaves the machine.
+Self-contained (plots embedded), so it opens offline and nothing leaves the machine.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from posecoach.exercises.roller import LOWER_BACK_LIMIT_FRACTION as LOW_BACK
 from posecoach.exercises.roller import NECK_LIMIT_FRACTION as NECK
-from posecoach.exercises.roller import TOO_FAST_CM_S
 from posecoach.report.data import SessionLog
+from posecoach.report.svg import thin
 
 GREEN, RED, AMBER, GREY = "#3c9d4f", "#d64545", "#e09a1a", "#888888"
 
@@ -117,13 +116,13 @@ def check_plot(log: SessionLog, key: str) -> str | None:
         return None
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(10, 2.4))
-    axis.plot(log.t, values[:, 0], color="#2b6cb0", lw=1.5, label="measured")
-    axis.plot(log.t, values[:, 1], color=RED, lw=1, ls="--", label="limit (cue)")
-    axis.plot(log.t, values[:, 2], color=GREEN, lw=1, ls=":", label="back to good")
-    shown = np.array([c == key for c in log.cue])
+    t, values, shown = thin(log.t, values, np.array([c == key for c in log.cue]))
+    axis.plot(t, values[:, 0], color="#2b6cb0", lw=1.5, label="measured")
+    axis.plot(t, values[:, 1], color=RED, lw=1, ls="--", label="limit (cue)")
+    axis.plot(t, values[:, 2], color=GREEN, lw=1, ls=":", label="back to good")
     if shown.any():
         top = np.nanmax(values[:, :2])
-        axis.fill_between(log.t, np.nanmin(values[:, :2]), top, where=shown, color=AMBER,
+        axis.fill_between(t, np.nanmin(values[:, :2]), top, where=shown, color=AMBER,
                           alpha=0.2, label="cue shown")
     axis.set_title(_title(log, key))
     axis.set_xlabel("time (s)")
@@ -131,68 +130,22 @@ def check_plot(log: SessionLog, key: str) -> str | None:
     return _png(figure)
 
 
-def prop_plots(log: SessionLog, prop: str) -> list[str]:
-    fraction = log.metrics.get(f"{prop}.fraction")
-    if fraction is None or not np.isfinite(fraction).any():
-        return []
-    plt = _pyplot()
-    images = []
-    figure, axis = plt.subplots(figsize=(10, 2.6))
-    axis.axhspan(-0.3, LOW_BACK, color=RED, alpha=0.12, label="lower back (avoid)")
-    axis.axhspan(LOW_BACK, NECK, color=GREEN, alpha=0.12, label="upper back")
-    axis.axhspan(NECK, 1.5, color=RED, alpha=0.12, label="neck (avoid)")
-    axis.plot(log.t, fraction, color="#2b6cb0", lw=1.5)
-    axis.set_ylim(-0.1, 1.4)
-    axis.set_ylabel("hips → shoulders")
-    axis.set_xlabel("time (s)")
-    axis.set_title(f"Where the {prop} was along your spine")
-    axis.legend(loc="upper right", fontsize=8)
-    images.append(_png(figure))
-    speed = log.metrics.get(f"{prop}.speed_cm_s")
-    if speed is not None and np.isfinite(speed).any():
-        figure, axis = plt.subplots(figsize=(10, 2.4))
-        axis.hist(speed[np.isfinite(speed)], bins=30, color="#2b6cb0")
-        limit = TOO_FAST_CM_S if prop == "roller" else 10.0
-        axis.axvline(limit, color=RED, ls="--", label=f"too fast above {limit:.0f} cm/s")
-        axis.set_xlabel("speed along the spine (cm/s)")
-        axis.set_ylabel("frames")
-        axis.set_title(f"{prop.capitalize()} speed")
-        axis.legend(fontsize=8)
-        images.append(_png(figure))
-    return images
-
-
-def write_report(log: SessionLog, out: Path) -> Path:
-    """Write the report for ``log`` to ``out`` (HTML)."""
-    sections = []
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                   for k, v in summary(log))
-    sections.append(f"<table>{rows}</table>")
+def details(log: SessionLog) -> tuple[list[tuple[str, str]], list[str]]:
+    """The totals table and the PNG plots (base64) of the details section."""
     images = [cue_timeline(log)]
     images += [check_plot(log, key) for key in sorted(log.checks)
                if not key.startswith(("view.", "scene."))]
-    images += prop_plots(log, "roller") + prop_plots(log, "ball")
-    sections += [f'<img alt="plot" src="data:image/png;base64,{png}">'
-                 for png in images if png]
-    made = datetime.now().strftime("%Y-%m-%d %H:%M")
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>posecoach session — {html.escape(log.path.name)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 1050px; margin: 2em auto; color: #222; }}
-table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
-th, td {{ text-align: left; padding: 4px 14px 4px 0; border-bottom: 1px solid #eee; }}
-img {{ display: block; max-width: 100%; margin: 1em 0; }}
-.note {{ color: #666; font-size: 0.9em; }}
-</style></head><body>
-<h1>posecoach session</h1>
-<p class="note">From {html.escape(str(log.path))} · made {made} · this page stays on your
-computer. posecoach gives general form guidance, not medical advice. Self-massage is not for
-open wounds or fractures; with inflammation, deep vein thrombosis, osteoporosis or after recent
-surgery, ask a clinician first.</p>
-{''.join(sections)}
-</body></html>
-"""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out
+    return summary(log), [png for png in images if png]
+
+
+def write_report(log: SessionLog, out: Path, record: dict | None = None,
+                 video: Path | None = None) -> Path:
+    """Write the HTML report of ``log`` to ``out``; ``record``: the session summary when the log
+    belongs to a session record (else it is computed from the log)."""
+    from posecoach.record.store import read_rows
+    from posecoach.record.summary import summarise_rows
+    from posecoach.report.page import write_session_report
+
+    if record is None:
+        record = summarise_rows(read_rows(log.path), complete=True, ended="closed")
+    return write_session_report(record, log, out, video=video)

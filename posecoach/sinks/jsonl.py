@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import IO, Any
 
@@ -13,6 +14,8 @@ from posecoach.errors import PosecoachError
 from posecoach.types import FrameResult
 
 FLUSH_EVERY = 30
+#: The landmarks of a row as :func:`frame_record` writes them: arrays of numbers, no string.
+_LANDMARKS = re.compile(rb'"landmarks":\[\[[^"]*?\]\]')
 
 
 class JsonlSink:
@@ -72,17 +75,34 @@ class JsonlSink:
     def write(self, image: np.ndarray | None, result: FrameResult) -> None:
         if self._file is None:
             raise RuntimeError("open the sink with `with` first")
-        cue = result.cue.key if result.cue else None
+        if self._keep(result.cue.key if result.cue else None):
+            self._append(frame_record(result))
+
+    def write_record(self, record: dict[str, Any]) -> None:
+        """Log a frame record already made with :func:`frame_record` (the session record
+        builds it once for its summary and its log)."""
+        if self._file is None:
+            raise RuntimeError("open the sink with `with` first")
+        if self._keep(record.get("cue")):
+            self._append(record)
+
+    def _keep(self, cue: str | None) -> bool:
         keep = self._seen % self.every == 0 or cue != self._last_cue
         self._seen += 1
         self._last_cue = cue
-        if not keep:
-            return
-        row = json.dumps(frame_record(result), separators=(",", ":"))
+        return keep
+
+    def _append(self, record: dict[str, Any]) -> None:
+        row = json.dumps(record, separators=(",", ":"))
         self._pending.append(row.encode("utf-8") + b"\n")
         self._rows += 1
         if len(self._pending) >= self.flush_every:
             self._flush()
+
+    @property
+    def bytes_on_disk(self) -> int:
+        """Bytes of whole rows written so far (grows at each batch)."""
+        return self._written
 
     def _flush(self) -> None:
         if not self._pending or self._file is None:
@@ -138,3 +158,15 @@ def frame_record(result: FrameResult) -> dict[str, Any]:
 def _finite(value: float) -> float | None:
     value = float(value)
     return round(value, 4) if math.isfinite(value) else None
+
+
+def parse_row(line: bytes, landmarks: bool = False) -> Any:
+    """One log line as a dict; without its landmarks (``None``) unless asked: they are most of
+    the bytes, and summaries and reports do not read them.
+
+    Raises:
+        json.JSONDecodeError: the line is not JSON (e.g. cut off mid-write).
+    """
+    if not landmarks:
+        line = _LANDMARKS.sub(b'"landmarks":null', line, count=1)
+    return json.loads(line)

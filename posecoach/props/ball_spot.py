@@ -58,6 +58,9 @@ FULL_CONTRAST = 40.0
 #: well under a radius a frame): a spot farther than this many radii from the last one pays
 #: TRACK_PENALTY ΔE per further radius, so an equal spot elsewhere does not steal the track.
 TRACK_FREE_RADII = 2.0
+#: Local maxima of the contrast checked for being a blend of their surroundings
+#: (:func:`unmixed`); the best survivor is the ball.
+CANDIDATES = 6
 TRACK_PENALTY = 2.0
 
 
@@ -89,6 +92,22 @@ def spot_contrast(bgr: np.ndarray, radius_px: float) -> np.ndarray:
     Raises:
         ValueError: the image is not (H, W, 3) uint8 or the radius is not > 0.
     """
+    return _contrast(bgr, radius_px)[0]
+
+
+def _ring_offsets(radius_px: float) -> list[tuple[int, int]]:
+    rho = RING_RADII * radius_px
+    return [(int(round(rho * math.cos(2.0 * math.pi * k / DIRECTIONS))),
+             int(round(rho * math.sin(2.0 * math.pi * k / DIRECTIONS))))
+            for k in range(DIRECTIONS)]
+
+
+def _contrast(bgr: np.ndarray, radius_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """The contrast map of :func:`spot_contrast` and the blurred (H, W, 3) Lab image.
+
+    Raises:
+        ValueError: the image is not (H, W, 3) uint8 or the radius is not > 0.
+    """
     if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
         raise ValueError(f"bgr must be (H, W, 3) uint8, got {bgr.shape} {bgr.dtype}")
     if not radius_px > 0:
@@ -99,18 +118,34 @@ def spot_contrast(bgr: np.ndarray, radius_px: float) -> np.ndarray:
     square = cv2.GaussianBlur(lab * lab, (0, 0), sigma)
     spread = np.sqrt(np.maximum((square - mean * mean).sum(axis=2), 0.0))
     h, w = mean.shape[:2]
-    rho = RING_RADII * radius_px
-    pad = int(math.ceil(rho)) + 1
+    pad = int(math.ceil(RING_RADII * radius_px)) + 1
     padded = cv2.copyMakeBorder(mean, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     diffs = np.empty((DIRECTIONS, h, w), dtype=np.float32)
-    for k in range(DIRECTIONS):
-        angle = 2.0 * math.pi * k / DIRECTIONS
-        dx = int(round(rho * math.cos(angle)))
-        dy = int(round(rho * math.sin(angle)))
+    for k, (dx, dy) in enumerate(_ring_offsets(radius_px)):
         ring = padded[pad + dy:pad + dy + h, pad + dx:pad + dx + w]
         diffs[k] = np.sqrt(((mean - ring) ** 2).sum(axis=2))
     second = np.partition(diffs, 1, axis=0)[1]
-    return second - EVENNESS_WEIGHT * spread
+    return second - EVENNESS_WEIGHT * spread, mean
+
+
+def unmixed(lab: np.ndarray, x: int, y: int, radius_px: float) -> float:
+    """How far (ΔE) the window colour at (x, y) of a blurred Lab image lies from every
+    blend of two of its ring colours (the segment between them in CIELAB).
+
+    Where three regions meet (the back's outline at the trousers, an elbow against the
+    shirt and the wall) the window holds a blend of its neighbours and differs from each of
+    them, like a ball; a ball's own colour is not such a blend of the two sides it touches.
+    """
+    h, w = lab.shape[:2]
+    centre = lab[y, x].astype(np.float64)
+    ring = np.array([lab[min(max(y + dy, 0), h - 1), min(max(x + dx, 0), w - 1)]
+                     for dx, dy in _ring_offsets(radius_px)], dtype=np.float64)
+    a = ring[:, None, :]
+    ab = ring[None, :, :] - a
+    length2 = np.maximum((ab ** 2).sum(axis=2), 1e-9)
+    t = np.clip(((centre - a) * ab).sum(axis=2) / length2, 0.0, 1.0)
+    nearest = a + t[..., None] * ab
+    return float(np.sqrt(((centre - nearest) ** 2).sum(axis=2)).min())
 
 
 def _band_corners(hint: BodyHint, back: np.ndarray) -> np.ndarray:
@@ -155,7 +190,7 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
         size = (max(int(round((x1 - x0) * scale)), 4), max(int(round((y1 - y0) * scale)), 4))
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
     sx, sy = crop.shape[1] / (x1 - x0), crop.shape[0] / (y1 - y0)
-    score = spot_contrast(crop, radius * scale)
+    score, lab = _contrast(crop, radius * scale)
     # Back to frame pixels at the centres of the work pixels.
     xs = x0 + (np.arange(crop.shape[1]) + 0.5) / sx - 0.5
     ys = y0 + (np.arange(crop.shape[0]) + 0.5) / sy - 0.5
@@ -172,10 +207,29 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
         far = np.hypot(gx - prior_px[0], gy - prior_px[1]) / nominal - TRACK_FREE_RADII
         score = score - TRACK_PENALTY * np.maximum(far, 0.0)
     score = np.where(inside, score, -np.inf)
-    iy, ix = np.unravel_index(int(np.argmax(score)), score.shape)
+    best: tuple[float, int, int] | None = None
+    for iy, ix in _peaks(score, CANDIDATES):
+        value = min(float(score[iy, ix]), unmixed(lab, ix, iy, radius * scale))
+        if best is None or value > best[0]:
+            best = (value, ix, iy)
+    if best is None:
+        return None
+    value, ix, iy = best
     cx, cy = _refine(score, ix, iy)
     center = np.array([x0 + (cx + 0.5) / sx - 0.5, y0 + (cy + 0.5) / sy - 0.5])
-    return Spot(center, nominal, float(score[iy, ix]))
+    return Spot(center, nominal, value)
+
+
+def _peaks(score: np.ndarray, count: int) -> list[tuple[int, int]]:
+    """(row, col) of up to ``count`` local maxima of ``score``, highest first."""
+    finite = np.isfinite(score)
+    if not finite.any():
+        return []
+    filled = np.where(finite, score, np.float32(-1e9)).astype(np.float32)
+    local = (filled >= cv2.dilate(filled, np.ones((3, 3), np.uint8))) & finite
+    rows, cols = np.nonzero(local)
+    order = np.argsort(-filled[rows, cols])[:count]
+    return [(int(rows[i]), int(cols[i])) for i in order]
 
 
 def _refine(score: np.ndarray, ix: int, iy: int) -> tuple[float, float]:

@@ -100,15 +100,16 @@ class ExerciseStage:
 
     The roller is searched for while the person lies down (or in roller mode). The ball is
     searched for on every frame in ball mode, or while the selector weighs a sighting; otherwise
-    every ``idle_interval_s`` only, and only for someone standing or lying: a search with no
-    ball in view scans the whole frame, and pose estimation needs the CPU.
+    every ``idle_interval_s`` only, and only for someone standing or lying: pose estimation
+    needs the CPU. The search looks only behind the back (a few ms), so the interval is short:
+    a session of a few seconds at the wall must not wait long for its first sighting.
     """
 
     name = "exercise"
 
     def __init__(self, roller: RollerTracker | None, ball: BallTracker | None,
                  selector: ExerciseSelector | None = None,
-                 idle_interval_s: float = 0.7) -> None:
+                 idle_interval_s: float = 0.2) -> None:
         if idle_interval_s < 0:
             raise ValueError(f"idle_interval_s must be >= 0, got {idle_interval_s}")
         self.roller = roller

@@ -45,8 +45,9 @@ SPOT_MAX_S = 90.0
 #: The ball touches the back when its centre is this close to the back's line (cm): half a
 #: trunk's depth (~10 cm) + the ball (3.3 cm) + slack for landmark error.
 CONTACT_MAX_CM = 24.0
-#: Contact is settled (set-up over) after this long.
-SETTLE_S = 1.0
+#: Contact is settled (set-up over) after this long: the selector has already seen the ball at
+#: the back for a second (posecoach.selector.ENTER_PROP_S) before this analyzer runs.
+SETTLE_S = 0.5
 #: Learn the comfortable start (lean / hip height) over this long once settled.
 PRESSURE_BASELINE_S = 3.0
 #: How long the one-time placement reminder stays up (s); it shows after the coach's

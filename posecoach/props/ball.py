@@ -40,7 +40,7 @@ _COARSE_WINDOWS = 3  # ball-coloured blobs examined at full resolution after the
 #: Least contrast (CIELAB ΔE, see :mod:`posecoach.props.ball_spot`) of a spot taken for the
 #: ball: a just noticeable colour difference is ~2–3 ΔE, and webcam noise in a dim room
 #: reaches a few ΔE more after the blur, so a spot must stand well clear of that.
-MIN_SPOT_CONTRAST = 12.0
+MIN_SPOT_CONTRAST = 15.0
 #: Methods that saw the ball in this frame ("hold" repeats an old position).
 SEEN_METHODS = ("colour", "spot")
 

@@ -19,8 +19,8 @@ from posecoach.props.hints import BodyHint
 from .synth import LIGHTS, ball_at_wall
 
 #: BGR balls: red, blue, pink, green and a dark purple massage ball. (A white ball is left
-#: out: the drawn wall is near-white, and a ball the colour of both its neighbours is not
-#: found, see docs/coaching.md §4.)
+#: out: the drawn wall is near-white, and a ball the colour of both its neighbours cannot
+#: stand out from them.)
 BALLS = {"red": (40, 40, 200), "blue": (200, 110, 30), "pink": (150, 60, 240),
          "green": (60, 200, 60), "purple": (150, 40, 110)}
 #: A shirt that differs from each ball.

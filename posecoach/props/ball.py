@@ -43,6 +43,12 @@ _COARSE_WINDOWS = 3  # ball-coloured blobs examined at full resolution after the
 MIN_SPOT_CONTRAST = 15.0
 #: Methods that saw the ball in this frame ("hold" repeats an old position).
 SEEN_METHODS = ("colour", "spot")
+#: A tracked ball does not jump: even a brisk 30 cm/s roll moves it ~1 cm between frames at
+#: 30 fps, so a spot this many radii (≈ 10 cm) from the track is another thing until it is
+#: seen there again on JUMP_CONFIRM_FRAMES frames in a row (a ball dropped and placed again
+#: takes far longer than that).
+JUMP_RADII = 3.0
+JUMP_CONFIRM_FRAMES = 3
 
 
 @dataclass(frozen=True)
@@ -261,6 +267,9 @@ class BallTracker:
             (method "hold", fading confidence) before the ball counts as lost, >= 0.
         time_constant_s: smoothing of centre and radius, seconds, >= 0.
 
+    A detection far from the track (JUMP_RADII) is held back until it is confirmed
+    (JUMP_CONFIRM_FRAMES); meanwhile the last position is held.
+
     Raises:
         ValueError: a parameter is out of range.
     """
@@ -279,6 +288,7 @@ class BallTracker:
         self._smoother.reset()
         self._last: BallDetection | None = None
         self._misses = 0
+        self._jump: tuple[np.ndarray, int] | None = None  # (where, frames seen there)
 
     @property
     def lost(self) -> bool:
@@ -305,6 +315,8 @@ class BallTracker:
         """Detect in one frame at time ``t_s`` (s); None once the ball is lost."""
         prior = None if self._last is None else (self._last.center_px, self._last.radius_px)
         found = detect_ball(frame_bgr, hint, self.model, prior)
+        if found is not None and self._jumped(found):
+            found = None
         if found is None:
             self._misses += 1
             if self._last is None or self._misses > self.max_misses:
@@ -314,6 +326,22 @@ class BallTracker:
             return BallDetection(self._last.center_px, self._last.radius_px,
                                  self._last.confidence * fade, "hold")
         self._misses = 0
+        self._jump = None
         center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
         self._last = BallDetection(center, radius, found.confidence, found.method)
         return self._last
+
+    def _jumped(self, found: BallDetection) -> bool:
+        """True while ``found`` is a jump away from the track that is not yet confirmed."""
+        if self._last is None:
+            return False
+        far = JUMP_RADII * max(self._last.radius_px, 1.0)
+        if float(np.hypot(*(found.center_px - self._last.center_px))) <= far:
+            self._jump = None
+            return False
+        if self._jump is not None and float(
+                np.hypot(*(found.center_px - self._jump[0]))) <= far / 2:
+            self._jump = (found.center_px, self._jump[1] + 1)
+        else:
+            self._jump = (found.center_px, 1)
+        return self._jump[1] < JUMP_CONFIRM_FRAMES

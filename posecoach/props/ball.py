@@ -214,7 +214,7 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
     _check_frame(frame_bgr)
     if hint is not None and hint.back_normal is not None:
         spot = find_spot(frame_bgr, hint, hint.back_normal,
-                         None if prior is None else prior[0])
+                         None if prior is None else prior[0], MIN_SPOT_CONTRAST)
         if spot is None or spot.contrast < MIN_SPOT_CONTRAST:
             return None
         return BallDetection(spot.center_px, spot.radius_px, spot.confidence, "spot")

@@ -58,6 +58,11 @@ FULL_CONTRAST = 40.0
 #: well under a radius a frame): a spot farther than this many radii from the last one pays
 #: TRACK_PENALTY ΔE per further radius, so an equal spot elsewhere does not steal the track.
 TRACK_FREE_RADII = 2.0
+#: A ball is small: at SIZE_CHECK × its radius the same point keeps less than SIZE_KEEP of its
+#: contrast (the window then straddles the ball and its surroundings, and the ring lies far
+#: out), while a larger even blob (the end of a roller, a fist, the head) keeps it.
+SIZE_CHECK = 1.8
+SIZE_KEEP = 0.75
 #: Local maxima of the contrast checked for being a blend of their surroundings
 #: (:func:`unmixed`); the best survivor is the ball.
 CANDIDATES = 6
@@ -155,7 +160,7 @@ def _band_corners(hint: BodyHint, back: np.ndarray) -> np.ndarray:
 
 
 def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
-              prior_px: np.ndarray | None = None) -> Spot | None:
+              prior_px: np.ndarray | None = None, min_contrast: float = 0.0) -> Spot | None:
     """The most ball-like spot behind the trunk, however weak (the caller judges it).
 
     Args:
@@ -164,6 +169,8 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
         back_normal: (2,) unit vector from the hip → shoulder line toward the back (away
             from the face): the wall or the floor.
         prior_px: (2,) the tracked ball's last centre, or None.
+        min_contrast: spots weaker than this are not checked for their size (the caller
+            rejects them anyway; the check costs a little per spot).
 
     Returns:
         The best spot, or None when the band lies outside the frame.
@@ -208,16 +215,31 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
         score = score - TRACK_PENALTY * np.maximum(far, 0.0)
     score = np.where(inside, score, -np.inf)
     best: tuple[float, int, int] | None = None
-    for iy, ix in _peaks(score, CANDIDATES):
+    for iy, ix in _peaks(score, CANDIDATES):  # highest first; a value never exceeds its score
+        if best is not None and float(score[iy, ix]) <= best[0]:
+            break
         value = min(float(score[iy, ix]), unmixed(lab, ix, iy, radius * scale))
-        if best is None or value > best[0]:
-            best = (value, ix, iy)
+        if best is not None and value <= best[0]:
+            continue
+        if value >= min_contrast and _contrast_at(
+                crop, ix, iy, SIZE_CHECK * radius * scale) >= SIZE_KEEP * float(score[iy, ix]):
+            continue  # larger than a ball
+        best = (value, ix, iy)
     if best is None:
         return None
     value, ix, iy = best
     cx, cy = _refine(score, ix, iy)
     center = np.array([x0 + (cx + 0.5) / sx - 0.5, y0 + (cy + 0.5) / sy - 0.5])
     return Spot(center, nominal, value)
+
+
+def _contrast_at(bgr: np.ndarray, x: int, y: int, radius_px: float) -> float:
+    """:func:`spot_contrast` at the one point (x, y), from a window around it."""
+    half = int(math.ceil((RING_RADII + 3 * BLUR_RADII) * radius_px)) + 2
+    h, w = bgr.shape[:2]
+    x0, y0 = max(x - half, 0), max(y - half, 0)
+    window = bgr[y0:min(y + half + 1, h), x0:min(x + half + 1, w)]
+    return float(_contrast(window, radius_px)[0][y - y0, x - x0])
 
 
 def _peaks(score: np.ndarray, count: int) -> list[tuple[int, int]]:

@@ -102,7 +102,7 @@ def test_the_track_holds_against_an_equal_ball_elsewhere() -> None:
         cv2.rectangle(img, (60, 20), (99, 190), (90, 40, 25), -1)  # the back; wall at right
         for y in balls:
             cv2.circle(img, (103, y), 4, (40, 40, 200), -1, cv2.LINE_AA)
-        return img
+        return cv2.GaussianBlur(img, (0, 0), 0.8)  # a webcam's blur
 
     hint = BodyHint(shoulder_px=np.array([80.0, 40.0]), hip_px=np.array([80.0, 180.0]),
                     px_per_cm=1.2, lying=False, back_normal=np.array([1.0, 0.0]))
@@ -123,3 +123,23 @@ def test_back_normal_must_be_a_unit_vector() -> None:
         find_spot(np.zeros((20, 20, 3), np.uint8),
                   BodyHint(shoulder_px=np.array([0.0, 0.0]), hip_px=np.array([0.0, 10.0]),
                            px_per_cm=1.0, lying=False), np.array([0.0, 0.5]))
+
+
+@pytest.mark.parametrize("size", [1.0, 2.3])
+def test_a_round_thing_larger_than_a_ball_is_not_one(size: float) -> None:
+    """A disc at the back the size of a ball is found; one 2.3 times larger (the end of a
+    foam roller, a fist, a head) is not taken for the ball."""
+    img = np.full((200, 200, 3), (200, 200, 205), np.uint8)
+    cv2.rectangle(img, (40, 20), (99, 190), (90, 40, 25), -1)  # the back; wall at the right
+    px_per_cm = 1.5
+    radius = 3.3 * px_per_cm * size
+    cv2.circle(img, (int(round(100 + 0.3 * radius)), 100), int(round(radius)), (40, 40, 200),
+               -1, cv2.LINE_AA)
+    img = cv2.GaussianBlur(img, (0, 0), 0.8)
+    hint = BodyHint(shoulder_px=np.array([80.0, 40.0]), hip_px=np.array([80.0, 180.0]),
+                    px_per_cm=px_per_cm, lying=False, back_normal=np.array([1.0, 0.0]))
+    found = detect_ball(img, hint)
+    if size == 1.0:
+        assert found is not None and abs(found.center_px[1] - 100) < 1.5 * px_per_cm
+    else:
+        assert found is None

@@ -262,7 +262,9 @@ class BallTracker:
     """Ball detection over time: smoothing, a confidence and "lost" after misses.
 
     Args:
-        model: the ball's colour; default fluorescent yellow. See :meth:`calibrate`.
+        model: the ball's colour, for frames whose hint does not know the back side (the
+            spot search behind the back needs no colour); default fluorescent yellow. See
+            :meth:`calibrate`.
         max_misses: frames without a detection during which the last position is held
             (method "hold", fading confidence) before the ball counts as lost, >= 0.
         time_constant_s: smoothing of centre and radius, seconds, >= 0.

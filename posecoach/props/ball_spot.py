@@ -29,6 +29,11 @@ import numpy as np
 
 from posecoach.props.hints import BodyHint
 
+#: The neck is a small even patch of skin between the shirt, the hair and the wall: no ball
+#: centre within this distance (cm) of the mid-shoulder → mid-ear line, i.e. about half the
+#: neck's depth. A ball at the neck sits behind it: half the neck's depth (~6 cm) plus the
+#: ball's radius (3.3 cm, docs/coaching.md §4), ~9 cm from that line.
+NECK_CLEAR_CM = 6.5
 #: Where the ball's centre can be, along mid-hip → mid-shoulder (0 hips, 1 shoulders): from
 #: the lower back (a ball rolled too low is a fault to cue, so it must be found there) to the
 #: neck (the other fault), which sits above the shoulder line. docs/coaching.md §4.
@@ -208,6 +213,9 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
     behind_cm = (rx * back[0] + ry * back[1]) / hint.px_per_cm
     inside = ((fraction >= BAND_FRACTIONS[0]) & (fraction <= BAND_FRACTIONS[1])
               & (behind_cm >= BAND_BACK_CM[0]) & (behind_cm <= BAND_BACK_CM[1]))
+    if hint.head_px is not None:  # not the neck itself: skin between shirt, hair and wall
+        inside &= _distance_to_segment(gx, gy, hint.shoulder_px, hint.head_px) >= (
+            NECK_CLEAR_CM * hint.px_per_cm)
     if not inside.any():
         return None
     if prior_px is not None:
@@ -231,6 +239,15 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
     cx, cy = _refine(score, ix, iy)
     center = np.array([x0 + (cx + 0.5) / sx - 0.5, y0 + (cy + 0.5) / sy - 0.5])
     return Spot(center, nominal, value)
+
+
+def _distance_to_segment(gx: np.ndarray, gy: np.ndarray, a: np.ndarray, b: np.ndarray
+                         ) -> np.ndarray:
+    """Distance (px) of grid points from the segment a–b."""
+    ab = b - a
+    length2 = max(float(ab @ ab), 1e-9)
+    t = np.clip(((gx - a[0]) * ab[0] + (gy - a[1]) * ab[1]) / length2, 0.0, 1.0)
+    return np.hypot(gx - (a[0] + t * ab[0]), gy - (a[1] + t * ab[1]))
 
 
 def _contrast_at(bgr: np.ndarray, x: int, y: int, radius_px: float) -> float:

@@ -143,3 +143,24 @@ def test_a_round_thing_larger_than_a_ball_is_not_one(size: float) -> None:
         assert found is not None and abs(found.center_px[1] - 100) < 1.5 * px_per_cm
     else:
         assert found is None
+
+
+@pytest.mark.parametrize("behind_cm", [4.5, 9.0])
+def test_the_neck_is_not_a_ball_but_a_ball_behind_it_is(behind_cm: float) -> None:
+    """A small even patch 4.5 cm behind the shoulder → ear line is the neck's skin between
+    the shirt, the hair and the wall; the same patch 9 cm behind it is a ball at the neck."""
+    px_per_cm = 1.5
+    img = np.full((200, 200, 3), (200, 200, 205), np.uint8)  # wall
+    cv2.rectangle(img, (40, 90), (99, 190), (40, 40, 190), -1)  # red shirt; wall at right
+    shoulder, head = np.array([80.0, 95.0]), np.array([80.0, 50.0])
+    spot = (int(round(80 + behind_cm * px_per_cm)), 80)
+    cv2.circle(img, spot, int(round(3.3 * px_per_cm)), (120, 150, 205), -1, cv2.LINE_AA)
+    img = cv2.GaussianBlur(img, (0, 0), 0.8)
+    hint = BodyHint(shoulder_px=shoulder, hip_px=np.array([80.0, 185.0]),
+                    px_per_cm=px_per_cm, lying=False, head_px=head,
+                    back_normal=np.array([1.0, 0.0]))
+    found = detect_ball(img, hint)
+    if behind_cm < 6.5:
+        assert found is None
+    else:
+        assert found is not None and np.hypot(*(found.center_px - spot)) < 1.5 * px_per_cm

@@ -358,22 +358,34 @@ class BackPlacement:
 _HAND = (L.LEFT_WRIST, L.RIGHT_WRIST)
 
 
-def back_placement(point_px: np.ndarray, pose: Pose, geometry: BodyGeometry
-                   ) -> BackPlacement | None:
-    """Place ``point_px`` (2,) relative to the back; None when the back side cannot be told
-    (a front view, or the face on the trunk line)."""
+def back_direction(pose: Pose, geometry: BodyGeometry) -> np.ndarray | None:
+    """(2,) unit normal of the hip → shoulder line pointing toward the back (the wall or the
+    floor); None when the back side cannot be told (a front view, or the face on the trunk
+    line)."""
     if geometry.view is View.FRONT:
         return None
     axis = geometry.mid_shoulder - geometry.mid_hip
     length = float(np.linalg.norm(axis))
+    if not length > 0:
+        return None
     normal = np.array([-axis[1], axis[0]]) / length
     # The face is in front of the trunk, standing, sitting or lying face up: the back is the
     # other side, toward the wall or the floor.
     front = float(normal @ (pose.xy[L.NOSE] - geometry.mid_shoulder))
     if abs(front) < 1e-6 or not math.isfinite(front):
         return None
-    if front > 0:
-        normal = -normal
+    return -normal if front > 0 else normal
+
+
+def back_placement(point_px: np.ndarray, pose: Pose, geometry: BodyGeometry
+                   ) -> BackPlacement | None:
+    """Place ``point_px`` (2,) relative to the back; None when the back side cannot be told
+    (see :func:`back_direction`)."""
+    normal = back_direction(pose, geometry)
+    if normal is None:
+        return None
+    axis = geometry.mid_shoulder - geometry.mid_hip
+    length = float(np.linalg.norm(axis))
     rel = np.asarray(point_px, dtype=np.float64) - geometry.mid_hip
     hands = [h for h in _HAND if pose.visibility[h] >= 0.5]
     near = (min(float(np.linalg.norm(pose.xy[h] - point_px)) for h in hands)

@@ -20,6 +20,7 @@ from posecoach.exercises.roller import SEEN_METHODS as ROLLER_SEEN_METHODS
 from posecoach.exercises.roller import RollerAnalyzer, RollState
 from posecoach.geometry import BodyGeometry, BodyPosture, body_geometry
 from posecoach.landmarks import Landmark as L
+from posecoach.props.ball import SEEN_METHODS as BALL_SEEN_METHODS
 from posecoach.props.ball import BallDetection, BallTracker
 from posecoach.props.hints import BodyHint
 from posecoach.props.roller import RollerTracker
@@ -29,6 +30,7 @@ from posecoach.selector import (
     ExerciseDecision,
     ExerciseSelector,
     WalkDetector,
+    back_direction,
     back_placement,
 )
 from posecoach.types import Check, Cue, Frame, FrameResult, Pose, Severity
@@ -85,7 +87,7 @@ def body_hint(pose: Pose, geometry: BodyGeometry) -> BodyHint:
                     px_per_cm=geometry.px_per_cm,
                     lying=geometry.posture is BodyPosture.LYING,
                     head_px=(pose.xy[L.LEFT_EAR] + pose.xy[L.RIGHT_EAR]) / 2,
-                    floor_y_px=floor_y)
+                    floor_y_px=floor_y, back_normal=back_direction(pose, geometry))
 
 
 class ExerciseStage:
@@ -98,15 +100,16 @@ class ExerciseStage:
 
     The roller is searched for while the person lies down (or in roller mode). The ball is
     searched for on every frame in ball mode, or while the selector weighs a sighting; otherwise
-    every ``idle_interval_s`` only, and only for someone standing or lying: a search with no
-    ball in view scans the whole frame, and pose estimation needs the CPU.
+    every ``idle_interval_s`` only, and only for someone standing or lying: pose estimation
+    needs the CPU. The search looks only behind the back (a few ms), so the interval is short:
+    a session of a few seconds at the wall must not wait long for its first sighting.
     """
 
     name = "exercise"
 
     def __init__(self, roller: RollerTracker | None, ball: BallTracker | None,
                  selector: ExerciseSelector | None = None,
-                 idle_interval_s: float = 0.7) -> None:
+                 idle_interval_s: float = 0.2) -> None:
         if idle_interval_s < 0:
             raise ValueError(f"idle_interval_s must be >= 0, got {idle_interval_s}")
         self.roller = roller
@@ -178,7 +181,7 @@ class ExerciseStage:
                       geometry: BodyGeometry | None) -> bool | None:
         if pose is None or geometry is None:
             return None
-        if detection is None or detection.method != "colour":
+        if detection is None or detection.method not in BALL_SEEN_METHODS:
             return False
         placement = back_placement(detection.center_px, pose, geometry)
         return placement is not None and placement.at_back
@@ -233,7 +236,7 @@ class BallStage:
         geometry = frame_geometry(result)
         detection = result.extras.get("ball_detection")
         center = detection.center_px if detection is not None else None
-        seen = detection is not None and detection.method == "colour"
+        seen = detection is not None and detection.method in BALL_SEEN_METHODS
         reading = self.analyzer.update(pose, geometry, center, seen, frame.t)
         extras = {**result.extras, "ball": reading}
         if reading.fraction is not None and reading.state is BallState.IN_CONTACT:

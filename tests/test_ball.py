@@ -99,6 +99,19 @@ def test_moving_fast_is_flagged_and_slow_is_not():
     assert FAST_CM_S == 10.0
 
 
+def test_carrying_the_ball_to_the_next_spot_is_not_rushing():
+    """Settled at 0.85, then carried one way down to 0.5 at 17 cm/s and held there: a
+    transition between spots (issue 11, item 4), never "Slow down"; the same speed back and
+    forth over a spot still is (the test above)."""
+    step = 17.0 / 47.5 / FPS
+    carry = [0.85 - step * i for i in range(1, int(0.35 / step) + 1)]
+    readings = run(BallAnalyzer(), [0.85] * 30 + carry + [carry[-1]] * 45)
+    fast = [r for r in readings if (c := check(r, "ball.too_fast")) is not None
+            and c.is_bad(False)]
+    assert not fast
+    assert max(r.speed_cm_s or 0.0 for r in readings) > FAST_CM_S  # it did move that fast
+
+
 def test_leaning_back_harder_than_at_the_start_raises_pressure():
     analyzer = BallAnalyzer()
     run(analyzer, [0.85] * int(5 * FPS), lean_deg=2)

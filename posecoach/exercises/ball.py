@@ -10,7 +10,9 @@ Sources for the numbers (docs/coaching.md §4):
   mid-shoulder.
 - Dwell: hold a tender spot ~30–90 s while breathing normally; move on after 90 s.
 - Pace: the ball moves slowly between spots; hasty massage is one of the common self-massage
-  mistakes. Faster than 10 cm/s along the spine for a couple of seconds is rushing.
+  mistakes. Faster than 10 cm/s along the spine for a couple of seconds is rushing. The pace
+  is judged while a spot is being worked (the ball goes back and forth); carrying the ball in
+  one direction to the next spot is a transition, not rushing (issue 11, item 4).
 - Pressure: ≤ 7/10 discomfort; more body weight on the ball (leaning back into the wall, or
   lifting the hips off the floor) raises it. Judged against the user's own start.
 """
@@ -18,6 +20,7 @@ Sources for the numbers (docs/coaching.md §4):
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -39,14 +42,21 @@ FAST_CM_S = 10.0
 FAST_CLEAR_CM_S = 7.0
 HOLD_SPEED_CM_S = 2.0
 HOLD_CUE_S = 4.0
+#: The pace is judged over this long (s): the speed's own span (1.5 s of 0.5 s slopes,
+#: :class:`posecoach.exercises.motion.SpineMotion`), so a move that is over no longer counts.
+TRANSFER_WINDOW_S = 2.0
+#: Within that window, a movement of at least a spot (SPOT_RADIUS_CM) whose net displacement
+#: is this share of its whole excursion went one way: a transfer to the next spot.
+TRANSFER_NET_SHARE = 0.8
 #: A spot is the same spot while the ball stays within this distance of where it settled (cm).
 SPOT_RADIUS_CM = 3.0
 SPOT_MAX_S = 90.0
 #: The ball touches the back when its centre is this close to the back's line (cm): half a
 #: trunk's depth (~10 cm) + the ball (3.3 cm) + slack for landmark error.
 CONTACT_MAX_CM = 24.0
-#: Contact is settled (set-up over) after this long.
-SETTLE_S = 1.0
+#: Contact is settled (set-up over) after this long: the selector has already seen the ball at
+#: the back for a second (posecoach.selector.ENTER_PROP_S) before this analyzer runs.
+SETTLE_S = 0.5
 #: Learn the comfortable start (lean / hip height) over this long once settled.
 PRESSURE_BASELINE_S = 3.0
 #: How long the one-time placement reminder stays up (s); it shows after the coach's
@@ -118,6 +128,7 @@ class BallAnalyzer:
     def __init__(self, shoulder_hip_cm: float = 47.5) -> None:
         self.shoulder_hip_cm = shoulder_hip_cm
         self._motion = SpineMotion(pass_min_cm=SPOT_RADIUS_CM)
+        self._recent: deque[tuple[float, float]] = deque()  # (t, position cm), for transfers
         self._contact_since: float | None = None
         self._was_in_contact = False
         self._spot_anchor: float | None = None
@@ -160,6 +171,10 @@ class BallAnalyzer:
         self._was_in_contact = True
         position = fraction * self.shoulder_hip_cm
         speed = self._motion.update(t, position) if seen else None
+        if seen:
+            self._recent.append((t, position))
+        while self._recent and t - self._recent[0][0] > TRANSFER_WINDOW_S:
+            self._recent.popleft()
         spot_s = self._spot(t, position)
         if speed is not None and speed < HOLD_SPEED_CM_S:
             self._hold_since = t if self._hold_since is None else self._hold_since
@@ -167,12 +182,25 @@ class BallAnalyzer:
             self._hold_since = None
         hold_s = 0.0 if self._hold_since is None else t - self._hold_since
         pressure = self._pressure(pose, geometry, surface, t)
-        checks = self._checks(fraction if seen else None, speed, hold_s, spot_s, pressure,
+        # Carried one way to the next spot: not judged for rushing (a slow carry is fine
+        # either way, so it stays judged).
+        pace = (None if speed is not None and speed > FAST_CLEAR_CM_S and self._transferring()
+                else speed)
+        checks = self._checks(fraction if seen else None, pace, hold_s, spot_s, pressure,
                               surface)
         return BallReading(BallState.IN_CONTACT, surface, fraction, zone_of(fraction),
                            offset_cm, speed, spot_s, self._spots, pressure,
                            center_px=np.asarray(center_px), px_per_cm=geometry.px_per_cm,
                            checks=checks)
+
+    def _transferring(self) -> bool:
+        """The ball went one way to another spot within the last TRANSFER_WINDOW_S."""
+        if len(self._recent) < 2:
+            return False
+        positions = [p for _, p in self._recent]
+        excursion = max(positions) - min(positions)
+        net = abs(positions[-1] - positions[0])
+        return excursion >= SPOT_RADIUS_CM and net >= TRANSFER_NET_SHARE * excursion
 
     def _checks(self, fraction: float | None, speed: float | None, hold_s: float,
                 spot_s: float, pressure: float | None, surface: Surface) -> tuple[Check, ...]:
@@ -188,6 +216,7 @@ class BallAnalyzer:
                     offset_cm: float | None = None) -> BallReading:
         self._contact_since = None
         self._motion.break_track()
+        self._recent.clear()
         self._hold_since = None
         self._spot_since = None
         # Off the back, where the ball sits on the back, its pace and the lean into it no

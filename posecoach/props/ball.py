@@ -1,8 +1,11 @@
-"""Tennis / massage ball detection: colour mask, then a circle fitted to the visible arc.
+"""Tennis / massage ball detection.
 
-The ball is pressed between the upper back and a wall, or lies under the back on the floor,
-so half of it is usually hidden; the circle is fitted to the arc that shows
-(:mod:`posecoach.props.circlefit`) and must have the size a ball has at the body's scale.
+When the body says where the back is (:attr:`BodyHint.back_normal`), the ball is the most
+ball-like spot of the band behind the trunk, whatever its colour
+(:mod:`posecoach.props.ball_spot`). Otherwise (no body, a front view) a colour mask is
+searched and a circle fitted to the visible arc (:mod:`posecoach.props.circlefit`): the ball
+is pressed between the upper back and a wall, or lies under the back on the floor, so half
+of it is usually hidden, and the circle must have the size a ball has at the body's scale.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from posecoach.props.ball_spot import find_spot
 from posecoach.props.circlefit import CircleFit, circles_in_mask
 from posecoach.props.colour import BallColorModel
 from posecoach.props.geometry import band_box
@@ -33,6 +37,18 @@ MIN_CONFIDENCE = 0.3
 TRACK_WINDOW_RADII = 5.0
 _NO_HINT_RADIUS_PX = (6.0, 80.0)  # no scale known: a ball farther than ~4 m is ignored
 _COARSE_WINDOWS = 3  # ball-coloured blobs examined at full resolution after the body band
+#: Least contrast (CIELAB ΔE, see :mod:`posecoach.props.ball_spot`) of a spot taken for the
+#: ball: a just noticeable colour difference is ~2–3 ΔE, and webcam noise in a dim room
+#: reaches a few ΔE more after the blur, so a spot must stand well clear of that.
+MIN_SPOT_CONTRAST = 15.0
+#: Methods that saw the ball in this frame ("hold" repeats an old position).
+SEEN_METHODS = ("colour", "spot")
+#: A tracked ball does not jump: even a brisk 30 cm/s roll moves it ~1 cm between frames at
+#: 30 fps, so a spot this many radii (≈ 10 cm) from the track is another thing until it is
+#: seen there again on JUMP_CONFIRM_FRAMES frames in a row (a ball dropped and placed again
+#: takes far longer than that).
+JUMP_RADII = 3.0
+JUMP_CONFIRM_FRAMES = 3
 
 
 @dataclass(frozen=True)
@@ -43,8 +59,9 @@ class BallDetection:
         center_px: (2,) float (x, y) centre of the whole ball (hidden part included), pixels.
         radius_px: float radius in pixels.
         confidence: in [0, 1].
-        method: "colour" (found by its colour and round outline) or "hold" (not found in
-            this frame; the tracker repeats its last position for a few frames).
+        method: "spot" (the most ball-like spot behind the back, any colour), "colour"
+            (found by its colour and round outline) or "hold" (not found in this frame; the
+            tracker repeats its last position for a few frames).
     """
 
     center_px: np.ndarray
@@ -176,9 +193,11 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
                 prior: tuple[np.ndarray, float] | None = None) -> BallDetection | None:
     """Find the ball in one frame.
 
-    Searches a window around ``prior`` first, then a band around the hip → shoulder axis,
-    then windows around the ball-coloured blobs of the whole frame (found at half
-    resolution).
+    With a hint that knows the back side, the most ball-like spot behind the back
+    (:func:`posecoach.props.ball_spot.find_spot`, any colour; ``model`` is not used).
+    Otherwise by colour: a window around ``prior`` first, then a band around the hip →
+    shoulder axis, then windows around the ball-coloured blobs of the whole frame (found at
+    half resolution).
 
     Args:
         frame_bgr: (H, W, 3) uint8 BGR image.
@@ -193,6 +212,12 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
         ValueError: the frame is not (H, W, 3) uint8.
     """
     _check_frame(frame_bgr)
+    if hint is not None and hint.back_normal is not None:
+        spot = find_spot(frame_bgr, hint, hint.back_normal,
+                         None if prior is None else prior[0], MIN_SPOT_CONTRAST)
+        if spot is None or spot.contrast < MIN_SPOT_CONTRAST:
+            return None
+        return BallDetection(spot.center_px, spot.radius_px, spot.confidence, "spot")
     model = model or BallColorModel.default()
     h, w = frame_bgr.shape[:2]
     boxes: list[tuple[int, int, int, int]] = []  # near_body: split hue modes there
@@ -237,10 +262,15 @@ class BallTracker:
     """Ball detection over time: smoothing, a confidence and "lost" after misses.
 
     Args:
-        model: the ball's colour; default fluorescent yellow. See :meth:`calibrate`.
+        model: the ball's colour, for frames whose hint does not know the back side (the
+            spot search behind the back needs no colour); default fluorescent yellow. See
+            :meth:`calibrate`.
         max_misses: frames without a detection during which the last position is held
             (method "hold", fading confidence) before the ball counts as lost, >= 0.
         time_constant_s: smoothing of centre and radius, seconds, >= 0.
+
+    A detection far from the track (JUMP_RADII) is held back until it is confirmed
+    (JUMP_CONFIRM_FRAMES); meanwhile the last position is held.
 
     Raises:
         ValueError: a parameter is out of range.
@@ -260,6 +290,7 @@ class BallTracker:
         self._smoother.reset()
         self._last: BallDetection | None = None
         self._misses = 0
+        self._jump: tuple[np.ndarray, int] | None = None  # (where, frames seen there)
 
     @property
     def lost(self) -> bool:
@@ -286,6 +317,8 @@ class BallTracker:
         """Detect in one frame at time ``t_s`` (s); None once the ball is lost."""
         prior = None if self._last is None else (self._last.center_px, self._last.radius_px)
         found = detect_ball(frame_bgr, hint, self.model, prior)
+        if found is not None and self._jumped(found):
+            found = None
         if found is None:
             self._misses += 1
             if self._last is None or self._misses > self.max_misses:
@@ -295,6 +328,22 @@ class BallTracker:
             return BallDetection(self._last.center_px, self._last.radius_px,
                                  self._last.confidence * fade, "hold")
         self._misses = 0
+        self._jump = None
         center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
-        self._last = BallDetection(center, radius, found.confidence, "colour")
+        self._last = BallDetection(center, radius, found.confidence, found.method)
         return self._last
+
+    def _jumped(self, found: BallDetection) -> bool:
+        """True while ``found`` is a jump away from the track that is not yet confirmed."""
+        if self._last is None:
+            return False
+        far = JUMP_RADII * max(self._last.radius_px, 1.0)
+        if float(np.hypot(*(found.center_px - self._last.center_px))) <= far:
+            self._jump = None
+            return False
+        if self._jump is not None and float(
+                np.hypot(*(found.center_px - self._jump[0]))) <= far / 2:
+            self._jump = (found.center_px, self._jump[1] + 1)
+        else:
+            self._jump = (found.center_px, 1)
+        return self._jump[1] < JUMP_CONFIRM_FRAMES

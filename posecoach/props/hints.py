@@ -34,10 +34,13 @@ class BodyHint:
         floor_y_px: image row of the floor line under the person, or None when unknown
             (e.g. the lowest heel / foot-index landmark with the feet flat). The camera is
             assumed roughly level: "down" to the floor is +y.
+        back_normal: (2,) unit vector from the hip → shoulder line toward the person's back
+            (away from the face: toward the wall or the floor), or None when the back side
+            cannot be told (a front view).
 
     Raises:
-        ValueError: a position is not a finite (2,) vector, px_per_cm is not > 0, or the
-            shoulder and hip coincide.
+        ValueError: a position is not a finite (2,) vector, px_per_cm is not > 0, back_normal
+            is not of unit length, or the shoulder and hip coincide.
     """
 
     shoulder_px: np.ndarray
@@ -46,6 +49,7 @@ class BodyHint:
     lying: bool
     head_px: np.ndarray | None = None
     floor_y_px: float | None = None
+    back_normal: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shoulder_px", _point("shoulder_px", self.shoulder_px))
@@ -56,6 +60,11 @@ class BodyHint:
             raise ValueError(f"BodyHint.px_per_cm must be > 0, got {self.px_per_cm}")
         if self.floor_y_px is not None and not math.isfinite(self.floor_y_px):
             raise ValueError(f"BodyHint.floor_y_px must be finite, got {self.floor_y_px}")
+        if self.back_normal is not None:
+            back = _point("back_normal", self.back_normal)
+            if abs(float(np.hypot(*back)) - 1.0) > 1e-3:
+                raise ValueError(f"BodyHint.back_normal must have unit length, got {back}")
+            object.__setattr__(self, "back_normal", back)
         if float(np.hypot(*(self.shoulder_px - self.hip_px))) < 1e-6:
             raise ValueError("BodyHint.shoulder_px and hip_px coincide: no spine axis")
 

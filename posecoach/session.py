@@ -19,6 +19,7 @@ from posecoach.estimator import PoseEstimator
 from posecoach.exercises.ball import BallAnalyzer
 from posecoach.exercises.posture import PostureAnalyzer
 from posecoach.exercises.roller import RollerAnalyzer
+from posecoach.guidance import GuidanceStage
 from posecoach.model import ModelFile, resolve_model
 from posecoach.overlay import Annotator, CueAnnotator, HudAnnotator, SkeletonAnnotator
 from posecoach.overlay.ball import BallAnnotator
@@ -138,6 +139,7 @@ def build_stages(settings: Settings, source_name: str = "",
         stages.append(BallStage(BallAnalyzer(settings.shoulder_hip_cm)))
     if mode in ("auto", "posture"):
         stages.append(PostureStage(posture))
+    stages.append(GuidanceStage())  # set-up guidance (information cues) for the coach
     stages.append(CoachStage(settings.coach))
     return stages
 

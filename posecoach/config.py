@@ -278,6 +278,21 @@ class VoiceSettings:
         _check_range("voice.rate_wpm", self.rate_wpm, 80, 300)
 
 
+@dataclass(frozen=True)
+class GestureSettings:
+    """Hands-free gestures for people on a roller or ball (:mod:`posecoach.gestures`).
+
+    Attributes:
+        enabled: recognise gestures: one hand up 1 s = too much pressure (the coach answers),
+            both hands up 1 s = pause or resume, a hand on the head 2 s = end the set.
+    """
+
+    enabled: bool = True
+
+    def validate(self) -> None:
+        pass
+
+
 EXERCISES = ("auto", "posture", "roller", "ball")
 
 
@@ -317,6 +332,7 @@ class Settings:
     posture: PostureSettings = field(default_factory=PostureSettings)
     exercise: ExerciseSettings = field(default_factory=ExerciseSettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
+    gestures: GestureSettings = field(default_factory=GestureSettings)
 
     @property
     def shoulder_hip_cm(self) -> float:

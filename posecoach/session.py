@@ -19,10 +19,12 @@ from posecoach.estimator import PoseEstimator
 from posecoach.exercises.ball import BallAnalyzer
 from posecoach.exercises.posture import PostureAnalyzer
 from posecoach.exercises.roller import RollerAnalyzer
+from posecoach.gestures import GestureStage
 from posecoach.guidance import GuidanceStage
 from posecoach.model import ModelFile, resolve_model
 from posecoach.overlay import Annotator, CueAnnotator, HudAnnotator, SkeletonAnnotator
 from posecoach.overlay.ball import BallAnnotator
+from posecoach.overlay.gesture import GestureAnnotator
 from posecoach.overlay.posture import PostureAnnotator
 from posecoach.overlay.roller import RollerAnnotator
 from posecoach.overlay.safety import SafetyNoteAnnotator
@@ -105,6 +107,8 @@ def build_annotators(settings: Settings) -> list[Annotator]:
     annotators.append(BallAnnotator())
     annotators.append(CueAnnotator())
     annotators.append(SafetyNoteAnnotator())
+    if settings.gestures.enabled:
+        annotators.append(GestureAnnotator())
     if settings.display.hud:
         annotators.append(HudAnnotator())
     return annotators
@@ -140,8 +144,23 @@ def build_stages(settings: Settings, source_name: str = "",
     if mode in ("auto", "posture"):
         stages.append(PostureStage(posture))
     stages.append(GuidanceStage())  # set-up guidance (information cues) for the coach
-    stages.append(CoachStage(settings.coach))
+    coach = CoachStage(settings.coach)
+    stages.append(coach)
+    if settings.gestures.enabled:
+        stages.append(gesture_stage(coach))
     return stages
+
+
+def gesture_stage(coach: CoachStage) -> GestureStage:
+    """Gestures wired to the coach: both hands up pause or resume it; a hand on the head ends
+    the set, which pauses coaching until both hands go up (or ``p``)."""
+    def toggle(t: float) -> None:
+        coach.paused = not coach.paused
+
+    def end_set(t: float) -> None:
+        coach.paused = True
+
+    return GestureStage(on_pause=toggle, on_end_set=end_set)
 
 
 def build_pipeline(settings: Settings, estimator: PoseEstimator,

@@ -64,9 +64,11 @@ GRAIN_ONSET = 12.0
 GRAIN_CLEAR = 9.0
 #: Camera angle below the horizontal (degrees) above which the camera looks down too steeply
 #: at someone on the floor; docs/coaching.md §7 (the hip lift that judges pressure on the
-#: floor, §4, reads cos 30° = 13 % short at 30°).
-CAMERA_HIGH_ONSET_DEG = 30.0
-CAMERA_HIGH_CLEAR_DEG = 22.0
+#: floor, §4, reads cos 40° = 23 % short at 40°). The pose model's far-side shoulder and hip
+#: are partly guessed: on the rendered dev floor clips (cameras 0–18° down) the measured angle
+#: reached 29° (90th percentile), so the cue starts only at 40°.
+CAMERA_HIGH_ONSET_DEG = 40.0
+CAMERA_HIGH_CLEAR_DEG = 30.0
 #: Hip landmark span of an adult, cm: measured on the rendered skeletons of the dev split
 #: (≈ 21 cm, against ≈ 35 cm for the shoulders, SHOULDER_SPAN_CM).
 HIP_SPAN_CM = 21.0
@@ -130,6 +132,22 @@ def cut_parts(pose: Pose, size: tuple[int, int], parts: tuple[str, ...]) -> Fram
         if outside.any():
             cut.append(part)
     return Framing(needed=parts, cut=tuple(cut))
+
+
+def side_on_ratio(pose: Pose, geometry: BodyGeometry) -> float:
+    """How much of the shoulder / hip span faces the camera, ÷ torso length (0 = side-on).
+
+    For someone lying down only the part of each span along the trunk counts: turning the
+    camera toward the head or feet spreads the shoulders along the body in the picture, while
+    a camera looking down spreads them across it (:func:`camera_down_deg`), which is a
+    different fix.
+    """
+    if geometry.posture is not BodyPosture.LYING:
+        return geometry.width_ratio
+    axis = (geometry.mid_shoulder - geometry.mid_hip) / geometry.torso_px
+    spans = [abs(float((pose.xy[a] - pose.xy[b]) @ axis))
+             for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP))]
+    return max(spans) / geometry.torso_px
 
 
 def camera_down_deg(pose: Pose, geometry: BodyGeometry) -> float | None:
@@ -221,7 +239,7 @@ class GuidanceStage:
         extras = dict(result.extras)
         if pose is not None and geometry is not None:
             posture = geometry.posture
-            side = geometry.width_ratio if needs_side_view(exercise, posture) else None
+            side = side_on_ratio(pose, geometry) if needs_side_view(exercise, posture) else None
             checks.append(Check(CUE_SIDE_ON, side, SIDE_ON_ONSET, SIDE_ON_CLEAR,
                                 source="docs/coaching.md §7"))
             framing = cut_parts(pose, frame.size, needed_parts(exercise, posture))

@@ -19,6 +19,8 @@ from posecoach.guidance import (
     CUE_SIDE_ON,
     CUE_STEP_BACK,
     GRAIN_ONSET,
+    SIDE_ON_CLEAR,
+    SIDE_ON_ONSET,
     GuidanceStage,
     camera_down_deg,
     noise_sigma,
@@ -212,9 +214,9 @@ def test_upper_body_roll_alone_does_not_read_as_a_high_camera():
 
 def test_high_camera_asks_to_lower_it_and_stops_once_lowered():
     scene = Scene()
-    cues = scene.run(3.0, raised_far_side(good_lying(), 40.0), extras=ROLLER_SEEN)
+    cues = scene.run(3.0, raised_far_side(good_lying(), 50.0), extras=ROLLER_SEEN)
     assert cues[-1] == CUE_CAMERA_HIGH.key
-    cues = scene.run(2.0, raised_far_side(good_lying(), 10.0), extras=ROLLER_SEEN)
+    cues = scene.run(2.0, raised_far_side(good_lying(), 20.0), extras=ROLLER_SEEN)
     assert cues[-1] is None
 
 
@@ -236,3 +238,23 @@ def test_safety_cue_wins_over_guidance():
 def test_grain_every_must_be_positive():
     with pytest.raises(ValueError, match="grain_every"):
         GuidanceStage(grain_every=0)
+
+
+def test_a_high_camera_is_not_mistaken_for_a_front_view():
+    from posecoach.guidance import side_on_ratio
+    pose = raised_far_side(good_lying(), 60.0)
+    assert body_geometry(pose).width_ratio > SIDE_ON_ONSET  # the plain width ratio is fooled
+    assert side_on_ratio(pose, body_geometry(pose)) < SIDE_ON_CLEAR
+
+
+def test_lying_person_seen_from_the_head_end_is_asked_to_turn_side_on():
+    from posecoach.guidance import side_on_ratio
+    pose = good_lying()
+    geometry = body_geometry(pose)
+    xy = pose.xy.copy()
+    # Camera turned toward the feet: the far side shows beside the near side along the body.
+    for landmark in (L.RIGHT_SHOULDER, L.RIGHT_HIP):
+        xy[landmark] += 0.7 * geometry.torso_px * (geometry.mid_shoulder - geometry.mid_hip) \
+            / geometry.torso_px
+    turned = pose.with_xy(xy)
+    assert side_on_ratio(turned, body_geometry(turned)) > 0.6

@@ -269,13 +269,21 @@ class VoiceSettings:
         enabled: speak cues when they appear. Live sessions speak by default; replays only
             with --speak.
         rate_wpm: speaking rate, words per minute (calm: 130–160).
+        volume: loudness, 0–200 (100 is the engine's normal level).
+        mode: ``speech`` says the cues; ``beep`` plays a tone instead (two for safety cues).
     """
 
     enabled: bool = True
     rate_wpm: int = 145
+    volume: int = 100
+    mode: str = "speech"
 
     def validate(self) -> None:
         _check_range("voice.rate_wpm", self.rate_wpm, 80, 300)
+        _check_range("voice.volume", self.volume, 0, 200)
+        if self.mode not in ("speech", "beep"):
+            raise ConfigError(f"voice.mode must be speech or beep, got {self.mode!r}",
+                              "fix the profile")
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ from posecoach.stages import (
 )
 from posecoach.tracking import PersonSelector
 from posecoach.types import Frame, FrameResult
-from posecoach.voice import VoiceSink, espeak_command, find_engine
+from posecoach.voice import make_voice_sink
 
 log = logging.getLogger(__name__)
 
@@ -228,12 +228,9 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 ThreadSinkWorker([JsonlSink(outputs.log, every=outputs.log_every)],
                                  annotators=[]))
         if outputs.speak:
-            engine = find_engine()
-            if engine is None:
-                log.warning("espeak-ng not found: cues are shown but not spoken "
-                            "(install it: apt install espeak-ng)")
-            else:
-                sinks.append(VoiceSink(espeak_command(engine, settings.voice.rate_wpm)))
+            voice = make_voice_sink(settings.voice, settings.coach)
+            if voice is not None:
+                sinks.append(voice)
         window = stack.enter_context(WindowSink()) if show_window else None
         recorded: list[PostureBaseline] = []
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from posecoach.ahead import MIN_FRAMES, PosesAhead, PosesBeside, split_frame
 from posecoach.baseline import PostureBaseline, baseline_path_for, load_baseline, save_baseline
 from posecoach.config import Settings
+from posecoach.controls import ControlsStage
 from posecoach.estimator import PoseEstimator
 from posecoach.exercises.ball import BallAnalyzer
 from posecoach.exercises.posture import PostureAnalyzer
@@ -25,6 +26,7 @@ from posecoach.model import ModelFile, resolve_model
 from posecoach.overlay import Annotator, CueAnnotator, HudAnnotator, SkeletonAnnotator
 from posecoach.overlay.ball import BallAnnotator
 from posecoach.overlay.gesture import GestureAnnotator
+from posecoach.overlay.help import HelpAnnotator
 from posecoach.overlay.posture import PostureAnnotator
 from posecoach.overlay.roller import RollerAnnotator
 from posecoach.overlay.safety import SafetyNoteAnnotator
@@ -111,6 +113,7 @@ def build_annotators(settings: Settings) -> list[Annotator]:
         annotators.append(GestureAnnotator())
     if settings.display.hud:
         annotators.append(HudAnnotator())
+    annotators.append(HelpAnnotator(gestures=settings.gestures.enabled))
     return annotators
 
 
@@ -148,6 +151,10 @@ def build_stages(settings: Settings, source_name: str = "",
     stages.append(coach)
     if settings.gestures.enabled:
         stages.append(gesture_stage(coach))
+    exercise = next(s for s in stages if isinstance(s, ExerciseStage))
+    modes = tuple(m for m in (Exercise.POSTURE, Exercise.ROLLER, Exercise.BALL)
+                  if mode in ("auto", m.value))
+    stages.append(ControlsStage(coach, exercise if mode == "auto" else None, modes))
     return stages
 
 

@@ -258,3 +258,35 @@ def test_lying_person_seen_from_the_head_end_is_asked_to_turn_side_on():
             / geometry.torso_px
     turned = pose.with_xy(xy)
     assert side_on_ratio(turned, body_geometry(turned)) > 0.6
+
+
+def replay_keys(model_file, crop_x: int = 0) -> list[str | None]:
+    """The cue keys a session shows on the rendered roller sample (4–10 s: lying on the
+    roller, rolling at a good pace), optionally with the picture's left ``crop_x`` px cut."""
+    from posecoach.config import load_settings
+    from posecoach.estimator import PoseEstimator
+    from posecoach.session import build_pipeline
+    from posecoach.sources import VideoFileSource
+
+    settings = load_settings()
+    keys = []
+    with PoseEstimator(model_file, settings.model) as estimator, \
+            VideoFileSource(SAMPLES / "synthetic" / "roller_thoracic_ok.mp4") as source:
+        pipeline = build_pipeline(settings, estimator)
+        for frame in source:
+            if frame.t > 10.0:
+                break
+            image = np.ascontiguousarray(frame.image[:, crop_x:])
+            result = pipeline.process(Frame(image, frame.t, frame.index))
+            if frame.t >= 4.0:
+                keys.append(result.cue.key if result.cue else None)
+    return keys
+
+
+@pytest.mark.model
+def test_rendered_roller_session_stays_quiet_then_asks_for_the_feet_when_cut(model_file):
+    good = replay_keys(model_file)
+    assert not any(k and k.startswith("guide.") for k in good), set(good)
+    # The same footage with the feet cut off by the frame's left edge (ankles at x ≈ 200).
+    cut = replay_keys(model_file, crop_x=235)
+    assert cut.count(CUE_STEP_BACK.key) > 0.5 * len(cut), set(cut)

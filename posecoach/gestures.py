@@ -34,13 +34,17 @@ from posecoach.types import Cue, Frame, FrameResult, Pose, Severity
 
 log = logging.getLogger(__name__)
 
-#: A raised wrist is at least this far (torso lengths) above the ears in the picture: a hand
-#: behind the head sits at about ear height, an arm raised straight puts the wrist ≈ 0.65 torso
-#: above the ears standing (arm ≈ 1.15 torso, ears ≈ 0.5 above the shoulders) and ≈ 1 above
-#: them lying down.
+#: Standing: a raised wrist is at least this far (torso lengths) above the ears in the picture
+#: (an arm raised straight puts it ≈ 0.65 above them: arm ≈ 1.15 torso, ears ≈ 0.5 above the
+#: shoulders), and its elbow above the shoulder, so a noisy wrist alone does not raise an arm.
 RAISED_ABOVE_EARS = 0.4
-#: ...and its elbow above the shoulder: a noisy wrist alone does not raise an arm.
 ELBOW_ABOVE_SHOULDER = 0.0
+#: Lying: measured from the highest of ears and shoulders, since on a roller the chest is
+#: higher than the head: arms folded on the chest put the wrists ≈ 0.5 torso above the ears
+#: (rendered dev roller clips, ground truth). An arm raised to the ceiling puts the wrist ≈ 1.1
+#: torso above the shoulder (0.8 at 45°), the elbow ≈ 0.55.
+LYING_RAISED_ABOVE = 0.75
+LYING_ELBOW_ABOVE_SHOULDER = 0.35
 #: The crown: beyond the ears along the hip → shoulder direction by this range (torso
 #: lengths; ear to the top of the head ≈ 12 cm ≈ 0.25 torso), and within CROWN_ACROSS of the
 #: body line. Hands behind a lying head sit 0–0.1 beyond the ears and toward the floor.
@@ -67,11 +71,15 @@ CUE_SET_ENDED = Cue("gesture.end_set", "Set done — rest, breathe, drink some w
                     Severity.INFO)
 
 
-def _raised(pose: Pose, wrist: L, elbow: L, shoulder: L, ears_y: float, torso: float) -> bool:
+def _raised(pose: Pose, wrist: L, elbow: L, shoulder: L, top_y: float, torso: float,
+            lying: bool) -> bool:
+    """``top_y``: the reference height, px (ears standing; ears and shoulders lying)."""
     if pose.visibility[wrist] < MIN_VISIBILITY or pose.visibility[elbow] < MIN_VISIBILITY:
         return False
-    wrist_up = (ears_y - float(pose.xy[wrist, 1])) / torso
+    wrist_up = (top_y - float(pose.xy[wrist, 1])) / torso
     elbow_up = (float(pose.xy[shoulder, 1]) - float(pose.xy[elbow, 1])) / torso
+    if lying:
+        return wrist_up >= LYING_RAISED_ABOVE and elbow_up > LYING_ELBOW_ABOVE_SHOULDER
     return wrist_up >= RAISED_ABOVE_EARS and elbow_up > ELBOW_ABOVE_SHOULDER
 
 
@@ -89,9 +97,12 @@ def classify(pose: Pose, geometry: BodyGeometry) -> Gesture | None:
     """The gesture this one frame shows, or None."""
     torso = geometry.torso_px
     ears = (pose.xy[L.LEFT_EAR] + pose.xy[L.RIGHT_EAR]) / 2
-    ears_y = float(min(pose.xy[L.LEFT_EAR, 1], pose.xy[L.RIGHT_EAR, 1]))
-    raised = [_raised(pose, L.LEFT_WRIST, L.LEFT_ELBOW, L.LEFT_SHOULDER, ears_y, torso),
-              _raised(pose, L.RIGHT_WRIST, L.RIGHT_ELBOW, L.RIGHT_SHOULDER, ears_y, torso)]
+    lying = geometry.posture is BodyPosture.LYING
+    tops = [L.LEFT_EAR, L.RIGHT_EAR] + ([L.LEFT_SHOULDER, L.RIGHT_SHOULDER] if lying else [])
+    top_y = float(pose.xy[tops, 1].min())
+    raised = [_raised(pose, L.LEFT_WRIST, L.LEFT_ELBOW, L.LEFT_SHOULDER, top_y, torso, lying),
+              _raised(pose, L.RIGHT_WRIST, L.RIGHT_ELBOW, L.RIGHT_SHOULDER, top_y, torso,
+                      lying)]
     if all(raised):
         return Gesture.PAUSE
     if any(raised):

@@ -276,3 +276,19 @@ def test_both_hands_pause_the_real_coach_and_again_resume_it():
     run_stage(gestures, lying(), 0.5, start=frames(1.5))
     run_stage(gestures, both, 1.5, start=frames(2.0))
     assert not coach.paused
+
+
+def test_arms_folded_on_a_chest_higher_than_the_head_are_not_raised():
+    # On a roller the chest is higher than the head hanging toward the floor: folded arms sit
+    # half a torso above the ears (as on the rendered roller clips), elbows a little above the
+    # shoulders. Not a gesture.
+    pose = lying(head_hang_deg=40.0)
+    g = body_geometry(pose)
+    ears_y = pose.xy[[L.LEFT_EAR, L.RIGHT_EAR], 1].min()
+    xy = pose.xy.copy()
+    for side in ("LEFT", "RIGHT"):
+        xy[L[f"{side}_WRIST"]] = (g.mid_shoulder[0] - 0.3 * TORSO, ears_y - 0.5 * TORSO)
+        xy[L[f"{side}_ELBOW"]] = (g.mid_shoulder[0] - 0.1 * TORSO,
+                                  pose.xy[L[f"{side}_SHOULDER"], 1] - 0.2 * TORSO)
+    folded = pose.with_xy(xy)
+    assert classify(folded, body_geometry(folded)) is None

@@ -301,6 +301,50 @@ class GestureSettings:
         pass
 
 
+@dataclass(frozen=True)
+class RoutineSettings:
+    """Guided routines (``posecoach live --routine``); sources in docs/coaching.md §8.
+
+    Attributes:
+        name: the routine to run from the start: ``roller``, ``ball``, ``desk-break``, or
+            empty for none (``r`` in the window starts one for the current exercise).
+        warm_up_s: light, slow passes over the whole upper back (s).
+        spots: tender spots to hold.
+        roller_hold_min_s, roller_hold_max_s: a roller hold counts from 20 s; the spot phase
+            allows up to 60 s per spot (issue 14; docs/coaching.md §3.2: 30 s or more).
+        ball_hold_min_s, ball_hold_max_s: the same for the ball (docs/coaching.md §4: 30–90 s).
+        finish_s: light finishing passes (s).
+        rest_s: rest and drink water (s).
+        break_move_s, break_walk_s: a desk break: shoulders, then a short walk (s).
+    """
+
+    name: str = ""
+    warm_up_s: float = 60.0
+    spots: int = 2
+    roller_hold_min_s: float = 20.0
+    roller_hold_max_s: float = 60.0
+    ball_hold_min_s: float = 30.0
+    ball_hold_max_s: float = 90.0
+    finish_s: float = 30.0
+    rest_s: float = 30.0
+    break_move_s: float = 30.0
+    break_walk_s: float = 60.0
+
+    def validate(self) -> None:
+        if self.name not in ("", "roller", "ball", "desk-break"):
+            raise ConfigError(f"routine.name must be roller, ball or desk-break, got "
+                              f"{self.name!r}", "fix the profile or --routine")
+        _check_range("routine.spots", self.spots, 1, 10)
+        for key in ("warm_up_s", "roller_hold_min_s", "roller_hold_max_s", "ball_hold_min_s",
+                    "ball_hold_max_s", "finish_s", "rest_s", "break_move_s", "break_walk_s"):
+            _check_range(f"routine.{key}", getattr(self, key), 1.0, 1800.0)
+        for kind in ("roller", "ball"):
+            low, high = getattr(self, f"{kind}_hold_min_s"), getattr(self, f"{kind}_hold_max_s")
+            if low > high:
+                raise ConfigError(f"routine.{kind}_hold_min_s ({low}) is above "
+                                  f"routine.{kind}_hold_max_s ({high})", "fix the profile")
+
+
 EXERCISES = ("auto", "posture", "roller", "ball")
 
 
@@ -341,6 +385,7 @@ class Settings:
     exercise: ExerciseSettings = field(default_factory=ExerciseSettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     gestures: GestureSettings = field(default_factory=GestureSettings)
+    routine: RoutineSettings = field(default_factory=RoutineSettings)
 
     @property
     def shoulder_hip_cm(self) -> float:

@@ -29,11 +29,13 @@ from posecoach.overlay.gesture import GestureAnnotator
 from posecoach.overlay.help import HelpAnnotator
 from posecoach.overlay.posture import PostureAnnotator
 from posecoach.overlay.roller import RollerAnnotator
+from posecoach.overlay.routine import RoutineAnnotator
 from posecoach.overlay.safety import SafetyNoteAnnotator
 from posecoach.picture import PictureStage
 from posecoach.pipeline import Pipeline, SessionStats, Stage
 from posecoach.props.ball import BallTracker
 from posecoach.props.roller import RollerTracker
+from posecoach.routine import RoutineStage
 from posecoach.safety import SafetyNoteStage, default_marker_path
 from posecoach.selector import Exercise, ExerciseSelector
 from posecoach.sink_workers import ThreadSinkWorker
@@ -113,6 +115,7 @@ def build_annotators(settings: Settings) -> list[Annotator]:
         annotators.append(GestureAnnotator())
     if settings.display.hud:
         annotators.append(HudAnnotator())
+    annotators.append(RoutineAnnotator())
     annotators.append(HelpAnnotator(gestures=settings.gestures.enabled))
     return annotators
 
@@ -149,8 +152,11 @@ def build_stages(settings: Settings, source_name: str = "",
     stages.append(GuidanceStage())  # set-up guidance (information cues) for the coach
     coach = CoachStage(settings.coach)
     stages.append(coach)
+    routine = RoutineStage(settings.routine.name or None, settings.routine,
+                           is_paused=lambda: coach.paused)
     if settings.gestures.enabled:
-        stages.append(gesture_stage(coach))
+        stages.append(gesture_stage(coach, routine))
+    stages.append(routine)
     exercise = next(s for s in stages if isinstance(s, ExerciseStage))
     modes = tuple(m for m in (Exercise.POSTURE, Exercise.ROLLER, Exercise.BALL)
                   if mode in ("auto", m.value))
@@ -158,14 +164,18 @@ def build_stages(settings: Settings, source_name: str = "",
     return stages
 
 
-def gesture_stage(coach: CoachStage) -> GestureStage:
+def gesture_stage(coach: CoachStage, routine: RoutineStage | None = None) -> GestureStage:
     """Gestures wired to the coach: both hands up pause or resume it; a hand on the head ends
-    the set, which pauses coaching until both hands go up (or ``p``)."""
+    the set: in a routine, its phase; otherwise coaching pauses until both hands go up (or
+    ``p``)."""
     def toggle(t: float) -> None:
         coach.paused = not coach.paused
 
     def end_set(t: float) -> None:
-        coach.paused = True
+        if routine is not None and routine.active:
+            routine.skip()
+        else:
+            coach.paused = True
 
     return GestureStage(on_pause=toggle, on_end_set=end_set)
 
@@ -289,6 +299,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         for stage in stages:
             if isinstance(stage, CoachStage):
                 stats.totals.update(stage.summary())
+            if isinstance(stage, RoutineStage):
+                stats.totals.update(stage.finish())
         stats.baselines.extend(recorded)
         return stats
 

@@ -14,6 +14,8 @@ KEY_LINES = (
     ("s", "snooze 5 → 15 → 30 min → off"),
     ("m", "mute / unmute the voice"),
     ("e", "switch exercise (auto, posture, roller, ball)"),
+    ("r", "start / stop a guided routine"),
+    ("n", "next routine phase"),
     ("c", "calibrate upright posture"),
     ("q", "quit"),
 )

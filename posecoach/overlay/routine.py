@@ -43,7 +43,8 @@ class RoutineAnnotator:
         text = routine_line(reading)
         text_w, text_h = text_size(text, size, bold=True)
         bar_h = max(3, pad // 2)
-        x0, y0 = pad, int(round(HUD_HEIGHT_PX * scale)) + pad
+        # Below the HUD and the posture annotator's one status line.
+        x0, y0 = pad, int(round((HUD_HEIGHT_PX + 24) * scale)) + pad
         x1 = min(width - pad, x0 + text_w + 2 * pad)
         y1 = y0 + text_h + 2 * pad + bar_h
         draw_panel(image, (x0, y0, x1, y1), PANEL, 0.7)

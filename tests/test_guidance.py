@@ -290,3 +290,23 @@ def test_rendered_roller_session_stays_quiet_then_asks_for_the_feet_when_cut(mod
     # The same footage with the feet cut off by the frame's left edge (ankles at x ≈ 200).
     cut = replay_keys(model_file, crop_x=235)
     assert cut.count(CUE_STEP_BACK.key) > 0.5 * len(cut), set(cut)
+
+
+def test_the_pipeline_counts_the_people_in_view_for_the_guidance():
+    from posecoach.pipeline import Pipeline
+    from posecoach.smoothing import OneEuroFilter, PoseSmoother
+    from posecoach.tracking import PersonSelector
+    from tests.factories import make_pose
+
+    class TwoPeople:
+        last_inference_ms = 0.0
+
+        def __call__(self, image, t):
+            return [make_pose(), make_pose(offset=(250.0, 0.0), scale=0.7)]
+
+    pipeline = Pipeline(TwoPeople(), PoseSmoother(OneEuroFilter()), PersonSelector(),
+                        [GuidanceStage()])
+    result = pipeline.process(Frame(smooth_image(), 0.0, 0))
+    assert result.metrics["scene.people"] == 2.0
+    people = next(c for c in result.checks if c.key == CUE_ONE_PERSON.key)
+    assert people.is_bad(False)

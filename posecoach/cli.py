@@ -65,6 +65,9 @@ NoRecordOpt = Annotated[bool, typer.Option(
 KeepVideoOpt = Annotated[bool, typer.Option(
     "--keep-video", help="Also keep the annotated video in the session record (its report then "
                          "shows the moments a cue was given).")]
+RoutineOpt = Annotated[str | None, typer.Option(
+    "--routine", help="Guide a routine with timed phases and spoken prompts: roller, ball or "
+                      "desk-break (r in the window starts one, n skips a phase).")]
 ExerciseOpt = Annotated[str | None, typer.Option(
     "--exercise", help="auto (default: roller when you lie on one, ball when one is at your "
                        "back, posture when you sit, nothing when you stand or walk), "
@@ -112,6 +115,11 @@ def _summary(stats: SessionStats, outputs: list[tuple[str, Path | None]]) -> Non
     for key, seconds in stats.totals.items():
         if key.startswith("problem_s."):
             out.print(f"  {key.removeprefix('problem_s.')}: {seconds:.0f} s")
+    if "routine.phases" in stats.totals:
+        t = stats.totals
+        out.print(f"Routine: {t['routine.phases_completed']:.0f} of {t['routine.phases']:.0f} "
+                  f"phases completed, {t['routine.phases_skipped']:.0f} skipped, "
+                  f"{t['routine.holds']:.0f} holds counted.")
     for cue, count in sorted(stats.cue_counts.items()):
         out.print(f"  cue {cue}: shown {count}×")
     for label, path in outputs:
@@ -151,6 +159,7 @@ def replay(
     session_dir: SessionDirOpt = None,
     no_record: NoRecordOpt = False,
     keep_video: KeepVideoOpt = False,
+    routine: RoutineOpt = None,
     profile: ProfileOpt = None,
     model: ModelOpt = None,
     verbose: VerboseOpt = False,
@@ -160,7 +169,8 @@ def replay(
 
     _logging(verbose)
     settings = _settings(profile, model, **{"posture.baseline": str(baseline) if baseline
-                                            else None, "exercise.mode": exercise})
+                                            else None, "exercise.mode": exercise,
+                                            "routine.name": routine})
     window = _want_window(show, no_window)
     source = open_replay_source(video, fps=fps)
     scratch = ExitStack()
@@ -304,19 +314,21 @@ def live(
     session_dir: SessionDirOpt = None,
     no_record: NoRecordOpt = False,
     keep_video: KeepVideoOpt = False,
+    routine: RoutineOpt = None,
     profile: ProfileOpt = None,
     model: ModelOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Coach live from a webcam. Keys in the window: q/Esc stop, c calibrate, m mute,
-    p pause.
+    p pause, s snooze, e exercise, r routine, n next phase, h help.
     Ctrl-C also stops; the session summary is printed either way."""
     from posecoach.session import Outputs, open_camera_source, run_session
 
     _logging(verbose)
     settings = _settings(profile, model, **{"camera.device": camera, "camera.width": width,
                                             "camera.height": height, "exercise.mode": exercise,
-                                            "desk.enabled": desk})
+                                            "desk.enabled": desk,
+                                            "routine.name": routine})
     window = _want_window(settings.display.window != "off", no_window)
     if settings.display.window == "on" and not window and not no_window:
         raise PosecoachError("display.window is 'on' but there is no display",

@@ -274,13 +274,80 @@ class VoiceSettings:
         enabled: speak cues when they appear. Live sessions speak by default; replays only
             with --speak.
         rate_wpm: speaking rate, words per minute (calm: 130–160).
+        volume: loudness, 0–200 (100 is the engine's normal level).
+        mode: ``speech`` says the cues; ``beep`` plays a tone instead (two for safety cues).
     """
 
     enabled: bool = True
     rate_wpm: int = 145
+    volume: int = 100
+    mode: str = "speech"
 
     def validate(self) -> None:
         _check_range("voice.rate_wpm", self.rate_wpm, 80, 300)
+        _check_range("voice.volume", self.volume, 0, 200)
+        if self.mode not in ("speech", "beep"):
+            raise ConfigError(f"voice.mode must be speech or beep, got {self.mode!r}",
+                              "fix the profile")
+
+
+@dataclass(frozen=True)
+class GestureSettings:
+    """Hands-free gestures for people on a roller or ball (:mod:`posecoach.gestures`).
+
+    Attributes:
+        enabled: recognise gestures: one hand up 1 s = too much pressure (the coach answers),
+            both hands up 1 s = pause or resume, a hand on the head 2 s = end the set.
+    """
+
+    enabled: bool = True
+
+    def validate(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class RoutineSettings:
+    """Guided routines (``posecoach live --routine``); sources in docs/coaching.md §8.
+
+    Attributes:
+        name: the routine to run from the start: ``roller``, ``ball``, ``desk-break``, or
+            empty for none (``r`` in the window starts one for the current exercise).
+        warm_up_s: light, slow passes over the whole upper back (s).
+        spots: tender spots to hold.
+        roller_hold_min_s, roller_hold_max_s: a roller hold counts from 20 s; the spot phase
+            allows up to 60 s per spot (issue 14; docs/coaching.md §3.2: 30 s or more).
+        ball_hold_min_s, ball_hold_max_s: the same for the ball (docs/coaching.md §4: 30–90 s).
+        finish_s: light finishing passes (s).
+        rest_s: rest and drink water (s).
+        break_move_s, break_walk_s: a desk break: shoulders, then a short walk (s).
+    """
+
+    name: str = ""
+    warm_up_s: float = 60.0
+    spots: int = 2
+    roller_hold_min_s: float = 20.0
+    roller_hold_max_s: float = 60.0
+    ball_hold_min_s: float = 30.0
+    ball_hold_max_s: float = 90.0
+    finish_s: float = 30.0
+    rest_s: float = 30.0
+    break_move_s: float = 30.0
+    break_walk_s: float = 60.0
+
+    def validate(self) -> None:
+        if self.name not in ("", "roller", "ball", "desk-break"):
+            raise ConfigError(f"routine.name must be roller, ball or desk-break, got "
+                              f"{self.name!r}", "fix the profile or --routine")
+        _check_range("routine.spots", self.spots, 1, 10)
+        for key in ("warm_up_s", "roller_hold_min_s", "roller_hold_max_s", "ball_hold_min_s",
+                    "ball_hold_max_s", "finish_s", "rest_s", "break_move_s", "break_walk_s"):
+            _check_range(f"routine.{key}", getattr(self, key), 1.0, 1800.0)
+        for kind in ("roller", "ball"):
+            low, high = getattr(self, f"{kind}_hold_min_s"), getattr(self, f"{kind}_hold_max_s")
+            if low > high:
+                raise ConfigError(f"routine.{kind}_hold_min_s ({low}) is above "
+                                  f"routine.{kind}_hold_max_s ({high})", "fix the profile")
 
 
 EXERCISES = ("auto", "posture", "roller", "ball")
@@ -344,6 +411,8 @@ class Settings:
     exercise: ExerciseSettings = field(default_factory=ExerciseSettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     desk: DeskSettings = field(default_factory=DeskSettings)
+    gestures: GestureSettings = field(default_factory=GestureSettings)
+    routine: RoutineSettings = field(default_factory=RoutineSettings)
 
     @property
     def shoulder_hip_cm(self) -> float:

@@ -199,7 +199,8 @@ class Pipeline:
         smoothed = self.smoother.update(person, frame.t)
         result = FrameResult(frame_index=frame.index, t=frame.t, pose=smoothed,
                              inference_ms=inference_ms or 0.0,
-                             fps=self._fps.tick(time.perf_counter()), captured=frame.captured)
+                             fps=self._fps.tick(time.perf_counter()), captured=frame.captured,
+                             metrics={"scene.people": float(self.selector.people_in_view)})
         if self.selector.people_in_view > 1:
             result = replace(result, status=f"{self.selector.people_in_view} people in view")
         if timer is not None:

@@ -15,21 +15,28 @@ from pathlib import Path
 from posecoach.ahead import MIN_FRAMES, PosesAhead, PosesBeside, split_frame
 from posecoach.baseline import PostureBaseline, baseline_path_for, load_baseline, save_baseline
 from posecoach.config import Settings
+from posecoach.controls import ControlsStage
 from posecoach.desk import DeskMode
 from posecoach.estimator import PoseEstimator
 from posecoach.exercises.ball import BallAnalyzer
 from posecoach.exercises.posture import PostureAnalyzer
 from posecoach.exercises.roller import RollerAnalyzer
+from posecoach.gestures import GestureStage
+from posecoach.guidance import GuidanceStage
 from posecoach.model import ModelFile, resolve_model
 from posecoach.overlay import Annotator, CueAnnotator, HudAnnotator, SkeletonAnnotator
 from posecoach.overlay.ball import BallAnnotator
+from posecoach.overlay.gesture import GestureAnnotator
+from posecoach.overlay.help import HelpAnnotator
 from posecoach.overlay.posture import PostureAnnotator
 from posecoach.overlay.roller import RollerAnnotator
+from posecoach.overlay.routine import RoutineAnnotator
 from posecoach.overlay.safety import SafetyNoteAnnotator
 from posecoach.picture import PictureStage
 from posecoach.pipeline import LatencyMeter, Pipeline, SessionStats, Stage
 from posecoach.props.ball import BallTracker
 from posecoach.props.roller import RollerTracker
+from posecoach.routine import RoutineStage
 from posecoach.safety import SafetyNoteStage, default_marker_path
 from posecoach.selector import Exercise, ExerciseSelector
 from posecoach.sink_workers import ThreadSinkWorker
@@ -56,7 +63,7 @@ from posecoach.stages import (
 )
 from posecoach.tracking import PersonSelector
 from posecoach.types import Frame, FrameResult
-from posecoach.voice import VoiceSink, espeak_command, find_engine
+from posecoach.voice import make_voice_sink
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +117,12 @@ def build_annotators(settings: Settings) -> list[Annotator]:
     annotators.append(BallAnnotator())
     annotators.append(CueAnnotator())
     annotators.append(SafetyNoteAnnotator())
+    if settings.gestures.enabled:
+        annotators.append(GestureAnnotator())
     if settings.display.hud:
         annotators.append(HudAnnotator())
+    annotators.append(RoutineAnnotator())
+    annotators.append(HelpAnnotator(gestures=settings.gestures.enabled))
     return annotators
 
 
@@ -144,7 +155,18 @@ def build_stages(settings: Settings, source_name: str = "",
         stages.append(BallStage(BallAnalyzer(settings.shoulder_hip_cm)))
     if mode in ("auto", "posture"):
         stages.append(PostureStage(posture))
-    stages.append(CoachStage(settings.coach))
+    stages.append(GuidanceStage())  # set-up guidance (information cues) for the coach
+    coach = CoachStage(settings.coach)
+    stages.append(coach)
+    routine = RoutineStage(settings.routine.name or None, settings.routine,
+                           is_paused=lambda: coach.paused)
+    if settings.gestures.enabled:
+        stages.append(gesture_stage(coach, routine))
+    stages.append(routine)
+    exercise = next(s for s in stages if isinstance(s, ExerciseStage))
+    modes = tuple(m for m in (Exercise.POSTURE, Exercise.ROLLER, Exercise.BALL)
+                  if mode in ("auto", m.value))
+    stages.append(ControlsStage(coach, exercise if mode == "auto" else None, modes))
     return stages
 
 
@@ -154,6 +176,22 @@ def desk_mode(settings: Settings, info: SourceInfo) -> DeskMode | None:
     if not (desk.enabled and info.live and settings.exercise.mode in ("auto", "posture")):
         return None
     return DeskMode(desk.still_fps, desk.settle_s)
+
+
+def gesture_stage(coach: CoachStage, routine: RoutineStage | None = None) -> GestureStage:
+    """Gestures wired to the coach: both hands up pause or resume it; a hand on the head ends
+    the set: in a routine, its phase; otherwise coaching pauses until both hands go up (or
+    ``p``)."""
+    def toggle(t: float) -> None:
+        coach.paused = not coach.paused
+
+    def end_set(t: float) -> None:
+        if routine is not None and routine.active:
+            routine.skip()
+        else:
+            coach.paused = True
+
+    return GestureStage(on_pause=toggle, on_end_set=end_set)
 
 
 def build_pipeline(settings: Settings, estimator: PoseEstimator,
@@ -226,12 +264,9 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
             # process: if that process dies, the log still holds every frame analysed.
             log_writer = stack.enter_context(ThreadSinkWorker(log_sinks, annotators=[]))
         if outputs.speak:
-            engine = find_engine()
-            if engine is None:
-                log.warning("espeak-ng not found: cues are shown but not spoken "
-                            "(install it: apt install espeak-ng)")
-            else:
-                sinks.append(VoiceSink(espeak_command(engine, settings.voice.rate_wpm)))
+            voice = make_voice_sink(settings.voice, settings.coach)
+            if voice is not None:
+                sinks.append(voice)
         window = stack.enter_context(WindowSink()) if show_window else None
         recorded: list[PostureBaseline] = []
 
@@ -289,6 +324,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         for stage in stages:
             if isinstance(stage, CoachStage):
                 stats.totals.update(stage.summary())
+            if isinstance(stage, RoutineStage):
+                stats.totals.update(stage.finish())
         stats.baselines.extend(recorded)
         return stats
 

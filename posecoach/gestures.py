@@ -1,0 +1,284 @@
+"""Hands-free gestures from the pose, for someone on a roller or ball who cannot reach a key.
+
+- **one hand raised** above the head, held 1 s: "too much pressure / it hurts"; the coach
+  answers with a way to ease off (docs/coaching.md §5: too much pressure is the first mistake
+  to avoid) and the event is logged;
+- **both hands raised**, held 1 s: pause coaching, or resume it;
+- **a hand on top of the head**, held 2 s: end the set (rest).
+
+Each pose is classified per frame (:func:`classify`), then :class:`GestureTracker`, a pure
+state machine fed with timestamps, turns a pose held long enough into one event. Rolling moves
+the arms: hands behind the head support it (docs/coaching.md §3.3) and sit at or below the ears,
+arms crossed on the chest sit below the shoulders; neither is a raised hand, and the hand on
+the head means the crown, beyond the ears along the body, not the back of the head.
+
+"Up" for a raised hand is up in the picture (against gravity, for an upright camera): for
+someone lying on their back that is toward the ceiling, for someone standing at a wall above
+the head. Lengths are in torso lengths (mid-hip to mid-shoulder), so they hold for any body
+size and distance.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import Enum
+
+import numpy as np
+
+from posecoach.geometry import BodyGeometry, BodyPosture, body_geometry
+from posecoach.landmarks import Landmark as L
+from posecoach.selector import Exercise
+from posecoach.types import Cue, Frame, FrameResult, Pose, Severity
+
+log = logging.getLogger(__name__)
+
+#: Standing: a raised wrist is at least this far (torso lengths) above the ears in the picture
+#: (an arm raised straight puts it ≈ 0.65 above them: arm ≈ 1.15 torso, ears ≈ 0.5 above the
+#: shoulders), and its elbow above the shoulder, so a noisy wrist alone does not raise an arm.
+RAISED_ABOVE_EARS = 0.4
+ELBOW_ABOVE_SHOULDER = 0.0
+#: Lying: measured from the highest of ears and shoulders, since on a roller the chest is
+#: higher than the head: arms folded on the chest put the wrists ≈ 0.5 torso above the ears
+#: (rendered dev roller clips, ground truth). An arm raised to the ceiling puts the wrist ≈ 1.1
+#: torso above the shoulder (0.8 at 45°), the elbow ≈ 0.55.
+LYING_RAISED_ABOVE = 0.75
+LYING_ELBOW_ABOVE_SHOULDER = 0.35
+#: The crown: beyond the ears along the hip → shoulder direction by this range (torso
+#: lengths; ear to the top of the head ≈ 12 cm ≈ 0.25 torso), and within CROWN_ACROSS of the
+#: body line. Hands behind a lying head sit 0–0.1 beyond the ears and toward the floor.
+CROWN_ALONG = (0.12, 0.38)
+CROWN_ACROSS = 0.25
+#: Landmarks below this visibility are not trusted for a gesture (the far arm in a side view is
+#: a guess until it is raised into view).
+MIN_VISIBILITY = 0.5
+
+
+class Gesture(Enum):
+    PRESSURE = "too much pressure"
+    PAUSE = "pause or resume"
+    END_SET = "end the set"
+
+
+#: Hold needed before a gesture counts (s): the issue asks ≥ 1 s; ending a set is final, so it
+#: asks for 2 s.
+HOLD_S = {Gesture.PRESSURE: 1.0, Gesture.PAUSE: 1.0, Gesture.END_SET: 2.0}
+
+CUE_EASE_FLOOR = Cue("gesture.pressure", "Ease off — lower your hips a little", Severity.FORM)
+CUE_EASE_WALL = Cue("gesture.pressure", "Ease off — lean back less", Severity.FORM)
+CUE_SET_ENDED = Cue("gesture.end_set", "Set done — rest, breathe, drink some water",
+                    Severity.INFO)
+
+
+def _raised(pose: Pose, wrist: L, elbow: L, shoulder: L, top_y: float, torso: float,
+            lying: bool) -> bool:
+    """``top_y``: the reference height, px (ears standing; ears and shoulders lying)."""
+    if pose.visibility[wrist] < MIN_VISIBILITY or pose.visibility[elbow] < MIN_VISIBILITY:
+        return False
+    wrist_up = (top_y - float(pose.xy[wrist, 1])) / torso
+    elbow_up = (float(pose.xy[shoulder, 1]) - float(pose.xy[elbow, 1])) / torso
+    if lying:
+        return wrist_up >= LYING_RAISED_ABOVE and elbow_up > LYING_ELBOW_ABOVE_SHOULDER
+    return wrist_up >= RAISED_ABOVE_EARS and elbow_up > ELBOW_ABOVE_SHOULDER
+
+
+def _on_crown(pose: Pose, wrist: L, ears: np.ndarray, geometry: BodyGeometry) -> bool:
+    if pose.visibility[wrist] < MIN_VISIBILITY:
+        return False
+    axis = (geometry.mid_shoulder - geometry.mid_hip) / geometry.torso_px
+    offset = (pose.xy[wrist] - ears) / geometry.torso_px
+    along = float(offset @ axis)
+    across = abs(float(offset[0] * axis[1] - offset[1] * axis[0]))
+    return CROWN_ALONG[0] <= along <= CROWN_ALONG[1] and across <= CROWN_ACROSS
+
+
+def classify(pose: Pose, geometry: BodyGeometry) -> Gesture | None:
+    """The gesture this one frame shows, or None."""
+    torso = geometry.torso_px
+    ears = (pose.xy[L.LEFT_EAR] + pose.xy[L.RIGHT_EAR]) / 2
+    lying = geometry.posture is BodyPosture.LYING
+    tops = [L.LEFT_EAR, L.RIGHT_EAR] + ([L.LEFT_SHOULDER, L.RIGHT_SHOULDER] if lying else [])
+    top_y = float(pose.xy[tops, 1].min())
+    raised = [_raised(pose, L.LEFT_WRIST, L.LEFT_ELBOW, L.LEFT_SHOULDER, top_y, torso, lying),
+              _raised(pose, L.RIGHT_WRIST, L.RIGHT_ELBOW, L.RIGHT_SHOULDER, top_y, torso,
+                      lying)]
+    if all(raised):
+        return Gesture.PAUSE
+    if any(raised):
+        return Gesture.PRESSURE
+    if _on_crown(pose, L.LEFT_WRIST, ears, geometry) or \
+            _on_crown(pose, L.RIGHT_WRIST, ears, geometry):
+        return Gesture.END_SET
+    return None
+
+
+@dataclass(frozen=True)
+class GestureState:
+    """The tracker's memory.
+
+    Attributes:
+        holding: the gesture being held (None: nothing, or a fired gesture not yet let go).
+        since: when the hold began (s).
+        last_seen_t: when the held (or fired) gesture was last seen (s).
+        fired: the gesture that fired and is still held; it must be let go before anything
+            else can fire.
+    """
+
+    holding: Gesture | None = None
+    since: float = 0.0
+    last_seen_t: float = 0.0
+    fired: Gesture | None = None
+
+
+@dataclass(frozen=True)
+class GestureReading:
+    """One frame's gesture news, for the overlay and the log.
+
+    Attributes:
+        holding: the gesture being held, not yet recognised.
+        held_s: how long it has been held (s).
+        needed_s: how long it must be held (s).
+        recognised: the gesture recognised on this frame, else None.
+        shown: the latest recognised gesture while its notice is on screen.
+    """
+
+    holding: Gesture | None
+    held_s: float
+    needed_s: float
+    recognised: Gesture | None = None
+    shown: Gesture | None = None
+
+
+class GestureTracker:
+    """Turns per-frame gesture classes into events: a gesture held ``HOLD_S`` fires once, and
+    must then be let go (not seen for ``gap_s``) before any gesture can fire again.
+
+    Landmarks flicker: a gesture missing for less than ``gap_s`` does not break its hold; a
+    different gesture does (raising the second hand turns "one hand" into "both hands", which
+    starts afresh, so "pause" never sends a "pressure" on the way).
+
+    Args:
+        gap_s: longest dropout bridged within a hold, and how long a fired gesture must be
+            absent to count as let go (s).
+        hold_s: hold needed per gesture (s); defaults to HOLD_S.
+    """
+
+    def __init__(self, gap_s: float = 0.25, hold_s: dict[Gesture, float] | None = None) -> None:
+        if gap_s < 0:
+            raise ValueError(f"gap_s must be >= 0, got {gap_s}")
+        self.gap_s = gap_s
+        self.hold_s = dict(HOLD_S if hold_s is None else hold_s)
+        for gesture, seconds in self.hold_s.items():
+            if seconds <= 0:
+                raise ValueError(f"hold for {gesture.name} must be > 0, got {seconds}")
+
+    def step(self, state: GestureState, seen: Gesture | None,
+             t: float) -> tuple[GestureState, GestureReading]:
+        """One frame at ``t`` (s) showing ``seen``."""
+        if state.fired is not None:
+            if seen is state.fired:
+                state = replace(state, last_seen_t=t)
+            elif t - state.last_seen_t >= self.gap_s:
+                state = GestureState()  # let go: free to fire again
+            if state.fired is not None:
+                return state, GestureReading(None, 0.0, 0.0)
+        if seen is None:
+            if state.holding is not None and t - state.last_seen_t >= self.gap_s:
+                state = GestureState()
+        elif seen is state.holding:
+            state = replace(state, last_seen_t=t)
+        else:
+            state = GestureState(holding=seen, since=t, last_seen_t=t)
+        if state.holding is None:
+            return state, GestureReading(None, 0.0, 0.0)
+        needed = self.hold_s[state.holding]
+        held = state.last_seen_t - state.since
+        if seen is state.holding and held >= needed - 1e-9:
+            fired = state.holding
+            return (GestureState(fired=fired, last_seen_t=t),
+                    GestureReading(None, held, needed, recognised=fired))
+        return state, GestureReading(state.holding, held, needed)
+
+
+def gestures_apply(exercise: str | None, posture: BodyPosture) -> bool:
+    """Gestures are for people on the floor or at the wall: roller and ball sessions, and
+    anyone lying down."""
+    return exercise in (Exercise.ROLLER.value, Exercise.BALL.value) \
+        or posture is BodyPosture.LYING
+
+
+class GestureStage:
+    """Recognises gestures and acts on them; runs after the coach (its answer to "too much
+    pressure" takes the screen for ``answer_s`` unless a safety cue is up).
+
+    Writes ``extras["gesture"]`` (:class:`GestureReading`) and ``metrics["gesture.<name>"]``
+    = 1 on the frame a gesture is recognised; logs each recognised gesture.
+
+    Args:
+        on_pause: called with the time when both hands up asked to pause or resume.
+        on_end_set: called with the time when a hand on the head ended the set.
+        answer_s: how long the answer to a gesture stays on screen (s).
+    """
+
+    name = "gestures"
+
+    def __init__(self, on_pause: Callable[[float], None] | None = None,
+                 on_end_set: Callable[[float], None] | None = None,
+                 tracker: GestureTracker | None = None, answer_s: float = 4.0) -> None:
+        if answer_s < 0:
+            raise ValueError(f"answer_s must be >= 0, got {answer_s}")
+        self.tracker = tracker or GestureTracker()
+        self.state = GestureState()
+        self.on_pause = on_pause
+        self.on_end_set = on_end_set
+        self.answer_s = answer_s
+        self.recognised: list[tuple[float, Gesture]] = []
+        self._answer: tuple[float, Gesture, Cue | None] | None = None
+
+    def update(self, frame: Frame, result: FrameResult) -> FrameResult:
+        pose = result.pose
+        seen = None
+        if pose is not None:
+            geometry = result.extras.get("geometry") or body_geometry(pose)
+            if gestures_apply(result.extras.get("exercise"), geometry.posture):
+                seen = classify(pose, geometry)
+        self.state, reading = self.tracker.step(self.state, seen, frame.t)
+        metrics = result.metrics
+        cue, started = result.cue, result.cue_started
+        if reading.recognised is not None:
+            gesture = reading.recognised
+            self.recognised.append((frame.t, gesture))
+            log.info("gesture at %.1f s: %s", frame.t, gesture.value)
+            metrics = {**metrics, f"gesture.{gesture.name.lower()}": 1.0}
+            answer = self._act(gesture, result, frame.t)
+            self._answer = (frame.t, gesture, answer)
+            if answer is not None and not _safety(cue):
+                cue, started = answer, True
+        elif self._answer is not None:
+            since, gesture, answer = self._answer
+            if frame.t - since >= self.answer_s:
+                self._answer = None
+            elif answer is not None and not _safety(cue):
+                cue, started = answer, False
+        shown = self._answer[1] if self._answer is not None else None
+        reading = replace(reading, shown=shown)
+        return replace(result, cue=cue, cue_started=started, metrics=metrics,
+                       extras={**result.extras, "gesture": reading})
+
+    def _act(self, gesture: Gesture, result: FrameResult, t: float) -> Cue | None:
+        if gesture is Gesture.PAUSE:
+            if self.on_pause is not None:
+                self.on_pause(t)
+            return None
+        if gesture is Gesture.END_SET:
+            if self.on_end_set is not None:
+                self.on_end_set(t)
+            return CUE_SET_ENDED
+        lying = result.pose is not None and (result.extras.get("geometry") or body_geometry(
+            result.pose)).posture is BodyPosture.LYING
+        return CUE_EASE_FLOOR if lying else CUE_EASE_WALL
+
+
+def _safety(cue: Cue | None) -> bool:
+    return cue is not None and cue.severity is Severity.SAFETY

@@ -1,0 +1,294 @@
+"""Gestures: per-frame classes from crafted poses, the hold state machine (hypothesis), and the
+stage's answers (ease off, pause, end the set)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from posecoach.geometry import body_geometry
+from posecoach.gestures import (
+    CUE_EASE_FLOOR,
+    CUE_EASE_WALL,
+    CUE_SET_ENDED,
+    HOLD_S,
+    Gesture,
+    GestureStage,
+    GestureState,
+    GestureTracker,
+    classify,
+)
+from posecoach.landmarks import Landmark as L
+from posecoach.types import Cue, FrameResult, Pose, Severity
+from tests.factories import make_frame, make_lying_pose, make_side_pose
+
+FPS = 15.0
+TORSO = 150.0
+
+
+def lying(**kwargs) -> Pose:
+    return make_lying_pose(hip=(300.0, 350.0), trunk_px=TORSO, **kwargs)
+
+
+def with_arm(pose: Pose, side: str, elbow: np.ndarray, wrist: np.ndarray) -> Pose:
+    xy = pose.xy.copy()
+    xy[L[f"{side}_ELBOW"]] = elbow
+    xy[L[f"{side}_WRIST"]] = wrist
+    return pose.with_xy(xy)
+
+
+def raise_arm(pose: Pose, side: str) -> Pose:
+    """The arm straight up toward the ceiling (lying) or overhead (standing)."""
+    shoulder = pose.xy[L[f"{side}_SHOULDER"]]
+    torso = body_geometry(pose).torso_px
+    raised = with_arm(pose, side, shoulder + [0.0, -0.55 * torso],
+                      shoulder + [0.0, -1.1 * torso])
+    visibility = raised.visibility.copy()  # a raised far arm comes out from behind the body
+    visibility[[L[f"{side}_ELBOW"], L[f"{side}_WRIST"]]] = 0.9
+    return Pose(raised.xy, visibility, raised.presence)
+
+
+def hand_on_crown(pose: Pose, side: str = "LEFT") -> Pose:
+    g = body_geometry(pose)
+    axis = (g.mid_shoulder - g.mid_hip) / g.torso_px
+    ears = (pose.xy[L.LEFT_EAR] + pose.xy[L.RIGHT_EAR]) / 2
+    wrist = ears + 0.25 * g.torso_px * axis
+    return with_arm(pose, side, wrist - 0.4 * g.torso_px * axis + [0, -0.2 * g.torso_px], wrist)
+
+
+def standing_at_wall() -> Pose:
+    return make_side_pose(sitting=False, hip=(320.0, 330.0), torso_px=110.0)
+
+
+@pytest.mark.parametrize("pose, expected", [
+    (lying(), None),
+    (lying(hands_behind_head=True), None),  # supporting the head while rolling
+    (raise_arm(lying(), "LEFT"), Gesture.PRESSURE),
+    (raise_arm(lying(), "RIGHT"), Gesture.PRESSURE),
+    (raise_arm(raise_arm(lying(), "LEFT"), "RIGHT"), Gesture.PAUSE),
+    (hand_on_crown(lying()), Gesture.END_SET),
+    (standing_at_wall(), None),
+    (raise_arm(standing_at_wall(), "LEFT"), Gesture.PRESSURE),
+    (raise_arm(raise_arm(standing_at_wall(), "LEFT"), "RIGHT"), Gesture.PAUSE),
+], ids=["lying", "hands-behind-head", "lying-left-up", "lying-right-up", "lying-both-up",
+        "lying-crown", "wall", "wall-left-up", "wall-both-up"])
+def test_classify_one_frame(pose, expected):
+    assert classify(pose, body_geometry(pose)) is expected
+
+
+def test_a_hand_at_shoulder_height_is_not_raised():
+    pose = lying()
+    shoulder = pose.xy[L.LEFT_SHOULDER]
+    half = with_arm(pose, "LEFT", shoulder + [20.0, -0.3 * TORSO], shoulder + [40.0, -0.3 * TORSO])
+    assert classify(half, body_geometry(half)) is None
+
+
+def test_an_unseen_far_wrist_does_not_count():
+    pose = raise_arm(lying(), "RIGHT")
+    visibility = pose.visibility.copy()
+    visibility[L.RIGHT_WRIST] = 0.2
+    hidden = Pose(pose.xy, visibility, pose.presence)
+    assert classify(hidden, body_geometry(hidden)) is None
+
+
+# --- the state machine -------------------------------------------------------------------
+
+def feed(tracker: GestureTracker, seq: list[Gesture | None], dt: float = 1 / FPS):
+    state, events = GestureState(), []
+    states = []
+    for i, seen in enumerate(seq):
+        state, reading = tracker.step(state, seen, i * dt)
+        states.append(state)
+        if reading.recognised is not None:
+            events.append((i, reading.recognised))
+    return events, states
+
+
+def frames(seconds: float) -> int:
+    return int(round(seconds * FPS))
+
+
+def test_a_hold_fires_once_after_its_time_and_again_only_after_letting_go():
+    tracker = GestureTracker()
+    seq = [None] * 5 + [Gesture.PRESSURE] * frames(3.0) + [None] * frames(1.0) \
+        + [Gesture.PRESSURE] * frames(1.5)
+    events, _ = feed(tracker, seq)
+    assert [g for _, g in events] == [Gesture.PRESSURE, Gesture.PRESSURE]
+    assert events[0][0] == 5 + frames(1.0)  # exactly 1 s after the hand went up
+
+
+def test_raising_the_second_hand_gives_pause_not_pressure():
+    seq = [Gesture.PRESSURE] * frames(0.4) + [Gesture.PAUSE] * frames(1.5)
+    events, _ = feed(GestureTracker(), seq)
+    assert [g for _, g in events] == [Gesture.PAUSE]
+
+
+def test_hand_on_head_needs_two_seconds():
+    events, _ = feed(GestureTracker(), [Gesture.END_SET] * frames(1.8))
+    assert events == []
+    events, _ = feed(GestureTracker(), [Gesture.END_SET] * frames(2.2))
+    assert [g for _, g in events] == [Gesture.END_SET]
+
+
+def test_a_one_frame_dropout_does_not_break_a_hold():
+    seq = [Gesture.PRESSURE] * frames(0.6) + [None] + [Gesture.PRESSURE] * frames(0.6)
+    events, _ = feed(GestureTracker(), seq)
+    assert [g for _, g in events] == [Gesture.PRESSURE]
+
+
+gestures = st.sampled_from(list(Gesture))
+
+
+@st.composite
+def brief_raises(draw):
+    """Arms that go up for less than their hold, then come down long enough to count."""
+    seq: list[Gesture | None] = []
+    for _ in range(draw(st.integers(1, 8))):
+        gesture = draw(gestures)
+        up = draw(st.integers(1, frames(HOLD_S[gesture]) - 1))
+        down = draw(st.integers(frames(0.25) + 1, frames(3.0)))
+        seq += [gesture] * up + [None] * down
+    return seq
+
+
+@settings(max_examples=150, deadline=None)
+@given(brief_raises())
+def test_arms_that_never_stay_up_long_enough_make_no_gesture(seq):
+    events, _ = feed(GestureTracker(), seq)
+    assert events == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), gestures), min_size=1, max_size=120))
+def test_every_gesture_leaves_its_state(seq):
+    # After anything at all, arms down for the let-go time return the tracker to rest.
+    tracker = GestureTracker()
+    events, states = feed(tracker, seq + [None] * frames(0.5))
+    assert states[-1] == GestureState()
+    # and a gesture fires at most once per uninterrupted hold
+    for (i, _), (j, _) in zip(events, events[1:], strict=False):
+        assert j - i >= frames(min(HOLD_S.values())) - 1
+
+
+def test_tracker_rejects_bad_settings():
+    with pytest.raises(ValueError, match="gap_s"):
+        GestureTracker(gap_s=-1)
+    with pytest.raises(ValueError, match="PAUSE"):
+        GestureTracker(hold_s={Gesture.PAUSE: 0.0})
+
+
+# --- the stage ---------------------------------------------------------------------------
+
+def run_stage(stage: GestureStage, pose: Pose, seconds: float, start: int = 0,
+              exercise: str = "roller", cue: Cue | None = None) -> list[FrameResult]:
+    out = []
+    for i in range(start, start + frames(seconds)):
+        frame = make_frame(i, t=i / FPS)
+        result = FrameResult(frame_index=i, t=i / FPS, pose=pose, inference_ms=0.0, cue=cue,
+                             extras={"exercise": exercise})
+        out.append(stage.update(frame, result))
+    return out
+
+
+def test_raised_hand_on_the_floor_gets_the_ease_off_answer_logged_and_shown():
+    stage = GestureStage()
+    out = run_stage(stage, raise_arm(lying(), "LEFT"), 1.5)
+    first = next(i for i, r in enumerate(out) if r.cue is not None)
+    assert out[first].cue == CUE_EASE_FLOOR and out[first].cue_started
+    assert out[first].metrics["gesture.pressure"] == 1.0
+    assert out[first].extras["gesture"].recognised is Gesture.PRESSURE
+    assert out[-1].cue == CUE_EASE_FLOOR and not out[-1].cue_started
+    assert [g for _, g in stage.recognised] == [Gesture.PRESSURE]
+
+
+def test_raised_hand_at_the_wall_says_lean_back_less():
+    out = run_stage(GestureStage(), raise_arm(standing_at_wall(), "LEFT"), 1.5, exercise="ball")
+    assert out[-1].cue == CUE_EASE_WALL
+
+
+def test_the_answer_leaves_the_screen_after_its_time():
+    stage = GestureStage(answer_s=2.0)
+    run_stage(stage, raise_arm(lying(), "LEFT"), 1.2)
+    out = run_stage(stage, lying(), 3.0, start=frames(1.2))
+    assert out[-1].cue is None
+    assert out[-1].extras["gesture"].shown is None
+
+
+def test_a_safety_cue_is_never_covered_by_an_answer():
+    safety = Cue("roller.lumbar", "Move the roller up", Severity.SAFETY)
+    out = run_stage(GestureStage(), raise_arm(lying(), "LEFT"), 2.0, cue=safety)
+    assert all(r.cue == safety for r in out)
+
+
+def test_both_hands_toggle_pause_and_hand_on_head_ends_the_set():
+    paused, ended = [], []
+    stage = GestureStage(on_pause=paused.append, on_end_set=ended.append)
+    run_stage(stage, raise_arm(raise_arm(lying(), "LEFT"), "RIGHT"), 1.5)
+    assert len(paused) == 1
+    run_stage(stage, lying(), 0.5, start=frames(1.5))
+    out = run_stage(stage, hand_on_crown(lying()), 2.5, start=frames(2.0))
+    assert len(ended) == 1 and out[-1].cue == CUE_SET_ENDED
+
+
+def test_no_gestures_at_the_desk():
+    seated = raise_arm(make_side_pose(), "LEFT")
+    out = run_stage(GestureStage(), seated, 2.0, exercise="posture")
+    assert all(r.extras["gesture"].recognised is None for r in out)
+
+
+def test_overlay_shows_the_hold_then_the_recognised_gesture():
+    from posecoach.overlay.gesture import GestureAnnotator
+    stage = GestureStage()
+    annotator = GestureAnnotator()
+    out = run_stage(stage, raise_arm(lying(), "LEFT"), 1.5)
+    blank = make_frame().image
+    drawn = [annotator.annotate(blank.copy(), r) for r in (out[3], out[-1])]
+    assert out[3].extras["gesture"].holding is Gesture.PRESSURE
+    assert out[-1].extras["gesture"].shown is Gesture.PRESSURE
+    for image in drawn:
+        assert (image != blank).any(axis=2)[:, 320:].sum() > 200  # a panel at the top right
+    idle = run_stage(GestureStage(), lying(), 0.5)[-1]
+    assert (annotator.annotate(blank.copy(), idle) == blank).all()
+
+
+def test_gestures_can_be_turned_off():
+    from posecoach.config import load_settings
+    from posecoach.session import build_annotators, build_stages
+    on = load_settings()
+    off = load_settings(overrides={"gestures.enabled": "off"})
+    assert any(isinstance(s, GestureStage) for s in build_stages(on))
+    assert not any(isinstance(s, GestureStage) for s in build_stages(off))
+    assert len(build_annotators(off)) == len(build_annotators(on)) - 1
+
+
+def test_both_hands_pause_the_real_coach_and_again_resume_it():
+    from posecoach.config import load_settings
+    from posecoach.session import build_stages
+    from posecoach.stages import CoachStage
+    stages = build_stages(load_settings())
+    coach = next(s for s in stages if isinstance(s, CoachStage))
+    gestures = next(s for s in stages if isinstance(s, GestureStage))
+    both = raise_arm(raise_arm(lying(), "LEFT"), "RIGHT")
+    run_stage(gestures, both, 1.5)
+    assert coach.paused
+    run_stage(gestures, lying(), 0.5, start=frames(1.5))
+    run_stage(gestures, both, 1.5, start=frames(2.0))
+    assert not coach.paused
+
+
+def test_arms_folded_on_a_chest_higher_than_the_head_are_not_raised():
+    # On a roller the chest is higher than the head hanging toward the floor: folded arms sit
+    # half a torso above the ears (as on the rendered roller clips), elbows a little above the
+    # shoulders. Not a gesture.
+    pose = lying(head_hang_deg=40.0)
+    g = body_geometry(pose)
+    ears_y = pose.xy[[L.LEFT_EAR, L.RIGHT_EAR], 1].min()
+    xy = pose.xy.copy()
+    for side in ("LEFT", "RIGHT"):
+        xy[L[f"{side}_WRIST"]] = (g.mid_shoulder[0] - 0.3 * TORSO, ears_y - 0.5 * TORSO)
+        xy[L[f"{side}_ELBOW"]] = (g.mid_shoulder[0] - 0.1 * TORSO,
+                                  pose.xy[L[f"{side}_SHOULDER"], 1] - 0.2 * TORSO)
+    folded = pose.with_xy(xy)
+    assert classify(folded, body_geometry(folded)) is None

@@ -54,6 +54,19 @@ def test_posture_time_upright_and_cues_with_their_times():
     assert judged_by_minute == [pytest.approx(55.0)]
 
 
+def test_routine_phases_and_gestures_from_the_log_reach_the_summary():
+    """The routine and gesture stages write metrics["routine.phase_index"] and
+    metrics["gesture.<name>"]; the summary lists each phase change and each gesture once."""
+    rows = posture_rows(30, fps=10)
+    for row in rows:
+        row["metrics"] = {**row.get("metrics", {}), "routine.phase_index": float(row["t"] // 10)}
+    rows[150]["metrics"]["gesture.pressure"] = 1.0
+    summary = summarise_rows(rows)
+    assert [p["phase"] for p in summary["routine"]] == [0, 1, 2]
+    assert [p["t"] for p in summary["routine"]] == [0.0, 10.0, 20.0]
+    assert summary["gestures"] == [{"t": 15.0, "gesture": "pressure"}]
+
+
 def test_roller_zones_target_band_and_passes():
     rows = roller_rows(60, fps=10, period_s=6, lumbar=(40, 50))
     summary = summarise_rows(rows)["roller"]

@@ -222,13 +222,16 @@ class SummaryBuilder:
         if cue and cue != self._last_cue:
             self.cues.append({"t": t, "key": cue, "text": row.get("cue_text") or cue})
         self._last_cue = cue
-        # Guided routines and hands-free gestures, when the log carries them.
-        phase = row.get("routine")
-        if phase and (not self.routine or self.routine[-1]["phase"] != phase):
-            self.routine.append({"phase": phase, "t": t})
-        gesture = row.get("gesture")
-        if gesture:
-            self.gestures.append({"t": t, "gesture": gesture})
+        # Guided routines and hands-free gestures, when the log carries them (the routine
+        # stage writes metrics["routine.phase_index"], the gesture stage
+        # metrics["gesture.<name>"] = 1 on the frame a gesture is recognised).
+        metrics = row.get("metrics") or {}
+        phase = metrics.get("routine.phase_index")
+        if phase is not None and (not self.routine or self.routine[-1]["phase"] != int(phase)):
+            self.routine.append({"phase": int(phase), "t": t})
+        for key, value in metrics.items():
+            if key.startswith("gesture.") and value:
+                self.gestures.append({"t": t, "gesture": key.removeprefix("gesture.")})
 
     def _account(self, row: dict[str, Any], d: float) -> None:
         metrics = row.get("metrics") or {}

@@ -183,17 +183,25 @@ def test_a_session_that_starts_slouched_is_still_judged_against_upright():
     assert judged_bad(reading, "posture.slouch")
 
 
+def test_leaning_back_in_the_chair_for_a_while_does_not_make_normal_sitting_a_slouch():
+    analyzer = PostureAnalyzer()
+    feed(analyzer, lambda: make_side_pose(neck_deg=10, lean_deg=-25), 0.0, 20.0)
+    feed(analyzer, lambda: make_side_pose(neck_deg=18, lean_deg=-5), 20.0, 3.0)
+    assert not judged_bad(analyzer.update(make_side_pose(neck_deg=18, lean_deg=-5), 23.0),
+                          "posture.slouch")
+
+
 def test_learned_reference_follows_a_better_posture_and_forgets_after_the_person_leaves():
     analyzer = PostureAnalyzer()
-    feed(analyzer, lambda: make_side_pose(neck_deg=25, lean_deg=-4), 0.0, 3.0)
+    feed(analyzer, lambda: make_side_pose(neck_deg=25, lean_deg=0), 0.0, 3.0)
     # Sitting up straighter teaches the reference at once: the old posture is now a slouch.
-    feed(analyzer, lambda: make_side_pose(neck_deg=10, lean_deg=-16), 3.0, 3.0)
-    assert judged_bad(analyzer.update(make_side_pose(neck_deg=25, lean_deg=-4), 6.0),
+    feed(analyzer, lambda: make_side_pose(neck_deg=10, lean_deg=-11), 3.0, 3.0)
+    assert judged_bad(analyzer.update(make_side_pose(neck_deg=25, lean_deg=0), 6.0),
                       "posture.slouch")
     # Nobody in view for a minute: someone else may sit down; their posture is learned afresh.
     analyzer.update(None, 7.0)
-    feed(analyzer, lambda: make_side_pose(neck_deg=25, lean_deg=-4), 70.0, 3.0)
-    assert not judged_bad(analyzer.update(make_side_pose(neck_deg=25, lean_deg=-4), 73.0),
+    feed(analyzer, lambda: make_side_pose(neck_deg=25, lean_deg=0), 70.0, 3.0)
+    assert not judged_bad(analyzer.update(make_side_pose(neck_deg=25, lean_deg=0), 73.0),
                           "posture.slouch")
 
 

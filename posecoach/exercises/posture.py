@@ -83,18 +83,21 @@ AUTO_NECK_MARGIN_DEG = 20.0
 #: sit down).
 FORGET_AFTER_AWAY_S = 30.0
 LEARNED_LABEL = "your upright posture (learned)"
-#: What is learned per view, and the cap on each reference: the least upright value upright
-#: sitters showed on the dev split (docs/coaching.md §2.4), so a session that starts slouched
-#: is still judged against upright posture.
+#: What is learned per view, and the bounds of each reference: the least and most upright
+#: values upright sitters showed on the dev split (docs/coaching.md §2.4), so a session that
+#: starts slouched is still judged against upright posture, and a while spent leaning back in
+#: the chair does not make normal sitting a slouch.
 REFERENCE_RULES: dict[View, tuple[ReferenceRule, ...]] = {
     View.SIDE: (
-        ReferenceRule("neck_deg", least_upright=30.0),  # upright: 10–29° (dev)
-        ReferenceRule("forward_lean_deg", least_upright=-3.0),  # upright: -10…-3.5° (dev)
+        ReferenceRule("neck_deg", least_upright=30.0, most_upright=8.0),  # upright: 10–29° (dev)
+        # Upright: -10…-3.5° (dev); reclining in the chair reads -15° and more.
+        ReferenceRule("forward_lean_deg", least_upright=-3.0, most_upright=-12.0),
     ),
     View.FRONT: (
         # Upright head height was 0.59–0.70 on the dev split; a camera higher than the
         # split's lowers it, so the cap leaves room below.
-        ReferenceRule("head_height", upright_is_high=True, least_upright=0.50),
+        ReferenceRule("head_height", upright_is_high=True, least_upright=0.50,
+                      most_upright=0.75),
         ReferenceRule("shoulder_ear_ratio", upright_is_high=True),
         ReferenceRule("nose_pitch"),
         ReferenceRule("shoulder_y_px"),

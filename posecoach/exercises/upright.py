@@ -36,11 +36,15 @@ class ReferenceRule:
         upright_is_high: True when larger values are more upright (e.g. head height).
         least_upright: the reference never goes past this toward the slouched side (the
             least upright value upright people showed); None for no cap.
+        most_upright: nor past this toward the other side (the most upright value upright
+            people showed): leaning back in the chair for a while must not make normal sitting
+            look like a slouch; None for no bound.
     """
 
     metric: str
     upright_is_high: bool = False
     least_upright: float | None = None
+    most_upright: float | None = None
 
 
 class UprightReference:
@@ -100,11 +104,13 @@ class UprightReference:
             return None
         index = round(UPRIGHT_QUANTILE * (len(values) - 1))
         learned = values[-1 - index] if rule.upright_is_high else values[index]
-        if rule.least_upright is None:
-            return learned
-        if rule.upright_is_high:
-            return max(learned, rule.least_upright)
-        return min(learned, rule.least_upright)
+        low, high = ((rule.least_upright, rule.most_upright) if rule.upright_is_high
+                     else (rule.most_upright, rule.least_upright))
+        if low is not None:
+            learned = max(learned, low)
+        if high is not None:
+            learned = min(learned, high)
+        return learned
 
     def values(self) -> dict[str, float]:
         """Every ready reference, by metric."""

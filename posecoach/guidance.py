@@ -24,6 +24,7 @@ Conditions (docs/coaching.md §7 gives the reasoning and numbers):
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -181,20 +182,61 @@ def noise_sigma(image: np.ndarray) -> float:
     response (÷ 0.6745 for a Gaussian) ignores the edges that a mean would count as noise.
 
     Args:
-        image: (H, W, 3) uint8 BGR; subsampled by 2 for speed (noise is per pixel, so the
-            mask still sees neighbouring pixels of the full picture).
+        image: (H, W, 3) uint8 BGR; the mask is evaluated on every second pixel of every
+            second row (noise is per pixel, so it still sees neighbouring pixels).
     """
+    return sigma_from_responses(noise_responses(image))
+
+
+def noise_responses(image: np.ndarray) -> np.ndarray:
+    """Absolute Immerkær mask responses on every second pixel of every second row of
+    ``image`` (a whole picture or a band of rows of one), flattened."""
+    if image.shape[0] < 3 or image.shape[1] < 3:
+        return np.zeros(0, np.float32)
     grey = image.astype(np.float32).mean(axis=2)
-    if grey.shape[0] < 3 or grey.shape[1] < 3:
+    h, w = grey.shape
+
+    def at(dy: int, dx: int) -> np.ndarray:
+        return grey[1 + dy:h - 1 + dy:2, 1 + dx:w - 1 + dx:2]
+
+    response = ((at(-1, -1) + at(-1, 1) + at(1, -1) + at(1, 1))
+                - 2.0 * (at(-1, 0) + at(1, 0) + at(0, -1) + at(0, 1)) + 4.0 * at(0, 0))
+    return np.abs(response).ravel()
+
+
+def sigma_from_responses(responses: np.ndarray) -> float:
+    if responses.size == 0:
         return 0.0
-    c = grey[1:-1, 1:-1]
-    n, s, w, e = grey[:-2, 1:-1], grey[2:, 1:-1], grey[1:-1, :-2], grey[1:-1, 2:]
-    nw, ne, sw, se = grey[:-2, :-2], grey[:-2, 2:], grey[2:, :-2], grey[2:, 2:]
-    response = (nw + ne + sw + se) - 2.0 * (n + s + w + e) + 4.0 * c
-    median = float(np.median(np.abs(response[::2, ::2])))
     # The grey average of 3 channels with independent noise lowers σ by √3; the threshold is
     # stated per channel, so it is restored.
-    return median / (0.6745 * 6.0) * math.sqrt(3.0)
+    return float(np.median(responses)) / (0.6745 * 6.0) * math.sqrt(3.0)
+
+
+class GrainMeter:
+    """The picture's noise, measured a band of rows per frame so that no frame pays for a
+    whole picture (issue 12: bounded work per frame); the estimate is the median over the last
+    ``bands`` bands, i.e. the whole picture once every ``bands`` frames."""
+
+    def __init__(self, bands: int) -> None:
+        if bands < 1:
+            raise ValueError(f"grain_bands must be >= 1, got {bands}")
+        self.bands = bands
+        self._recent: deque[np.ndarray] = deque(maxlen=bands)
+        self._next = 0
+        self._sigma = 0.0
+
+    def update(self, image: np.ndarray) -> float:
+        h = image.shape[0]
+        k = self._next
+        self._next = (k + 1) % self.bands
+        # One row of overlap either side gives the mask its neighbours at the band's edges.
+        top = max(0, (k * h // self.bands) // 2 * 2 - 1)
+        bottom = min(h, ((k + 1) * h // self.bands) // 2 * 2 + 1)
+        self._recent.append(noise_responses(image[top:bottom]))
+        if self._next == 0 or len(self._recent) < self.bands:
+            # A new estimate once per pass over the picture (and while the first pass fills).
+            self._sigma = sigma_from_responses(np.concatenate(self._recent))
+        return self._sigma
 
 
 class GuidanceStage:
@@ -205,23 +247,18 @@ class GuidanceStage:
     ``metrics["scene.people"]`` (set by the pipeline).
 
     Args:
-        grain_every: measure the picture noise on every n-th frame only (it changes slowly
-            and costs a pass over the picture); in between the last value is reused.
+        grain_bands: the picture noise is measured on one of this many bands of rows per frame
+            (it changes slowly; a whole picture costs ~9 ms at 640×480).
     """
 
     name = "guidance"
 
-    def __init__(self, grain_every: int = 5) -> None:
-        if grain_every < 1:
-            raise ValueError(f"grain_every must be >= 1, got {grain_every}")
-        self.grain_every = grain_every
+    def __init__(self, grain_bands: int = 15) -> None:
+        self._grain_meter = GrainMeter(grain_bands)
         self._grain: float | None = None
-        self._frames = 0
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
-        if self._frames % self.grain_every == 0:
-            self._grain = noise_sigma(frame.image)
-        self._frames += 1
+        self._grain = self._grain_meter.update(frame.image)
         exercise = result.extras.get("exercise")
         pose = result.pose
         geometry = None

@@ -54,7 +54,7 @@ class Scene:
     """A guidance stage and the coach, fed one crafted frame at a time at FPS."""
 
     def __init__(self) -> None:
-        self.stage = GuidanceStage(grain_every=1)
+        self.stage = GuidanceStage(grain_bands=1)
         self.coach = Coach()
         self.state = CoachState()
         self.i = 0
@@ -235,9 +235,22 @@ def test_safety_cue_wins_over_guidance():
     assert scene.state.problems[CUE_ONE_PERSON.key].active
 
 
-def test_grain_every_must_be_positive():
-    with pytest.raises(ValueError, match="grain_every"):
-        GuidanceStage(grain_every=0)
+def test_grain_bands_must_be_positive():
+    with pytest.raises(ValueError, match="grain_bands"):
+        GuidanceStage(grain_bands=0)
+
+
+@pytest.mark.parametrize("sigma", [3.0, 16.0])
+def test_noise_measured_band_by_band_matches_the_whole_picture(sigma):
+    """Measured a band of rows per frame (bounded work per frame), the estimate equals the
+    whole picture's once every band has been seen."""
+    from posecoach.guidance import GrainMeter
+
+    image = grainy_image(sigma)
+    meter = GrainMeter(15)
+    for _ in range(15):
+        banded = meter.update(image)
+    assert banded == pytest.approx(noise_sigma(image), rel=0.03)
 
 
 def test_a_high_camera_is_not_mistaken_for_a_front_view():

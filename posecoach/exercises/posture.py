@@ -366,8 +366,7 @@ class PostureAnalyzer:
             label = ("learning your upright posture" if self.settings.auto_reference_s > 0
                      else "uncalibrated: press c to calibrate")
             return PostureReading(view=view, geometry=geometry, metrics=metrics,
-                                  checks=(turn_ok,), baseline_label=label,
-                                  note="learning your upright posture")
+                                  checks=(turn_ok,), baseline_label=label, note=label)
         looking_down = (metrics["nose_pitch"] - upright["nose_pitch"] > LOOK_DOWN_PITCH)
         checks = front_checks(metrics, upright, self.settings, standing, label,
                               face_growth=calibrated)

@@ -33,6 +33,7 @@ from posecoach.exercises.roller import SEEN_METHODS as ROLLER_SEEN_METHODS
 from posecoach.geometry import (
     FRONT_MIN_WIDTH_RATIO,
     SHOULDER_SPAN_CM,
+    SIDE_MAX_WIDTH_RATIO,
     BodyGeometry,
     BodyPosture,
     body_geometry,
@@ -50,9 +51,10 @@ CUE_ROLLER_UNSEEN = Cue("guide.roller_unseen", "Keep the roller in view", Severi
 CUE_CAMERA_HIGH = Cue("guide.camera_high", "Lower the camera to hip height", Severity.INFO)
 
 #: Width ratio (widest of shoulder / hip span ÷ torso length) above which the person faces the
-#: camera (geometry.py's front-view limit); back below CLEAR counts as turned side-on.
+#: camera (geometry.py's front-view limit); back below CLEAR (its side-view limit) counts as
+#: turned side-on.
 SIDE_ON_ONSET = FRONT_MIN_WIDTH_RATIO
-SIDE_ON_CLEAR = 0.45
+SIDE_ON_CLEAR = SIDE_MAX_WIDTH_RATIO
 #: A landmark closer to the frame edge than this share of the frame size is cut off (the
 #: model keeps points of a cut body part pinned just inside the border).
 EDGE_MARGIN = 0.01

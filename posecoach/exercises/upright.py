@@ -65,6 +65,8 @@ class UprightReference:
         self._open_start: float | None = None
         self._judged_s = 0.0
         self._last_t: float | None = None
+        # References change only when a bin closes or expires: kept, not re-sorted per frame.
+        self._learned: dict[str, float] = {}
 
     def reset(self) -> None:
         """Forget everything (another person, another view)."""
@@ -73,6 +75,7 @@ class UprightReference:
         self._open_start = None
         self._judged_s = 0.0
         self._last_t = None
+        self._learned = {}
 
     def add(self, metrics: dict[str, float], t: float) -> None:
         """Record one judged frame's metrics at time ``t`` (s)."""
@@ -85,10 +88,16 @@ class UprightReference:
         for name in self.rules:
             if name in metrics:
                 self._open.setdefault(name, []).append(float(metrics[name]))
+        changed = False
         if t - self._open_start >= BIN_S:
             self._close_bin(t)
+            changed = True
         while self._bins and t - self._bins[0][0] > KEEP_S:
             self._bins.popleft()
+            changed = True
+        if changed:
+            self._learned = {name: value for name in self.rules
+                             if (value := self._learn(name)) is not None}
 
     @property
     def ready(self) -> bool:
@@ -96,8 +105,13 @@ class UprightReference:
 
     def value(self, metric: str) -> float | None:
         """The reference of ``metric``, or None before it is ready."""
-        if not self.ready:
-            return None
+        return self._learned.get(metric) if self.ready else None
+
+    def values(self) -> dict[str, float]:
+        """Every ready reference, by metric."""
+        return dict(self._learned) if self.ready else {}
+
+    def _learn(self, metric: str) -> float | None:
         rule = self.rules[metric]
         values = sorted(b[metric] for _, b in self._bins if metric in b)
         if not values:
@@ -111,15 +125,6 @@ class UprightReference:
         if high is not None:
             learned = min(learned, high)
         return learned
-
-    def values(self) -> dict[str, float]:
-        """Every ready reference, by metric."""
-        out = {}
-        for name in self.rules:
-            value = self.value(name)
-            if value is not None:
-                out[name] = value
-        return out
 
     def _close_bin(self, t: float) -> None:
         medians = {name: statistics.median(v) for name, v in self._open.items() if v}

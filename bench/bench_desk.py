@@ -124,7 +124,7 @@ def session(path: Path, total_s: float, speed: float, desk: bool) -> dict:
     results: list[tuple[float, bool, str | None]] = []
 
     def seen(result: FrameResult) -> None:
-        reading = result.extras.get("desk")
+        reading = result.desk
         results.append((result.t, bool(reading and reading.slow),
                         result.cue.key if result.cue else None))
 

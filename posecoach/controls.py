@@ -12,7 +12,7 @@ frames' timestamps.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from posecoach.overlay.base import clock
 from posecoach.selector import Exercise
@@ -25,11 +25,26 @@ SNOOZE_KEYS = (ord("s"), ord("S"))
 EXERCISE_KEYS = (ord("e"), ord("E"))
 
 
+@dataclass(frozen=True)
+class ControlsReading:
+    """What the keys set, for the overlay.
+
+    Attributes:
+        help: show the help panel.
+        snooze_s: time left of a snooze (s), or None when not snoozed.
+        forced_exercise: the exercise ``e`` forced (its name), or None while automatic.
+    """
+
+    help: bool = False
+    snooze_s: float | None = None
+    forced_exercise: str | None = None
+
+
 class ControlsStage:
     """Handles the ``h``, ``s`` and ``e`` keys; runs after the coach and the gestures.
 
-    Writes ``extras["help"]`` (bool: show the help panel), ``extras["snooze_s"]`` (time left,
-    while snoozed) and the status line while snoozed.
+    Writes a :class:`ControlsReading` to ``FrameResult.controls`` (help panel, snooze time
+    left, forced exercise) and the status line while snoozed.
 
     Args:
         coach: the coach stage (snooze pauses it).
@@ -76,7 +91,7 @@ class ControlsStage:
         selector.forced = order[(now + 1) % len(order)]
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
-        extras = {**result.extras, "help": self.help}
+        snooze_s = None
         status = result.status
         if self.snoozed_until is not None:
             left = self.snoozed_until - frame.t
@@ -84,8 +99,11 @@ class ControlsStage:
                 self.snooze_step, self.snoozed_until = None, None
                 self.coach.paused = False
             else:
-                extras["snooze_s"] = left
+                snooze_s = left
                 status = f"snoozed — {clock(math.ceil(left))} left (s: longer / off)"
         if self.exercise is not None and self.exercise.selector.forced is not None:
-            extras["exercise_key"] = f"e: {self.exercise.selector.forced.value} (forced)"
-        return replace(result, extras=extras, status=status)
+            forced = self.exercise.selector.forced.value
+        else:
+            forced = None
+        return replace(result, controls=ControlsReading(self.help, snooze_s, forced),
+                       status=status)

@@ -18,7 +18,7 @@ timestamps.
 
 :class:`DeskMode` is both the filter in front of the pipeline (:meth:`DeskMode.frames`) and
 the last stage of it (:meth:`DeskMode.update`, which reads the finished result and puts a
-:class:`DeskReading` in ``extras["desk"]`` for the HUD).
+:class:`DeskReading` in ``FrameResult.desk`` for the HUD).
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ class DeskMode:
         else:
             self._wake()
         reading = DeskReading(slow=self.slow, fps=self.still_fps)
-        return replace(result, extras={**result.extras, "desk": reading})
+        return replace(result, desk=reading)
 
     def _wake(self) -> None:
         self.slow = False
@@ -159,9 +159,9 @@ class DeskMode:
             return False
         if result.pose is None:
             return self._anchor is None  # nobody in view; a moving picture wakes it later
-        if result.extras.get("exercise", Exercise.POSTURE.value) != Exercise.POSTURE.value:
+        if (result.exercise or Exercise.POSTURE) is not Exercise.POSTURE:
             return False
-        reading = result.extras.get("posture")
+        reading = result.posture
         if reading is None or reading.calibration is not None:
             return False
         checks = [c for c in result.checks if c.key.startswith("posture.")]

@@ -212,7 +212,7 @@ class GestureStage:
     """Recognises gestures and acts on them; runs after the coach (its answer to "too much
     pressure" takes the screen for ``answer_s`` unless a safety cue is up).
 
-    Writes ``extras["gesture"]`` (:class:`GestureReading`) and ``metrics["gesture.<name>"]``
+    Writes ``FrameResult.gesture`` (:class:`GestureReading`) and ``metrics["gesture.<name>"]``
     = 1 on the frame a gesture is recognised; logs each recognised gesture.
 
     Args:
@@ -240,8 +240,8 @@ class GestureStage:
         pose = result.pose
         seen = None
         if pose is not None:
-            geometry = result.extras.get("geometry") or body_geometry(pose)
-            if gestures_apply(result.extras.get("exercise"), geometry.posture):
+            geometry = result.geometry or body_geometry(pose)
+            if gestures_apply(result.exercise_name, geometry.posture):
                 seen = classify(pose, geometry)
         self.state, reading = self.tracker.step(self.state, seen, frame.t)
         metrics = result.metrics
@@ -264,7 +264,7 @@ class GestureStage:
         shown = self._answer[1] if self._answer is not None else None
         reading = replace(reading, shown=shown)
         return replace(result, cue=cue, cue_started=started, metrics=metrics,
-                       extras={**result.extras, "gesture": reading})
+                       gesture=reading)
 
     def _act(self, gesture: Gesture, result: FrameResult, t: float) -> Cue | None:
         if gesture is Gesture.PAUSE:
@@ -275,7 +275,7 @@ class GestureStage:
             if self.on_end_set is not None:
                 self.on_end_set(t)
             return CUE_SET_ENDED
-        lying = result.pose is not None and (result.extras.get("geometry") or body_geometry(
+        lying = result.pose is not None and (result.geometry or body_geometry(
             result.pose)).posture is BodyPosture.LYING
         return CUE_EASE_FLOOR if lying else CUE_EASE_WALL
 

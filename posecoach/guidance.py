@@ -244,7 +244,7 @@ class GrainMeter:
 class GuidanceStage:
     """Adds the set-up checks (information cues) to each frame; the coach decides what shows.
 
-    Runs after the exercise stage (it reads ``extras["exercise"]``, the shared body geometry and
+    Runs after the exercise stage (it reads the selected exercise, the shared body geometry and
     the roller detection) and before the coach. The count of people comes from
     ``metrics["scene.people"]`` (set by the pipeline).
 
@@ -261,11 +261,11 @@ class GuidanceStage:
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
         self._grain = self._grain_meter.update(frame.image)
-        exercise = result.extras.get("exercise")
+        exercise = result.exercise_name
         pose = result.pose
         geometry = None
         if pose is not None:
-            geometry = result.extras.get("geometry") or body_geometry(pose)
+            geometry = result.geometry or body_geometry(pose)
         checks = [
             Check(CUE_GRAINY, self._grain, GRAIN_ONSET, GRAIN_CLEAR, unit="σ",
                   source="docs/coaching.md §7"),
@@ -273,16 +273,15 @@ class GuidanceStage:
                   unit="people", source="docs/coaching.md §6"),
         ]
         metrics = dict(result.metrics)
+        framing = None
         if self._grain is not None:
             metrics["guide.noise_sigma"] = self._grain
-        extras = dict(result.extras)
         if pose is not None and geometry is not None:
             posture = geometry.posture
             side = side_on_ratio(pose, geometry) if needs_side_view(exercise, posture) else None
             checks.append(Check(CUE_SIDE_ON, side, SIDE_ON_ONSET, SIDE_ON_CLEAR,
                                 source="docs/coaching.md §7"))
             framing = cut_parts(pose, frame.size, needed_parts(exercise, posture))
-            extras["framing"] = framing
             step_back = CUE_STEP_BACK if "feet" in framing.needed else Cue(
                 CUE_STEP_BACK.key, _step_back_text(framing.needed), Severity.INFO)
             checks.append(Check(step_back, float(len(framing.cut)), 0.5, 0.5, unit="parts cut",
@@ -293,7 +292,8 @@ class GuidanceStage:
             checks.append(Check(CUE_CAMERA_HIGH, down, CAMERA_HIGH_ONSET_DEG,
                                 CAMERA_HIGH_CLEAR_DEG, unit="°", source="docs/coaching.md §7"))
         checks.append(self._roller_check(exercise, result))
-        return replace(result, checks=(*result.checks, *checks), metrics=metrics, extras=extras)
+        return replace(result, checks=(*result.checks, *checks), metrics=metrics,
+                       framing=framing)
 
     @staticmethod
     def _roller_check(exercise: str | None, result: FrameResult) -> Check:
@@ -302,7 +302,7 @@ class GuidanceStage:
             return check.withdraw()  # not a roller session: nothing to keep in view
         if result.pose is None:
             return check  # unjudged
-        detection = result.extras.get("roller_detection")
+        detection = result.roller_detection
         seen = detection is not None and detection.method in ROLLER_SEEN_METHODS
         return replace(check, value=0.0 if seen else 1.0)
 

@@ -194,7 +194,7 @@ class RoutineStage:
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
         t = frame.t
-        self._exercise = result.extras.get("exercise")
+        self._exercise = result.exercise_name
         if self._stop_request:
             self._stop_request = False
             self.close(t)
@@ -293,4 +293,4 @@ class RoutineStage:
         else:
             reading = RoutineReading(self.routine or "", count, count, "", 0.0)
         return replace(result, metrics=metrics, cue=cue, cue_started=started,
-                       extras={**result.extras, "routine": reading})
+                       routine=reading)

@@ -41,7 +41,7 @@ def default_marker_path() -> Path:
 
 
 class SafetyNoteStage:
-    """Puts ``extras["safety_note"] = True`` on the frames where the note is to be shown.
+    """Sets ``FrameResult.safety_note`` on the frames where the note is to be shown.
 
     Args:
         marker: file whose existence means the note was already seen (None: show it in
@@ -68,13 +68,13 @@ class SafetyNoteStage:
         if self._seen:
             return result
         if self._started_t is None:
-            if result.extras.get("exercise") not in PROP_EXERCISES:
+            if result.exercise_name not in PROP_EXERCISES:
                 return result
             self._started_t = frame.t
         if self._dismissed or frame.t - self._started_t >= self.show_s:
             self._remember()
             return result
-        return replace(result, extras={**result.extras, "safety_note": True})
+        return replace(result, safety_note=True)
 
     def _remember(self) -> None:
         self._seen = True

@@ -1,7 +1,7 @@
 """Pipeline stages that wrap the pure analyzers and the coach (see :class:`pipeline.Stage`).
 
-Each stage reads the frame's result so far and returns it enriched: metrics, checks, overlay
-extras, and finally the coach's one cue. The analyzers and the coach stay pure; the stages only
+Each stage reads the frame's result so far and returns it enriched: metrics, checks, typed
+readings, and finally the coach's one cue. The analyzers and the coach stay pure; the stages only
 carry their state from frame to frame.
 """
 
@@ -27,7 +27,6 @@ from posecoach.props.roller import RollerTracker
 from posecoach.selector import (
     Evidence,
     Exercise,
-    ExerciseDecision,
     ExerciseSelector,
     WalkDetector,
     back_direction,
@@ -72,9 +71,9 @@ class SceneStage:
 
 def frame_geometry(result: FrameResult) -> BodyGeometry | None:
     """The body geometry of the frame's pose: the one :class:`ExerciseStage` measured and put
-    in ``extras["geometry"]``, so later stages share it instead of measuring again."""
-    if "geometry" in result.extras:
-        return result.extras["geometry"]
+    in :attr:`FrameResult.geometry`, so later stages share it instead of measuring again."""
+    if result.geometry is not None:
+        return result.geometry
     return body_geometry(result.pose) if result.pose is not None else None
 
 
@@ -94,9 +93,9 @@ class ExerciseStage:
     """Looks for the props where they are needed and asks the :class:`ExerciseSelector` which
     exercise is on; the analyzer stages after it coach only that one.
 
-    Writes ``extras["exercise"]`` (its name), ``extras["exercise_reason"]``,
-    ``extras["selector"]`` (the :class:`ExerciseDecision`) and the prop detections
-    (``roller_detection``, ``ball_detection``).
+    Fills :attr:`FrameResult.selection` (the :class:`ExerciseDecision`: exercise and reason),
+    :attr:`~FrameResult.geometry` and the prop detections (``roller_detection``,
+    ``ball_detection``).
 
     The roller is searched for while the person lies down (or in roller mode). The ball is
     searched for on every frame in ball mode, or while the selector weighs a sighting; otherwise
@@ -151,14 +150,8 @@ class ExerciseStage:
                 self.ball.reset()
             if mode is Exercise.ROLLER and self.roller is not None:
                 self.roller.reset()
-        extras = {**result.extras, "exercise": decision.exercise.value,
-                  "exercise_reason": decision.reason, "selector": decision,
-                  "geometry": geometry}
-        if roller_detection is not None:
-            extras["roller_detection"] = roller_detection
-        if ball_detection is not None:
-            extras["ball_detection"] = ball_detection
-        return replace(result, extras=extras)
+        return replace(result, selection=decision, geometry=geometry,
+                       roller_detection=roller_detection, ball_detection=ball_detection)
 
     def _search_ball(self, mode: Exercise, posture: BodyPosture, pose: Pose | None,
                      t: float) -> bool:
@@ -189,7 +182,7 @@ class ExerciseStage:
 
 class RollerStage:
     """Runs the roller analyzer in roller mode (see :class:`ExerciseStage`) on the roller the
-    exercise stage found; reading in ``extras["roller"]``. In forced roller mode a roller
+    exercise stage found; reading in :attr:`FrameResult.roller`. In forced roller mode a roller
     position inferred from the body stands in when the roller is hidden."""
 
     name = "roller"
@@ -198,18 +191,17 @@ class RollerStage:
         self.analyzer = analyzer
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
-        if result.extras.get("exercise") != Exercise.ROLLER.value:
+        if result.exercise is not Exercise.ROLLER:
             return result
         pose = result.pose
         geometry = frame_geometry(result)
-        detection = result.extras.get("roller_detection")
+        detection = result.roller_detection
         contact = detection.contact_px if detection is not None else None
         reading = self.analyzer.update(pose, geometry, contact,
                                        detection.method if detection else "", frame.t)
-        extras = {**result.extras, "roller": reading}
+        prop = None
         if reading.fraction is not None:
-            extras["prop"] = PropPosition(reading.contact_px, reading.fraction,
-                                          reading.px_per_cm)
+            prop = PropPosition(reading.contact_px, reading.fraction, reading.px_per_cm)
         metrics = {**result.metrics, "roller.state": float(list(RollState).index(reading.state))}
         for name in ("fraction", "position_cm", "speed_cm_s", "set_s", "hold_s"):
             value = getattr(reading, name)
@@ -217,12 +209,12 @@ class RollerStage:
                 metrics[f"roller.{name}"] = float(value)
         metrics["roller.passes"] = float(reading.passes)
         return replace(result, metrics=metrics, checks=(*result.checks, *reading.checks),
-                       extras=extras, status=result.status or reading.state.value)
+                       roller=reading, prop=prop, status=result.status or reading.state.value)
 
 
 class BallStage:
     """Runs the ball analyzer in ball mode (see :class:`ExerciseStage`) on the ball the
-    exercise stage found; reading in ``extras["ball"]``."""
+    exercise stage found; reading in :attr:`FrameResult.ball`."""
 
     name = "ball"
 
@@ -230,29 +222,28 @@ class BallStage:
         self.analyzer = analyzer
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
-        if result.extras.get("exercise") != Exercise.BALL.value:
+        if result.exercise is not Exercise.BALL:
             return result
         pose = result.pose
         geometry = frame_geometry(result)
-        detection = result.extras.get("ball_detection")
+        detection = result.ball_detection
         center = detection.center_px if detection is not None else None
         seen = detection is not None and detection.method in BALL_SEEN_METHODS
         reading = self.analyzer.update(pose, geometry, center, seen, frame.t)
-        extras = {**result.extras, "ball": reading}
+        prop = None
         if reading.fraction is not None and reading.state is BallState.IN_CONTACT:
-            extras["prop"] = PropPosition(reading.center_px, reading.fraction,
-                                          reading.px_per_cm)
+            prop = PropPosition(reading.center_px, reading.fraction, reading.px_per_cm)
         metrics = dict(result.metrics)
         for name in ("fraction", "offset_cm", "speed_cm_s", "spot_s", "pressure"):
             value = getattr(reading, name)
             if value is not None:
                 metrics[f"ball.{name}"] = float(value)
         return replace(result, metrics=metrics, checks=(*result.checks, *reading.checks),
-                       extras=extras, status=result.status or reading.state.value)
+                       ball=reading, prop=prop, status=result.status or reading.state.value)
 
 
 class PostureStage:
-    """Runs the posture analyzer; its reading goes to ``extras["posture"]``.
+    """Runs the posture analyzer; its reading goes to :attr:`FrameResult.posture`.
 
     Idle in a prop mode. Outside posture mode (someone standing or walking) the metrics are
     still measured (calibration, logs) but no check reaches the coach, and in posture mode only
@@ -269,12 +260,12 @@ class PostureStage:
             self.analyzer.start_calibration(t)
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
-        exercise = result.extras.get("exercise", Exercise.POSTURE.value)
-        if exercise not in (Exercise.POSTURE.value, Exercise.NONE.value):
+        exercise = result.exercise or Exercise.POSTURE
+        if exercise not in (Exercise.POSTURE, Exercise.NONE):
             return result
         reading = self.analyzer.update(result.pose, frame.t)
-        decision: ExerciseDecision | None = result.extras.get("selector")
-        judged = exercise == Exercise.POSTURE.value and (
+        decision = result.selection
+        judged = exercise is Exercise.POSTURE and (
             decision is None or decision.sitting or decision.forced)
         note = reading.note
         if not judged:
@@ -286,15 +277,16 @@ class PostureStage:
         status = result.status or note or self.analyzer.last_message
         return replace(result, metrics={**result.metrics, **metrics},
                        checks=(*result.checks, *reading.checks), status=status,
-                       extras={**result.extras, "posture": reading})
+                       posture=reading)
 
 
 class CoachStage:
     """Runs the coach over all checks; keeps session totals.
 
-    The exercise in ``extras["exercise"]`` (set by the exercise stages) is passed to the coach,
-    so a change of exercise clears the previous exercise's cues at once. ``cue_started`` on the
-    result says when to speak the cue (it appeared, or is repeated to a user who ignored it).
+    The exercise in :attr:`FrameResult.selection` (set by the exercise stage) is passed to the
+    coach, so a change of exercise clears the previous exercise's cues at once.
+    ``cue_started`` on the result says when to speak the cue (it appeared, or is repeated to a
+    user who ignored it).
 
     Attributes:
         present_s: time someone was in view (s).
@@ -326,7 +318,7 @@ class CoachStage:
             self._last_t = frame.t
             return replace(result, status="paused — press p to resume")
         self.state, decision = self.coach.step(self.state, frame.t, result.checks, present,
-                                               result.extras.get("exercise"))
+                                               result.exercise_name)
         dt = 0.0 if self._last_t is None else min(frame.t - self._last_t, 1.0)
         self._last_t = frame.t
         if present and not decision.away:

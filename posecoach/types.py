@@ -15,11 +15,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from posecoach.landmarks import NUM_LANDMARKS
+
+if TYPE_CHECKING:  # the readings' own modules import this one
+    from posecoach.controls import ControlsReading
+    from posecoach.desk import DeskReading
+    from posecoach.exercises.ball import BallReading
+    from posecoach.exercises.posture import PostureReading
+    from posecoach.exercises.roller import RollerReading
+    from posecoach.geometry import BodyGeometry
+    from posecoach.gestures import GestureReading
+    from posecoach.guidance import Framing
+    from posecoach.props.ball import BallDetection
+    from posecoach.props.roller import RollerDetection
+    from posecoach.routine import RoutineReading
+    from posecoach.selector import Exercise, ExerciseDecision
+    from posecoach.stages import PropPosition
 
 
 @dataclass(frozen=True)
@@ -192,8 +207,22 @@ class FrameResult:
         cue_started: the cue appeared, or is repeated to a user who has not acted on it, this
             frame: speak it.
         status: short human-readable state, e.g. ``"person found"``.
-        extras: analyzer data for the overlay (zones, thresholds), keyed by analyzer name.
         captured: the frame's :attr:`Frame.captured` (monotonic s), or None.
+
+    The typed readings below are filled by the stage named beside each, or stay None when that
+    stage did not run or had nothing to say on this frame:
+
+        geometry: the tracked person's body geometry, measured once per frame (exercise stage).
+        selection: which exercise is coached and why (exercise stage).
+        roller_detection, ball_detection: where the props were found (exercise stage).
+        posture, roller, ball: the analyzers' readings (their stages).
+        prop: the coached prop's position along the back, for logs and eval (roller/ball).
+        framing: which body parts the exercise needs in view and which are cut (guidance).
+        desk: the adaptive frame rate of desk mode (desk stage).
+        gesture: the gesture recognised, while its answer lasts (gesture stage).
+        routine: the guided routine's phase and time left (routine stage).
+        controls: help panel, snooze and forced exercise (controls stage).
+        safety_note: the one-time safety note is on screen (safety-note stage).
     """
 
     frame_index: int
@@ -207,5 +236,28 @@ class FrameResult:
     cue: Cue | None = None
     cue_started: bool = False
     status: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
     captured: float | None = None
+    geometry: BodyGeometry | None = None
+    selection: ExerciseDecision | None = None
+    roller_detection: RollerDetection | None = None
+    ball_detection: BallDetection | None = None
+    posture: PostureReading | None = None
+    roller: RollerReading | None = None
+    ball: BallReading | None = None
+    prop: PropPosition | None = None
+    framing: Framing | None = None
+    desk: DeskReading | None = None
+    gesture: GestureReading | None = None
+    routine: RoutineReading | None = None
+    controls: ControlsReading | None = None
+    safety_note: bool = False
+
+    @property
+    def exercise(self) -> Exercise | None:
+        """The exercise being coached, or None before the exercise stage ran."""
+        return self.selection.exercise if self.selection is not None else None
+
+    @property
+    def exercise_name(self) -> str | None:
+        """:attr:`exercise` as its name (``"posture"``, ``"roller"``…), for logs."""
+        return self.selection.exercise.value if self.selection is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from posecoach.landmarks import NUM_LANDMARKS, Landmark
+from posecoach.selector import Exercise, ExerciseDecision
 from posecoach.types import Frame, FrameResult, Pose
 
 
@@ -50,6 +51,11 @@ def make_frame(index: int = 0, t: float | None = None, size: tuple[int, int] = (
     width, height = size
     image = np.full((height, width, 3), value, dtype=np.uint8)
     return Frame(image=image, t=index / 30.0 if t is None else t, index=index)
+
+
+def selected(exercise: str | None, reason: str = "") -> ExerciseDecision | None:
+    """The exercise stage's selection of ``exercise`` (its name), or None."""
+    return ExerciseDecision(Exercise(exercise), reason) if exercise else None
 
 
 def make_result(index: int = 0, pose: Pose | None = None, **kwargs) -> FrameResult:

@@ -45,8 +45,8 @@ def test_a_small_ball_of_any_colour_starts_the_ball_coach_and_is_placed(ball: st
     results = run(build_stages(Settings()), [(scene.image, pose, 4.0)])
     late = results[int(3 * FPS):]
     assert {exercise(r) for r in late} == {"ball"}
-    placed = [r.extras["ball"].center_px for r in late
-              if r.extras.get("ball") is not None and r.extras["ball"].center_px is not None]
+    placed = [r.ball.center_px for r in late
+              if r.ball is not None and r.ball.center_px is not None]
     assert len(placed) == len(late)
     errors_cm = [float(np.hypot(*(c - scene.center))) / 1.6 for c in placed]
     assert max(errors_cm) <= 1.5

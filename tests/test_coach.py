@@ -11,7 +11,7 @@ from posecoach.coach import Coach, CoachState
 from posecoach.config import CoachSettings
 from posecoach.stages import CoachStage
 from posecoach.types import Check, Cue, FrameResult, Severity
-from tests.factories import make_frame, make_pose
+from tests.factories import make_frame, make_pose, selected
 
 FPS = 10.0
 DT = 1 / FPS
@@ -344,10 +344,9 @@ def test_the_stage_passes_the_exercise_and_marks_cues_to_speak():
 
     def step(i, checks, exercise):
         frame = make_frame(i, t=i / FPS)
-        extras = {"exercise": exercise} if exercise else {}
         return stage.update(frame, FrameResult(frame_index=i, t=frame.t, pose=make_pose(),
                                                inference_ms=1.0, checks=checks,
-                                               extras=extras))
+                                               selection=selected(exercise)))
 
     results = [step(i, (check(SLOUCH, BAD),), None) for i in range(frames_for(2.0))]
     assert sum(r.cue_started for r in results) == 1

@@ -22,10 +22,10 @@ def test_h_shows_and_hides_the_help_panel():
     controls = ControlsStage(CoachStage())
     annotator = HelpAnnotator()
     blank = make_frame().image
-    assert not step(controls, 0.0).extras["help"]
+    assert not step(controls, 0.0).controls.help
     controls.on_key(ord("h"), 0.1)
     shown = step(controls, 0.2)
-    assert shown.extras["help"]
+    assert shown.controls.help
     assert (annotator.annotate(blank.copy(), shown) != blank).any()
     controls.on_key(ord("h"), 0.3)
     hidden = step(controls, 0.4)
@@ -50,10 +50,10 @@ def test_snooze_steps_through_5_15_30_minutes_then_off():
     lengths = []
     for _ in range(3):
         controls.on_key(ord("s"), 0.0)
-        lengths.append(step(controls, 0.0).extras["snooze_s"])
+        lengths.append(step(controls, 0.0).controls.snooze_s)
     assert lengths == [300.0, 900.0, 1800.0]
     controls.on_key(ord("s"), 0.0)
-    assert not coach.paused and "snooze_s" not in step(controls, 0.1).extras
+    assert not coach.paused and step(controls, 0.1).controls.snooze_s is None
 
 
 def test_resuming_with_p_ends_the_snooze():
@@ -76,7 +76,7 @@ def test_e_switches_the_exercise_in_turn():
         frame = make_frame(i, t=float(i))
         result = exercise.update(frame, FrameResult(frame_index=i, t=float(i), pose=pose,
                                                     inference_ms=0.0))
-        seen.append(result.extras["exercise"])
+        seen.append(result.exercise_name)
     assert seen[:3] == ["posture", "roller", "ball"]
     assert exercise.selector.forced is None  # back to automatic
 

@@ -81,8 +81,8 @@ def test_rate_drops_while_still_and_upright_and_comes_back_on_a_change():
     assert desk.skipped > 150
     # The picture changes (the person reached for something): every frame from there on.
     assert analysed_between(times, FAULT_AT, FAULT_AT + 1.0) == 30
-    before = [r for r in results if r.t < FAULT_AT][-1].extras["desk"]
-    after = [r for r in results if r.t >= FAULT_AT][0].extras["desk"]
+    before = [r for r in results if r.t < FAULT_AT][-1].desk
+    after = [r for r in results if r.t >= FAULT_AT][0].desk
     assert before == DeskReading(slow=True, fps=3.0) and before.label == "desk mode: 3 fps"
     assert not after.slow and after.label == ""
 
@@ -114,7 +114,7 @@ def test_a_slouch_is_cued_within_the_target_though_the_rate_was_low(body_moves_i
         assert desk_onset <= full_onset + 1.0 / FPS + 1e-9
     else:
         assert desk_onset <= full_onset + 1.0 / 3.0  # at most one slow interval later
-    assert not with_desk[-1].extras["desk"].slow  # full rate while the fault is on
+    assert not with_desk[-1].desk.slow  # full rate while the fault is on
 
 
 def test_nobody_in_view_is_calm_too_and_a_person_walking_in_wakes_it():
@@ -148,9 +148,9 @@ def test_the_hud_shows_desk_mode_only_while_slow():
     blank = np.zeros((480, 640, 3), np.uint8)
     plain = HudAnnotator().annotate(blank.copy(), make_result(pose=UPRIGHT))
     fast = HudAnnotator().annotate(blank.copy(), make_result(
-        pose=UPRIGHT, extras={"desk": DeskReading(slow=False, fps=3.0)}))
+        pose=UPRIGHT, desk=DeskReading(slow=False, fps=3.0)))
     slow = HudAnnotator().annotate(blank.copy(), make_result(
-        pose=UPRIGHT, extras={"desk": DeskReading(slow=True, fps=3.0)}))
+        pose=UPRIGHT, desk=DeskReading(slow=True, fps=3.0)))
     assert np.array_equal(plain, fast)
     assert not np.array_equal(plain[:40], slow[:40])
 
@@ -179,9 +179,9 @@ def test_a_live_session_of_someone_sitting_still_and_upright_goes_to_desk_rate(m
     results: list[FrameResult] = []
     run_session(clip, Settings(), Outputs(), show_window=False, model=model_file,
                 save_calibrations=False, on_result=results.append)
-    assert results[-1].extras["desk"].slow
+    assert results[-1].desk.slow
     assert len(results) < 60  # 2 s at 15 fps, then 3 frames a second
-    assert not results[0].extras["desk"].slow
+    assert not results[0].desk.slow
 
 
 @pytest.mark.parametrize(("flags", "expected"), [((), True), (("--no-desk",), False)])

@@ -45,10 +45,8 @@ def run(stages, scenes: list[tuple[np.ndarray, Pose | None, float]]) -> list[Fra
 
 
 def exercise(result: FrameResult) -> str | None:
-    """The exercise a result was coached as: the selector's name, or, on code without a
-    selector, the analyzer that ran."""
-    return result.extras.get("exercise") or next(
-        (name for name in ("roller", "ball", "posture") if name in result.extras), None)
+    """The exercise a result was coached as: the selector's name."""
+    return result.exercise_name
 
 
 def keys(results: list[FrameResult], prefix: str) -> set[str]:
@@ -126,7 +124,7 @@ def test_a_ball_held_in_front_of_the_chest_never_starts_the_ball_coach():
     # The ball is looked for only behind the back (posecoach.props.ball_spot): one held in
     # front is not even a candidate. (This guard used to require that it was detected and
     # then rejected by side; the search no longer reaches the front of the body.)
-    assert all(r.extras.get("ball_detection") is None for r in results)
+    assert all(r.ball_detection is None for r in results)
 
 
 def test_ball_mode_ends_when_the_person_sits_back_at_the_desk_without_the_ball():
@@ -179,7 +177,7 @@ def test_a_standing_or_walking_person_gets_no_posture_cue(walking):
     results = run(build_stages(Settings()), [(room(), passer_by, 4.0)])
     assert not keys(results, "posture.")
     assert all(r.cue is None or not r.cue.key.startswith("posture.") for r in results)
-    reason = results[-1].extras.get("exercise_reason")
+    reason = results[-1].selection.reason
     assert reason == ("walking — no posture checks" if walking
                       else "standing — no posture checks")
 
@@ -189,7 +187,7 @@ def test_the_same_posture_sitting_is_coached():
     pose = make_side_pose(neck_deg=55.0, lean_deg=12.0, sitting=True)
     results = run(build_stages(Settings()), [(room(), pose, 6.0)])
     assert any(r.cue is not None and r.cue.key.startswith("posture.") for r in results)
-    assert results[-1].extras["exercise_reason"] == "sitting"
+    assert results[-1].selection.reason == "sitting"
 
 
 def test_forcing_an_exercise_keeps_it_whatever_the_scene_shows():
@@ -214,6 +212,6 @@ def test_the_log_row_and_the_hud_say_which_exercise_and_why(tmp_path):
         return image[26:46]  # the second line of the panel, under the status line
 
     before, after = hud_line(results[0]), hud_line(results[-1])
-    bare = hud_line(replace(results[-1], extras={}))
+    bare = hud_line(replace(results[-1], selection=None))
     assert (after > 200).any() and not (bare > 200).any()  # text only with an exercise
     assert not np.array_equal(before, after)  # the line changes with the exercise

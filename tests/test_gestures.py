@@ -22,7 +22,7 @@ from posecoach.gestures import (
 )
 from posecoach.landmarks import Landmark as L
 from posecoach.types import Cue, FrameResult, Pose, Severity
-from tests.factories import make_frame, make_lying_pose, make_side_pose
+from tests.factories import make_frame, make_lying_pose, make_side_pose, selected
 
 FPS = 15.0
 TORSO = 150.0
@@ -187,7 +187,7 @@ def run_stage(stage: GestureStage, pose: Pose, seconds: float, start: int = 0,
     for i in range(start, start + frames(seconds)):
         frame = make_frame(i, t=i / FPS)
         result = FrameResult(frame_index=i, t=i / FPS, pose=pose, inference_ms=0.0, cue=cue,
-                             extras={"exercise": exercise})
+                             selection=selected(exercise))
         out.append(stage.update(frame, result))
     return out
 
@@ -198,7 +198,7 @@ def test_raised_hand_on_the_floor_gets_the_ease_off_answer_logged_and_shown():
     first = next(i for i, r in enumerate(out) if r.cue is not None)
     assert out[first].cue == CUE_EASE_FLOOR and out[first].cue_started
     assert out[first].metrics["gesture.pressure"] == 1.0
-    assert out[first].extras["gesture"].recognised is Gesture.PRESSURE
+    assert out[first].gesture.recognised is Gesture.PRESSURE
     assert out[-1].cue == CUE_EASE_FLOOR and not out[-1].cue_started
     assert [g for _, g in stage.recognised] == [Gesture.PRESSURE]
 
@@ -213,7 +213,7 @@ def test_the_answer_leaves_the_screen_after_its_time():
     run_stage(stage, raise_arm(lying(), "LEFT"), 1.2)
     out = run_stage(stage, lying(), 3.0, start=frames(1.2))
     assert out[-1].cue is None
-    assert out[-1].extras["gesture"].shown is None
+    assert out[-1].gesture.shown is None
 
 
 def test_a_safety_cue_is_never_covered_by_an_answer():
@@ -235,7 +235,7 @@ def test_both_hands_toggle_pause_and_hand_on_head_ends_the_set():
 def test_no_gestures_at_the_desk():
     seated = raise_arm(make_side_pose(), "LEFT")
     out = run_stage(GestureStage(), seated, 2.0, exercise="posture")
-    assert all(r.extras["gesture"].recognised is None for r in out)
+    assert all(r.gesture.recognised is None for r in out)
 
 
 def test_overlay_shows_the_hold_then_the_recognised_gesture():
@@ -245,8 +245,8 @@ def test_overlay_shows_the_hold_then_the_recognised_gesture():
     out = run_stage(stage, raise_arm(lying(), "LEFT"), 1.5)
     blank = make_frame().image
     drawn = [annotator.annotate(blank.copy(), r) for r in (out[3], out[-1])]
-    assert out[3].extras["gesture"].holding is Gesture.PRESSURE
-    assert out[-1].extras["gesture"].shown is Gesture.PRESSURE
+    assert out[3].gesture.holding is Gesture.PRESSURE
+    assert out[-1].gesture.shown is Gesture.PRESSURE
     for image in drawn:
         assert (image != blank).any(axis=2)[:, 320:].sum() > 200  # a panel at the top right
     idle = run_stage(GestureStage(), lying(), 0.5)[-1]

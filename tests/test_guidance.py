@@ -28,7 +28,7 @@ from posecoach.guidance import (
 from posecoach.landmarks import Landmark as L
 from posecoach.types import Cue, Frame, FrameResult, Pose, Severity
 from tests.conftest import SAMPLES
-from tests.factories import make_lying_pose, make_pose, make_side_pose
+from tests.factories import make_lying_pose, make_pose, make_side_pose, selected
 
 FPS = 10.0
 SAFETY = Cue("roller.lumbar", "Move the roller up", Severity.SAFETY)
@@ -60,14 +60,14 @@ class Scene:
         self.i = 0
 
     def step(self, pose: Pose | None, exercise: str = "roller", people: int = 1,
-             image: np.ndarray | None = None, extras: dict | None = None,
+             image: np.ndarray | None = None, fields: dict | None = None,
              checks: tuple = ()) -> FrameResult:
         t = self.i / FPS
         frame = Frame(smooth_image() if image is None else image, t, self.i)
         self.i += 1
         result = FrameResult(frame_index=frame.index, t=t, pose=pose, inference_ms=0.0,
                              metrics={"scene.people": float(people)}, checks=checks,
-                             extras={"exercise": exercise, **(extras or {})})
+                             selection=selected(exercise), **(fields or {}))
         result = self.stage.update(frame, result)
         self.state, decision = self.coach.step(self.state, t, result.checks, pose is not None,
                                                exercise)
@@ -99,7 +99,7 @@ def raised_far_side(pose: Pose, down_deg: float) -> Pose:
 
 def test_good_roller_set_up_gets_no_guidance():
     scene = Scene()
-    cues = scene.run(8.0, good_lying(), extras=ROLLER_SEEN)
+    cues = scene.run(8.0, good_lying(), fields=ROLLER_SEEN)
     assert cues == [None] * len(cues)
 
 
@@ -133,10 +133,10 @@ def test_feet_out_of_the_frame_on_the_floor_asks_to_step_back_until_they_are_bac
     presence = pose.presence.copy()
     presence[[L.LEFT_ANKLE, L.RIGHT_ANKLE, L.LEFT_HEEL, L.RIGHT_HEEL]] = 0.1
     cut = Pose(pose.xy, pose.visibility, presence)
-    cues = scene.run(3.0, cut, extras=ROLLER_SEEN)
+    cues = scene.run(3.0, cut, fields=ROLLER_SEEN)
     assert cues[-1] == CUE_STEP_BACK.key
-    assert "feet" in scene.step(cut, extras=ROLLER_SEEN).cue.text
-    cues = scene.run(2.0, pose, extras=ROLLER_SEEN)
+    assert "feet" in scene.step(cut, fields=ROLLER_SEEN).cue.text
+    cues = scene.run(2.0, pose, fields=ROLLER_SEEN)
     assert cues[-1] is None
 
 
@@ -144,23 +144,23 @@ def test_head_beyond_the_frame_edge_counts_as_cut():
     scene = Scene()
     shifted = make_lying_pose(hip=(460.0, 350.0))  # head end past x = 640
     assert shifted.xy[L.NOSE, 0] > 639
-    cues = scene.run(3.0, shifted, extras=ROLLER_SEEN)
+    cues = scene.run(3.0, shifted, fields=ROLLER_SEEN)
     assert cues[-1] == CUE_STEP_BACK.key
 
 
 def test_two_people_ask_for_one_and_it_stops_when_the_other_leaves():
     scene = Scene()
-    cues = scene.run(3.0, good_lying(), people=2, extras=ROLLER_SEEN)
+    cues = scene.run(3.0, good_lying(), people=2, fields=ROLLER_SEEN)
     assert cues[-1] == CUE_ONE_PERSON.key
-    cues = scene.run(2.0, good_lying(), people=1, extras=ROLLER_SEEN)
+    cues = scene.run(2.0, good_lying(), people=1, fields=ROLLER_SEEN)
     assert cues[-1] is None
 
 
 def test_grainy_dim_picture_asks_for_light_and_stops_when_lit():
     scene = Scene()
-    cues = scene.run(3.0, good_lying(), image=grainy_image(20.0), extras=ROLLER_SEEN)
+    cues = scene.run(3.0, good_lying(), image=grainy_image(20.0), fields=ROLLER_SEEN)
     assert cues[-1] == CUE_GRAINY.key
-    cues = scene.run(2.0, good_lying(), image=grainy_image(2.0), extras=ROLLER_SEEN)
+    cues = scene.run(2.0, good_lying(), image=grainy_image(2.0), fields=ROLLER_SEEN)
     assert cues[-1] is None
 
 
@@ -185,7 +185,7 @@ def test_hidden_roller_in_roller_mode_asks_to_keep_it_in_view():
     scene = Scene()
     cues = scene.run(3.0, good_lying())  # no roller detection
     assert cues[-1] == CUE_ROLLER_UNSEEN.key
-    cues = scene.run(2.0, good_lying(), extras=ROLLER_SEEN)
+    cues = scene.run(2.0, good_lying(), fields=ROLLER_SEEN)
     assert cues[-1] is None
 
 
@@ -214,9 +214,9 @@ def test_upper_body_roll_alone_does_not_read_as_a_high_camera():
 
 def test_high_camera_asks_to_lower_it_and_stops_once_lowered():
     scene = Scene()
-    cues = scene.run(3.0, raised_far_side(good_lying(), 50.0), extras=ROLLER_SEEN)
+    cues = scene.run(3.0, raised_far_side(good_lying(), 50.0), fields=ROLLER_SEEN)
     assert cues[-1] == CUE_CAMERA_HIGH.key
-    cues = scene.run(2.0, raised_far_side(good_lying(), 20.0), extras=ROLLER_SEEN)
+    cues = scene.run(2.0, raised_far_side(good_lying(), 20.0), fields=ROLLER_SEEN)
     assert cues[-1] is None
 
 
@@ -229,7 +229,7 @@ def test_safety_cue_wins_over_guidance():
     from posecoach.types import Check
     scene = Scene()
     lumbar = Check(SAFETY, 1.0, 0.5, 0.5)
-    cues = scene.run(4.0, good_lying(), people=2, checks=(lumbar,), extras=ROLLER_SEEN)
+    cues = scene.run(4.0, good_lying(), people=2, checks=(lumbar,), fields=ROLLER_SEEN)
     assert cues[-1] == SAFETY.key
     assert CUE_ONE_PERSON.key in scene.state.problems
     assert scene.state.problems[CUE_ONE_PERSON.key].active

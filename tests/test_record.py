@@ -28,6 +28,7 @@ from posecoach.record.store import (
 )
 from posecoach.record.summary import SummaryBuilder, summarise_rows
 from posecoach.types import Cue, FrameResult
+from tests.factories import selected
 from tests.session_factory import (
     LUMBAR,
     SLOUCH,
@@ -135,7 +136,7 @@ def test_summary_invariants_and_snapshots_do_not_disturb(steps, snapshot_at):
 def _result(i: int, cue: bool = False) -> FrameResult:
     return FrameResult(i, i / 10, None, 15.0, metrics={"roller.fraction": 0.8},
                        cue=Cue("roller.lumbar", LUMBAR) if cue else None,
-                       extras={"exercise": "roller"})
+                       selection=selected("roller"))
 
 
 def test_record_folders_are_private(tmp_path: Path):

@@ -15,7 +15,7 @@ from posecoach.overlay.routine import RoutineAnnotator, routine_line
 from posecoach.routine import ROUTINES, RoutineStage, phases_for
 from posecoach.types import Cue, FrameResult, Severity
 from tests.conftest import SAMPLES, run_cli
-from tests.factories import make_frame, make_lying_pose
+from tests.factories import make_frame, make_lying_pose, selected
 
 FPS = 10.0
 POSE = make_lying_pose(hip=(300.0, 350.0))
@@ -34,7 +34,7 @@ class Clock:
             t = self.i / FPS
             result = FrameResult(frame_index=self.i, t=t, pose=pose, inference_ms=0.0,
                                  metrics=dict(metrics or {}), cue=cue,
-                                 extras={"exercise": exercise})
+                                 selection=selected(exercise))
             out.append(self.stage.update(make_frame(self.i, t=t), result))
             self.i += 1
         return out
@@ -43,7 +43,7 @@ class Clock:
 def phase_keys(results: list[FrameResult]) -> list[str]:
     keys = []
     for r in results:
-        reading = r.extras["routine"]
+        reading = r.routine
         key = "done" if reading.done else reading.title
         if not keys or keys[-1] != key:
             keys.append(key)
@@ -64,7 +64,7 @@ def test_timed_phases_follow_each_other_and_the_routine_ends():
     out = clock.run(3.0 + 10.0 + 2.0 + 2.0 + 1.0)
     assert phase_keys(out) == ["Warm-up", "Tender spots", "Finish", "Rest", "done"]
     assert [r.outcome for r in clock.stage.records] == ["completed"] * 4
-    assert out[int(1.0 * FPS)].extras["routine"].left_s == pytest.approx(2.0, abs=0.11)
+    assert out[int(1.0 * FPS)].routine.left_s == pytest.approx(2.0, abs=0.11)
 
 
 def test_each_prompt_is_shown_and_said_once_when_its_phase_starts():
@@ -85,7 +85,7 @@ def test_spot_phase_counts_each_hold_once_and_ends_when_it_has_them():
     clock = Clock(RoutineStage("roller", SHORT))
     clock.run(3.0)  # warm-up
     hold = [clock.run(0.1, metrics={"roller.hold_s": s / FPS})[0] for s in range(30)]
-    assert hold[-1].extras["routine"].holds == 1  # a 3 s hold counts once, not three times
+    assert hold[-1].routine.holds == 1  # a 3 s hold counts once, not three times
     clock.run(1.0, metrics={"roller.hold_s": 0.0})  # moving on
     out = [clock.run(0.1, metrics={"roller.hold_s": s / FPS})[0] for s in range(25)]
     assert phase_keys(out) == ["Tender spots", "Finish"]  # second hold: the phase is done
@@ -99,7 +99,7 @@ def test_n_skips_a_phase_and_the_record_says_so():
     clock.run(1.0)
     stage.on_key(ord("n"), 1.0)
     out = clock.run(0.2)
-    assert out[-1].extras["routine"].title == "Tender spots"
+    assert out[-1].routine.title == "Tender spots"
     assert stage.records[0].outcome == "skipped"
 
 
@@ -113,22 +113,22 @@ def test_the_clock_stops_while_paused_or_nobody_is_in_view():
     paused["on"] = False
     clock.run(5.0, pose=None)
     out = clock.run(0.1)
-    assert out[-1].extras["routine"].title == "Warm-up"
-    assert out[-1].extras["routine"].left_s == pytest.approx(2.0, abs=0.15)
+    assert out[-1].routine.title == "Warm-up"
+    assert out[-1].routine.left_s == pytest.approx(2.0, abs=0.15)
 
 
 def test_r_starts_the_routine_of_the_current_exercise_and_stops_it():
     stage = RoutineStage(None, SHORT)
     clock = Clock(stage)
-    assert "routine" not in clock.run(0.2, exercise="ball")[-1].extras
+    assert clock.run(0.2, exercise="ball")[-1].routine is None
     stage.on_key(ord("r"), 0.2)
-    assert clock.run(0.2, exercise="ball")[-1].extras["routine"].name == "ball"
+    assert clock.run(0.2, exercise="ball")[-1].routine.name == "ball"
     stage.on_key(ord("r"), 0.4)
     clock.run(0.2, exercise="ball")
     assert not stage.active and stage.records[-1].outcome == "stopped"
     clock.run(0.2, exercise="posture")  # now at the desk
     stage.on_key(ord("r"), 0.8)
-    assert clock.run(0.2, exercise="posture")[-1].extras["routine"].name == "desk-break"
+    assert clock.run(0.2, exercise="posture")[-1].routine.name == "desk-break"
 
 
 def test_ending_the_set_by_gesture_skips_the_routine_phase():
@@ -159,7 +159,7 @@ def test_totals_record_the_routine():
 def test_overlay_shows_phase_and_time_left():
     clock = Clock(RoutineStage("roller", SHORT))
     out = clock.run(3.5)
-    assert routine_line(out[-1].extras["routine"]) == "roller 2/4 · Tender spots · 0:09 left · " \
+    assert routine_line(out[-1].routine) == "roller 2/4 · Tender spots · 0:09 left · " \
                                                        "holds 0/2"
     blank = make_frame().image
     drawn = RoutineAnnotator().annotate(blank.copy(), out[-1])

@@ -8,6 +8,7 @@ import pytest
 from posecoach.overlay.safety import SafetyNoteAnnotator
 from posecoach.safety import SafetyNoteStage, default_marker_path
 from posecoach.types import Frame, FrameResult
+from tests.factories import selected
 
 IMAGE = np.zeros((480, 640, 3), np.uint8)
 
@@ -20,8 +21,8 @@ def feed(stage: SafetyNoteStage, exercises: list[str | None], fps: float = 10.0,
         t = i / fps
         if keys and i in keys:
             stage.on_key(keys[i], t)
-        result = FrameResult(i, t, None, 15.0, extras={"exercise": exercise})
-        shown.append(bool(stage.update(Frame(IMAGE, t, i), result).extras.get("safety_note")))
+        result = FrameResult(i, t, None, 15.0, selection=selected(exercise))
+        shown.append(bool(stage.update(Frame(IMAGE, t, i), result).safety_note))
     return shown
 
 
@@ -76,7 +77,7 @@ def test_the_overlay_draws_the_note_only_while_it_is_up():
     blank = annotator.annotate(IMAGE.copy(), FrameResult(0, 0.0, None, 15.0))
     assert not blank.any()
     drawn = annotator.annotate(IMAGE.copy(), FrameResult(0, 0.0, None, 15.0,
-                                                         extras={"safety_note": True}))
+                                                         safety_note=True))
     middle = drawn[120:360, 80:560]
     # Light text on a panel in the middle of the picture.
     assert (middle.max(axis=2) > 200).sum() > 500

@@ -16,8 +16,8 @@ def exercises_over_time(name: str) -> list[tuple[float, str, str]]:
     rows: list[tuple[float, str, str]] = []
     run_session(VideoFileSource(SAMPLES / "synthetic" / f"{name}.mp4"), Settings(), Outputs(),
                 show_window=False, save_calibrations=False, parallel=False,
-                on_result=lambda r: rows.append((r.t, r.extras.get("exercise"),
-                                                 r.extras.get("exercise_reason"))))
+                on_result=lambda r: rows.append((r.t, r.exercise_name,
+                                                 r.selection.reason)))
     return rows
 
 

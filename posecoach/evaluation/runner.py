@@ -17,6 +17,7 @@ from posecoach.evaluation.gate import Check, Thresholds
 from posecoach.evaluation.scoring import ClipScore, FrameRecord, score_clip
 from posecoach.evaluation.summary import by_coach, by_cue, by_factor, by_family
 from posecoach.evaluation.truth import SUFFIXES, Truth, is_truth_file, load_truth, sample_name
+from posecoach.selector import Exercise
 from posecoach.types import FrameResult
 
 REPORT_FORMAT = "posecoach-eval/1"
@@ -50,16 +51,17 @@ def load_samples(files: Iterable[Path], split: str | None = None) -> list[Truth]
 
 def record_of(result: FrameResult) -> FrameRecord:
     """What the harness keeps of a frame result."""
-    prop = result.extras.get("prop")
-    ball = result.extras.get("ball") if result.extras.get("exercise") == "ball" else None
-    center = getattr(ball, "center_px", None) if prop is not None else None
+    prop = result.prop
+    center = None
+    if prop is not None and result.exercise is Exercise.BALL and result.ball is not None:
+        center = result.ball.center_px
     return FrameRecord(
         t=result.t,
         cue=result.cue.key if result.cue else None,
         landmarks=None if result.pose is None else result.pose.xy.copy(),
-        prop_contact=getattr(prop, "contact_px", None),
-        prop_fraction=getattr(prop, "spine_fraction", None),
-        px_per_cm=getattr(prop, "px_per_cm", None),
+        prop_contact=None if prop is None else prop.contact_px,
+        prop_fraction=None if prop is None else prop.spine_fraction,
+        px_per_cm=None if prop is None else prop.px_per_cm,
         prop_center=None if center is None else np.asarray(center, dtype=float),
     )
 

@@ -23,13 +23,13 @@ from posecoach.types import FrameResult
 
 
 class BallAnnotator:
-    """Draws ``result.extras["ball"]`` when the ball coach runs."""
+    """Draws ``result.ball`` when the ball coach runs."""
 
     def __init__(self, size_px: int = 14) -> None:
         self.size_px = size_px
 
     def annotate(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
-        reading: BallReading | None = result.extras.get("ball")
+        reading: BallReading | None = result.ball
         if reading is None:
             return image
         scale = max(1.0, image.shape[1] / 640.0)
@@ -41,7 +41,7 @@ class BallAnnotator:
                 cv2.line(image, point(hip + start * (shoulder - hip)),
                          point(hip + end * (shoulder - hip)), colour, max(3, int(4 * scale)),
                          cv2.LINE_AA)
-        detection = result.extras.get("ball_detection")
+        detection = result.ball_detection
         if detection is not None:
             colour = GOOD if reading.zone is not None and reading.zone.value == "thoracic" \
                 else WARN

@@ -19,7 +19,7 @@ HOLDING_TEXT = {Gesture.PRESSURE: "one hand up…", Gesture.PAUSE: "both hands u
 
 class GestureAnnotator:
     """Top right, below the HUD: the gesture being held with a filling bar, then, for as long
-    as its answer lasts, what was recognised. Reads ``extras["gesture"]``.
+    as its answer lasts, what was recognised. Reads ``result.gesture``.
 
     Args:
         size_px: text height at 640 px image width; scaled with the image.
@@ -29,7 +29,7 @@ class GestureAnnotator:
         self.size_px = size_px
 
     def annotate(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
-        reading: GestureReading | None = result.extras.get("gesture")
+        reading: GestureReading | None = result.gesture
         if reading is None:
             return image
         if reading.shown is not None:

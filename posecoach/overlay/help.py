@@ -35,7 +35,7 @@ def help_lines(gestures: bool = True) -> list[tuple[str, str]]:
 
 
 class HelpAnnotator:
-    """Draws the help panel while ``extras["help"]`` is set (see ControlsStage).
+    """Draws the help panel while ``result.controls.help`` is set (see ControlsStage).
 
     Args:
         gestures: list the gestures too (off when gestures are turned off).
@@ -47,7 +47,7 @@ class HelpAnnotator:
         self.size_px = size_px
 
     def annotate(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
-        if not result.extras.get("help"):
+        if result.controls is None or not result.controls.help:
             return image
         height, width = image.shape[:2]
         size = max(9, int(round(self.size_px * width / 640.0)))

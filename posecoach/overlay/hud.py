@@ -36,7 +36,7 @@ class HudAnnotator:
         ]
         if result.status:
             parts.append((result.status, NEUTRAL))
-        desk = getattr(result.extras.get("desk"), "label", "")  # "desk mode: 3 fps" while slow
+        desk = getattr(result.desk, "label", "")  # "desk mode: 3 fps" while slow
         if desk:
             parts.append((desk, NEUTRAL))
         x = pad
@@ -50,8 +50,9 @@ class HudAnnotator:
 
 def exercise_line(result: FrameResult) -> str:
     """``exercise: ball — ball between back and wall``, or "" before the selector ran."""
-    exercise = result.extras.get("exercise")
-    if not exercise:
+    selection = result.selection
+    if selection is None:
         return ""
-    reason = result.extras.get("exercise_reason")
-    return f"exercise: {exercise} — {reason}" if reason else f"exercise: {exercise}"
+    exercise = selection.exercise.value
+    return f"exercise: {exercise} — {selection.reason}" if selection.reason \
+        else f"exercise: {exercise}"

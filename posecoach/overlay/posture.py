@@ -40,13 +40,13 @@ def check_colour(check: Check | None, active: tuple[str, ...]) -> tuple[int, int
 
 
 class PostureAnnotator:
-    """Draws the posture reading of ``result.extras["posture"]``."""
+    """Draws the posture reading of ``result.posture``."""
 
     def __init__(self, size_px: int = 14) -> None:
         self.size_px = size_px
 
     def annotate(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
-        reading: PostureReading | None = result.extras.get("posture")
+        reading: PostureReading | None = result.posture
         if reading is None or reading.geometry is None or result.pose is None:
             return image
         scale = max(1.0, image.shape[1] / 640.0)

@@ -35,18 +35,18 @@ ZONES = ((0.0, LOWER_BACK_LIMIT_FRACTION, BAD),
 
 
 class RollerAnnotator:
-    """Draws ``result.extras["roller"]`` (and the detection) when the roller coach runs."""
+    """Draws ``result.roller`` (and the detection) when the roller coach runs."""
 
     def __init__(self, size_px: int = 14) -> None:
         self.size_px = size_px
 
     def annotate(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
-        reading: RollerReading | None = result.extras.get("roller")
+        reading: RollerReading | None = result.roller
         if reading is None:
             return image
         scale = max(1.0, image.shape[1] / 640.0)
         size = int(round(self.size_px * scale))
-        detection = result.extras.get("roller_detection")
+        detection = result.roller_detection
         if result.pose is not None:
             self._spine(image, result, scale, size)
         if detection is not None:

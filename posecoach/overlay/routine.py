@@ -22,7 +22,7 @@ def routine_line(reading: RoutineReading) -> str:
 
 
 class RoutineAnnotator:
-    """Top left, below the HUD, while a routine runs (``extras["routine"]``).
+    """Top left, below the HUD, while a routine runs (:attr:`FrameResult.routine`).
 
     Args:
         size_px: text height at 640 px image width; scaled with the image. Large: read from
@@ -33,7 +33,7 @@ class RoutineAnnotator:
         self.size_px = size_px
 
     def annotate(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
-        reading: RoutineReading | None = result.extras.get("routine")
+        reading: RoutineReading | None = result.routine
         if reading is None:
             return image
         width = image.shape[1]

@@ -11,7 +11,7 @@ from posecoach.types import FrameResult
 
 
 class SafetyNoteAnnotator:
-    """Draws :data:`posecoach.safety.SAFETY_NOTE_LINES` while ``extras["safety_note"]`` is set
+    """Draws :data:`posecoach.safety.SAFETY_NOTE_LINES` while ``result.safety_note`` is set
     (see :class:`posecoach.safety.SafetyNoteStage`); the first line is the title.
 
     Args:
@@ -22,7 +22,7 @@ class SafetyNoteAnnotator:
         self.size_px = size_px
 
     def annotate(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
-        if not result.extras.get("safety_note"):
+        if not result.safety_note:
             return image
         height, width = image.shape[:2]
         size = max(10, int(round(self.size_px * width / 640.0)))

@@ -150,8 +150,8 @@ def frame_record(result: FrameResult) -> dict[str, Any]:
         "cue": result.cue.key if result.cue else None,
         "cue_text": result.cue.text if result.cue else None,
         "status": result.status,
-        "exercise": result.extras.get("exercise"),
-        "exercise_reason": result.extras.get("exercise_reason"),
+        "exercise": result.exercise_name,
+        "exercise_reason": result.selection.reason if result.selection else None,
     }
 
 

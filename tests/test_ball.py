@@ -279,3 +279,17 @@ def test_slow_down_goes_soon_after_the_ball_stops():
     stop = 2.0 + len(passes) / FPS
     assert any(key == "ball.too_fast" for t, key in frames if t < stop)
     assert all(key != "ball.too_fast" for t, key in frames if t >= stop + 1.2)
+
+
+def test_a_ball_out_of_sight_for_a_moment_keeps_its_start():
+    """The spot search loses a pinned ball for a few frames when the body moves over it (the
+    hips lift off the floor, the back leans into the wall): that is the same placement, so the
+    push is still measured from the stance before it."""
+    analyzer = BallAnalyzer()
+    run(analyzer, [0.85] * int(2 * FPS), lean_deg=2)
+    pose = standing_at_wall(17)
+    geometry = body_geometry(pose)
+    for i in range(int(0.5 * FPS)):
+        analyzer.update(pose, geometry, None, False, 2.0 + i / FPS)
+    back = run(analyzer, [0.85] * int(2 * FPS), start_t=2.5, lean_deg=17)
+    assert bad(back[-1], "ball.pressure")

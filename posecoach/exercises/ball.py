@@ -75,8 +75,15 @@ PLACEMENT_NOTE_S = 5.0
 #: roughly triples it. Measured hip → shoulder (the trunk, which leans into the wall), so
 #: bending the knees to move the ball does not count.
 LEAN_MARGIN_DEG = 7.0
-#: On the floor, lifting the hips this much higher than at the start (cm).
-HIP_LIFT_MARGIN_CM = 8.0
+#: On the floor, lifting the hips this much higher than at the start (cm): the upper end of
+#: the 8–10 cm of docs/coaching.md §4. Hip height is measured well on the floor (the rise of a
+#: lift reads within ~1 cm), so a lift of 8 cm, which the range still calls fine, must not be
+#: told at its first jitter.
+HIP_LIFT_MARGIN_CM = 10.0
+#: Off the back (or out of sight) this long, the ball's return is a new placement with its own
+#: pressure start; a shorter gap is the same placement (the spot search loses a pinned ball
+#: for a few frames when the body moves over it, e.g. as the hips lift).
+NEW_PLACEMENT_S = 1.0
 
 CUE_LUMBAR = Cue("ball.lumbar", "Move the ball up to your upper back", Severity.SAFETY)
 CUE_NECK = Cue("ball.neck", "Keep the ball off your neck", Severity.SAFETY)
@@ -135,6 +142,10 @@ class BallAnalyzer:
 
     def __init__(self, shoulder_hip_cm: float = 47.5) -> None:
         self.shoulder_hip_cm = shoulder_hip_cm
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the ball: a new session starts from setting up."""
         self._motion = SpineMotion(pass_min_cm=SPOT_RADIUS_CM)
         self._recent: deque[tuple[float, float]] = deque()  # (t, position cm), for transfers
         self._contact_since: float | None = None
@@ -147,6 +158,7 @@ class BallAnalyzer:
         self._pressure_start: float | None = None
         self._pressure_t0: float | None = None
         self._pressure_surface: Surface | None = None
+        self._off_since: float | None = None
         self._placement_until: float | None = None
         self._last_t = 0.0
 
@@ -170,6 +182,9 @@ class BallAnalyzer:
             return self._no_contact(surface, t, fraction=fraction, offset_cm=offset_cm)
         if self._contact_since is None:
             self._contact_since = t
+        if self._off_since is not None and t - self._off_since >= NEW_PLACEMENT_S:
+            self._reset_pressure()  # a new placement has its own start
+        self._off_since = None
         settled = t - self._contact_since >= SETTLE_S
         if not settled:
             # Back on the back after a drop: the "dropped" problem is over.
@@ -246,7 +261,8 @@ class BallAnalyzer:
     def _no_contact(self, surface: Surface, t: float, fraction: float | None = None,
                     offset_cm: float | None = None) -> BallReading:
         self._contact_since = None
-        self._reset_pressure()  # the next placement has its own start
+        if self._off_since is None:
+            self._off_since = t
         self._motion.break_track()
         self._recent.clear()
         self._hold_since = None

@@ -41,15 +41,6 @@ _COARSE_WINDOWS = 3  # ball-coloured blobs examined at full resolution after the
 #: ball: a just noticeable colour difference is ~2–3 ΔE, and webcam noise in a dim room
 #: reaches a few ΔE more after the blur, so a spot must stand well clear of that.
 MIN_SPOT_CONTRAST = 15.0
-#: A tracked ball is followed down to this contrast (ΔE) near its last position (hysteresis):
-#: once a spot has stood clear of noise (MIN_SPOT_CONTRAST), the same spot a moment later
-#: needs only to stay above a just noticeable difference plus webcam noise (~2–3 ΔE + a few,
-#: see MIN_SPOT_CONTRAST). A ball pressed into the back shows a thinner sliver as it rolls
-#: up or down and its contrast dips; a new track still needs the full contrast.
-MIN_TRACK_CONTRAST = 8.0
-#: ... within this many ball radii of the track (a ball moves well under a radius a frame,
-#: :data:`posecoach.props.ball_spot.TRACK_FREE_RADII`).
-TRACK_RADII = 2.0
 #: Methods that saw the ball in this frame ("hold" repeats an old position).
 SEEN_METHODS = ("colour", "spot")
 #: A tracked ball does not jump: even a brisk 30 cm/s roll moves it ~1 cm between frames at
@@ -222,14 +213,10 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
     """
     _check_frame(frame_bgr)
     if hint is not None and hint.back_normal is not None:
-        floor = MIN_SPOT_CONTRAST if prior is None else MIN_TRACK_CONTRAST
         spot = find_spot(frame_bgr, hint, hint.back_normal,
-                         None if prior is None else prior[0], floor)
-        if spot is None or spot.contrast < floor:
+                         None if prior is None else prior[0], MIN_SPOT_CONTRAST)
+        if spot is None or spot.contrast < MIN_SPOT_CONTRAST:
             return None
-        if spot.contrast < MIN_SPOT_CONTRAST and float(np.hypot(
-                *(spot.center_px - prior[0]))) > TRACK_RADII * spot.radius_px:
-            return None  # weak and away from the track: not the tracked ball
         return BallDetection(spot.center_px, spot.radius_px, spot.confidence, "spot")
     model = model or BallColorModel.default()
     h, w = frame_bgr.shape[:2]

@@ -78,7 +78,10 @@ BACK_MAX_CM = 24.0
 BACK_MIN_FRACTION = 0.2
 BACK_MAX_FRACTION = 1.35
 #: A ball this close to a visible wrist is held, not pinned against a wall (cm): a
-#: tennis ball in the palm is centred ~5–9 cm from the wrist landmark.
+#: tennis ball in the palm is centred ~5–9 cm from the wrist landmark. Only a wrist behind the
+#: trunk line can hold a ball there: arms folded over the chest (lying on a ball on the floor)
+#: put the wrists in front of the trunk, and in a side view their image may still pass within
+#: 10 cm of a ball pinned under the back.
 IN_HAND_CM = 10.0
 
 
@@ -340,7 +343,7 @@ class BackPlacement:
         fraction: along mid-hip → mid-shoulder (0 hips, 1 shoulders).
         back_cm: signed distance from the hip→shoulder line, positive toward the back
             (away from the face), cm.
-        in_hand: within :data:`IN_HAND_CM` of a visible wrist.
+        in_hand: within :data:`IN_HAND_CM` of a visible wrist behind the trunk line.
     """
 
     fraction: float
@@ -387,7 +390,9 @@ def back_placement(point_px: np.ndarray, pose: Pose, geometry: BodyGeometry
     axis = geometry.mid_shoulder - geometry.mid_hip
     length = float(np.linalg.norm(axis))
     rel = np.asarray(point_px, dtype=np.float64) - geometry.mid_hip
-    hands = [h for h in _HAND if pose.visibility[h] >= 0.5]
+    # A hand can hold a ball behind the back only from behind the trunk line (see IN_HAND_CM).
+    hands = [h for h in _HAND if pose.visibility[h] >= 0.5
+             and float((pose.xy[h] - geometry.mid_hip) @ normal) > 0.0]
     near = (min(float(np.linalg.norm(pose.xy[h] - point_px)) for h in hands)
             if hands else math.inf)
     return BackPlacement(fraction=float(rel @ axis) / (length * length),

@@ -14,7 +14,7 @@ import numpy as np
 
 from posecoach.coach import Coach, CoachState
 from posecoach.config import CoachSettings
-from posecoach.exercises.ball import BallAnalyzer, BallState
+from posecoach.exercises.ball import NEW_PLACEMENT_S, BallAnalyzer, BallState
 from posecoach.exercises.posture import PostureAnalyzer
 from posecoach.exercises.roller import SEEN_METHODS as ROLLER_SEEN_METHODS
 from posecoach.exercises.roller import RollerAnalyzer, RollState
@@ -94,8 +94,9 @@ class ExerciseStage:
     exercise is on; the analyzer stages after it coach only that one.
 
     Fills :attr:`FrameResult.selection` (the :class:`ExerciseDecision`: exercise and reason),
-    :attr:`~FrameResult.geometry` and the prop detections (``roller_detection``,
-    ``ball_detection``).
+    :attr:`~FrameResult.geometry`, the prop detections (``roller_detection``,
+    ``ball_detection``) and ``ball_searched`` (the ball was looked for on this frame, found or
+    not).
 
     The roller is searched for while the person lies down (or in roller mode). The ball is
     searched for on every frame in ball mode, or while the selector weighs a sighting; otherwise
@@ -137,7 +138,8 @@ class ExerciseStage:
             roller_seen = (roller_detection is not None
                            and roller_detection.method in ROLLER_SEEN_METHODS)
         ball_detection, at_back = None, None
-        if self.ball is not None and self._search_ball(mode, posture, pose, frame.t):
+        searched = self.ball is not None and self._search_ball(mode, posture, pose, frame.t)
+        if searched:
             ball_detection = self.ball.update(frame.image, hint, frame.t)
             at_back = self._ball_at_back(ball_detection, pose, geometry)
         evidence = Evidence(person=pose is not None, posture=posture,
@@ -151,7 +153,8 @@ class ExerciseStage:
             if mode is Exercise.ROLLER and self.roller is not None:
                 self.roller.reset()
         return replace(result, selection=decision, geometry=geometry,
-                       roller_detection=roller_detection, ball_detection=ball_detection)
+                       roller_detection=roller_detection, ball_detection=ball_detection,
+                       ball_searched=searched)
 
     def _search_ball(self, mode: Exercise, posture: BodyPosture, pose: Pose | None,
                      t: float) -> bool:
@@ -212,24 +215,54 @@ class RollerStage:
                        roller=reading, prop=prop, status=result.status or reading.state.value)
 
 
+#: See :class:`BallStage`: as long as a new placement takes (posecoach.exercises.ball).
+WARM_GAP_S = NEW_PLACEMENT_S
+
+
 class BallStage:
     """Runs the ball analyzer in ball mode (see :class:`ExerciseStage`) on the ball the
-    exercise stage found; reading in :attr:`FrameResult.ball`."""
+    exercise stage found; reading in :attr:`FrameResult.ball`.
+
+    While the selector weighs the ball's first sightings, the analyzer already follows them
+    (nothing reaches the coach or the result): by the time ball mode starts, the ball has
+    settled and the pressure proxy has its start on this placement, so a push that comes in
+    the selector's first second is measured from before it, not taken as the start. A
+    sighting that comes to nothing, or the end of ball mode, resets the analyzer.
+    """
 
     name = "ball"
 
     def __init__(self, analyzer: BallAnalyzer) -> None:
         self.analyzer = analyzer
+        self._considered_t: float | None = None
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
-        if result.exercise is not Exercise.BALL:
+        decision = result.selection
+        coaching = result.exercise is Exercise.BALL
+        detection = result.ball_detection
+        seen = detection is not None and detection.method in BALL_SEEN_METHODS
+        # The selector's weighing flickers while a ball is placed (a hand on it, a frame
+        # without it): the analyzer keeps following while the ball is seen, and for
+        # WARM_GAP_S after the last of it.
+        warm = self._considered_t is not None and frame.t - self._considered_t <= WARM_GAP_S
+        if coaching or (decision is not None and decision.considering is Exercise.BALL) or (
+                warm and seen):
+            self._considered_t = frame.t
+        warming = not coaching and self._considered_t is not None and (
+            frame.t - self._considered_t <= WARM_GAP_S)
+        if not (coaching or warming):
+            if self._considered_t is not None:
+                self.analyzer.reset()
+                self._considered_t = None
             return result
+        if warming and not result.ball_searched:
+            return result  # not looked for this frame (the idle search interval): no news
         pose = result.pose
         geometry = frame_geometry(result)
-        detection = result.ball_detection
         center = detection.center_px if detection is not None else None
-        seen = detection is not None and detection.method in BALL_SEEN_METHODS
         reading = self.analyzer.update(pose, geometry, center, seen, frame.t)
+        if warming:
+            return result
         prop = None
         if reading.fraction is not None and reading.state is BallState.IN_CONTACT:
             prop = PropPosition(reading.center_px, reading.fraction, reading.px_per_cm)

@@ -215,6 +215,8 @@ class FrameResult:
         geometry: the tracked person's body geometry, measured once per frame (exercise stage).
         selection: which exercise is coached and why (exercise stage).
         roller_detection, ball_detection: where the props were found (exercise stage).
+        ball_searched: the ball was looked for on this frame (no ``ball_detection`` then means
+            not found, rather than not looked for).
         posture, roller, ball: the analyzers' readings (their stages).
         prop: the coached prop's position along the back, for logs and eval (roller/ball).
         framing: which body parts the exercise needs in view and which are cut (guidance).
@@ -241,6 +243,7 @@ class FrameResult:
     selection: ExerciseDecision | None = None
     roller_detection: RollerDetection | None = None
     ball_detection: BallDetection | None = None
+    ball_searched: bool = False
     posture: PostureReading | None = None
     roller: RollerReading | None = None
     ball: BallReading | None = None

@@ -60,3 +60,31 @@ def test_standing_at_a_wall_without_a_ball_never_starts_the_ball_coach(shirt: st
     results = run(build_stages(Settings()), [(scene.image, pose, 5.0)])
     assert "ball" not in {exercise(r) for r in results}
     assert not keys(results, "ball.")
+
+
+def test_a_push_while_the_coach_is_still_starting_is_pressure() -> None:
+    """Issue 11, pressure: pinning the ball and leaning back into it at once (before the
+    selector's second of sightings has started the ball coach) was measured from the pushed
+    stance and never told. The analyzer follows the ball from its first sightings, so the
+    start is the stance before the push."""
+    scene, upright = small_wall_scene(BALLS["red"])
+    hip = upright.xy[23:25].mean(axis=0)
+
+    def leaning(deg: float):
+        """The upper body turned about the hips toward the wall (the back side)."""
+        r = math.radians(deg)
+        xy = upright.xy.copy()
+        upper = [i for i in range(33) if i not in range(23, 33)]
+        side = -np.sign(float(scene.center[0] - hip[0]))  # toward the ball (and wall)
+        rot = np.array([[math.cos(r), -side * math.sin(r)], [side * math.sin(r), math.cos(r)]])
+        xy[upper] = (xy[upper] - hip) @ rot + hip
+        return upright.with_xy(xy)
+
+    pushed = leaning(9.0)
+    results = run(build_stages(Settings()), [(scene.image, upright, 1.0),
+                                             (scene.image, pushed, 5.0)])
+    assert {exercise(r) for r in results[int(3 * FPS):]} == {"ball"}
+    assert any("ball.pressure" in r.active for r in results)
+    judged = [c.value for r in results for c in r.checks
+              if c.key == "ball.pressure" and c.value is not None]
+    assert judged and max(judged) == pytest.approx(9.0, abs=1.5)

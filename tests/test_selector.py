@@ -252,3 +252,19 @@ def test_on_the_floor_the_back_is_toward_the_floor():
     geometry = body_geometry(lying)
     ball = _back_offset(lying, 0.8, 12.0)
     assert ball[1] > geometry.mid_hip[1] + 0.8 * (geometry.mid_shoulder[1] - geometry.mid_hip[1])
+
+
+def test_arms_folded_over_the_chest_do_not_hold_a_ball_under_the_back():
+    """Lying on a ball with the arms folded over the chest: in a side view a wrist can pass
+    within 10 cm of the ball in the image, but it is in front of the trunk, so the ball is
+    pinned under the back, not held (issue 11: the ball was found but never counted)."""
+    lying = make_lying_pose()
+    geometry = body_geometry(lying)
+    ball = _back_offset(lying, 0.8, 8.0)
+    xy = lying.xy.copy()
+    for wrist in (Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST):
+        xy[wrist] = _back_offset(lying, 0.8, -1.0)  # on the chest side of the trunk line
+    folded = lying.with_xy(xy)
+    assert np.linalg.norm(xy[Landmark.LEFT_WRIST] - ball) < 10.0 * geometry.px_per_cm
+    placement = back_placement(ball, folded, body_geometry(folded))
+    assert placement is not None and not placement.in_hand and placement.at_back

@@ -32,6 +32,12 @@ class SpineMotion:
         self._direction = 0
         self._extreme: float | None = None
 
+    @property
+    def latest_speed(self) -> float | None:
+        """|velocity| (cm/s) of the last window alone, None before there is one: it follows a
+        stop at once, where the speed over ``speed_span_s`` still remembers the passes."""
+        return self._speeds[-1][1] if self._speeds else None
+
     def break_track(self) -> None:
         """The position is unknown for a while: the next one starts a new speed estimate."""
         self._positions.clear()

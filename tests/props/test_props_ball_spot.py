@@ -164,3 +164,4 @@ def test_the_neck_is_not_a_ball_but_a_ball_behind_it_is(behind_cm: float) -> Non
         assert found is None
     else:
         assert found is not None and np.hypot(*(found.center_px - spot)) < 1.5 * px_per_cm
+

@@ -447,24 +447,21 @@ def roller_contact(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: floa
     """The contact of the roller whose cap is at ``center_px`` (see module docstring);
     with no colour model, the cap's own contact.
 
-    The colour silhouette misses the side of a roller whose cover differs from its end
-    (printed, two-tone) or matches the clothes beside it; it then looks end-on, and the
-    cap's contact would be half a roller length off. So when the silhouette shows no axis,
-    or its axis gives no contact, the band of the roller's side (:func:`band_axis`) is
-    looked for: a band running at least BAND_MIN_RUN diameters says the roller is seen
-    obliquely, and its axis decides (a contact only where the crossing lies on the band's
-    run, else unknown). A blob that is not a roller has no such band."""
+    When the colour silhouette gives no contact (a cap too low for an end-on roller whose
+    side the colour does not find: a printed or two-tone cover, a roller the colour of the
+    clothes beside it), the band of the roller's side (:func:`band_axis`) is looked for; a
+    band running at least BAND_MIN_RUN diameters gives the axis (a contact only where its
+    crossing lies on the band's run, else still unknown). A blob that is not a roller has
+    no such band. An end-on silhouette is not overruled by a band: the dark gap between
+    clothing and floor beside an end-on cap looks like one.
+    """
     if model is None:
         return cap_contact(center_px, radius_px, hint)
     axis = roller_axis(frame_bgr, center_px, radius_px, hint, model)
-    end_on = axis is None or axis.elongation < MIN_ELONGATION
-    contact = None if end_on else axis_contact(center_px, radius_px, hint, axis)
+    contact = axis_contact(center_px, radius_px, hint, axis)
     if contact is not None:
         return contact
     band = band_axis(frame_bgr, center_px, radius_px, hint)
-    if band is not None and band.extent_px >= BAND_MIN_RUN * 2.0 * radius_px:
-        contact = axis_contact(center_px, radius_px, hint, band)
-        if contact is not None or not end_on:
-            return contact
-        # A band whose crossing cannot be told leaves an end-on silhouette as it was.
-    return axis_contact(center_px, radius_px, hint, axis) if end_on else None
+    if band is None or band.extent_px < BAND_MIN_RUN * 2.0 * radius_px:
+        return None
+    return axis_contact(center_px, radius_px, hint, band)

@@ -210,15 +210,19 @@ def test_camera_near_the_floor_off_the_side_view_places_the_contact(azimuth: flo
     assert abs(_along_cm(found.contact_px, hint) - truth) <= 3.0
 
 
-@pytest.mark.parametrize("azimuth", [20.0, 25.0, 30.0])
+@pytest.mark.parametrize(("azimuth", "elevation", "length"), [
+    (20.0, 20.0, 60.0), (25.0, 28.0, 60.0), (30.0, 20.0, 60.0), (15.0, 25.0, 60.0),
+    (10.0, 15.0, 90.0), (-20.0, 25.0, 90.0)])
 @pytest.mark.parametrize(("kind", "side"), [("orange", "black"), ("blue", "patterned"),
                                             ("orange", "grey")])
-def test_roller_whose_side_differs_from_its_end_is_not_read_at_its_cap(azimuth: float, kind: str,
-                                                                         side: str) -> None:
+def test_roller_whose_side_differs_from_its_end_is_placed_from_its_band(
+        azimuth: float, elevation: float, length: float, kind: str, side: str) -> None:
     # A cover whose side is another colour than its end (two-tone, printed): the colour
-    # silhouette is the end alone and looks end-on, so the cap's contact (9–14 cm along the
-    # spine from the truth here) was taken. The band of the side gives the axis instead.
-    scene = roller_oblique(azimuth, seed=3, kind=kind, side=side, shirt="grey")
+    # silhouette is the end alone, too low in the picture for an end-on roller, so the
+    # contact was unknown ("can't see the roller") although the roller is in plain view.
+    # The band of its side gives the axis.
+    scene = roller_oblique(azimuth, seed=3, kind=kind, side=side, shirt="grey",
+                           elevation_deg=elevation, length_cm=length)
     tracker = RollerTracker(work_budget=None)
     for i in range(3):
         found = tracker.update(scene.scene.image, scene.scene.hint, 0.1 * i)
@@ -226,24 +230,9 @@ def test_roller_whose_side_differs_from_its_end_is_not_read_at_its_cap(azimuth: 
     hint = scene.scene.hint
     truth = _along_cm(scene.contact, hint)
     cap_err = abs(_along_cm(contact_point(found.center_px, found.radius_px, hint), hint) - truth)
-    assert cap_err > 8.0, cap_err
+    assert cap_err > 4.5, cap_err  # the cap's own contact is no answer here
     assert found.contact_px is not None
-    assert abs(_along_cm(found.contact_px, hint) - truth) <= 4.0
-
-
-@pytest.mark.parametrize("side", ["black", "patterned", "grey"])
-def test_two_tone_roller_on_the_upper_back_is_never_placed_in_the_neck(side: str) -> None:
-    # The failure with a two-tone cover: unknown is allowed, a wrong zone is not.
-    scene = roller_oblique(25.0, seed=4, kind="orange", side=side, shirt="red",
-                           roll_fraction=1.0)
-    tracker = RollerTracker(work_budget=None)
-    for i in range(3):
-        found = tracker.update(scene.scene.image, scene.scene.hint, 0.1 * i)
-    hint = scene.scene.hint
-    assert zone_of(_along_cm(scene.contact, hint) / TRUNK_CM) is Zone.THORACIC
-    assert found is not None
-    if found.contact_px is not None:
-        assert zone_of(_along_cm(found.contact_px, hint) / TRUNK_CM) is Zone.THORACIC
+    assert abs(_along_cm(found.contact_px, hint) - truth) <= 3.5
 
 
 def test_band_axis_follows_the_side_of_a_roller_of_any_colour() -> None:

@@ -299,3 +299,22 @@ def test_a_head_hanging_from_the_start_is_judged_from_the_trunk_line():
     # The learned resting head never sits above the trunk line: hanging all along is a hang.
     readings = roll(RollerAnalyzer(), [0.8] * int(5 * FPS), head_hang_deg=28)
     assert all(bad(r, "roller.head") for r in readings)
+
+
+def test_the_resting_head_is_learned_while_lying_before_the_roller_is_coached():
+    # The roller may be found only seconds after the person lies down; a head that falls
+    # back in the first moments on it is judged from the head seen while lying before.
+    analyzer = RollerAnalyzer()
+    resting = make_lying_pose(head_hang_deg=-15)
+    geometry = body_geometry(resting)
+    for i in range(int(3 * FPS)):
+        analyzer.observe_head(resting, geometry, i / FPS)
+    reading = roll(analyzer, [0.8], start_t=3.0, head_hang_deg=7)[-1]
+    assert bad(reading, "roller.head")
+    # Observing someone sitting teaches nothing.
+    analyzer = RollerAnalyzer()
+    sitting = make_lying_pose(head_hang_deg=-15, tilt_deg=80)
+    assert body_geometry(sitting).posture is not BodyPosture.LYING
+    for i in range(int(3 * FPS)):
+        analyzer.observe_head(sitting, body_geometry(sitting), i / FPS)
+    assert not bad(roll(analyzer, [0.8], start_t=3.0, head_hang_deg=7)[-1], "roller.head")

@@ -71,10 +71,11 @@ HAND_NEAR_HEAD_CM = 15.0
 #: The hang is counted from the person's own resting head (docs/coaching.md §3.3): the ear →
 #: nose direction of a head in line with the trunk is not the trunk's normal (the nose sits
 #: lower than the ear, by an amount that differs between faces and with the camera), so the
-#: reference is the 25th percentile of the angle over the last HEAD_REFERENCE_WINDOW_S on the
-#: roller once HEAD_REFERENCE_MIN_S of it is known (a hang of a few seconds does not move it),
-#: never above 0 (a head hanging from the start is still judged from the trunk line) and never
-#: below HEAD_REFERENCE_FLOOR_DEG (a chin pressed to the chest is not the neutral).
+#: reference is the 25th percentile of the angle over the last HEAD_REFERENCE_WINDOW_S lying
+#: down (on the roller or before it is found) once HEAD_REFERENCE_MIN_S of it is known (a
+#: hang of a few seconds does not move it), never above 0 (a head hanging from the start is
+#: still judged from the trunk line) and never below HEAD_REFERENCE_FLOOR_DEG (a chin pressed
+#: to the chest is not the neutral).
 HEAD_REFERENCE_WINDOW_S = 30.0
 HEAD_REFERENCE_MIN_S = 2.0
 HEAD_REFERENCE_PERCENTILE = 25.0
@@ -275,6 +276,13 @@ class RollerAnalyzer:
                              sets=self._sets, hold_s=hold_s, method=method,
                              contact_px=np.asarray(contact_px),
                              px_per_cm=geometry.px_per_cm, checks=checks)
+
+    def observe_head(self, pose: Pose, geometry: BodyGeometry, t: float) -> None:
+        """Learn the resting head (HEAD_REFERENCE_WINDOW_S) from a frame of someone lying
+        while no roller is coached yet (the roller not yet found, the set not started), so
+        a head that falls back in the first seconds on the roller is judged from it too."""
+        if geometry.posture is BodyPosture.LYING:
+            self._head.update(t, head_hang_deg(pose, geometry))
 
     def _pace(self, t: float, position: float) -> float | None:
         """Speed along the spine (cm/s) with the detector's jumps left out (JUMP_CM_S);

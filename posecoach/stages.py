@@ -186,7 +186,9 @@ class ExerciseStage:
 class RollerStage:
     """Runs the roller analyzer in roller mode (see :class:`ExerciseStage`) on the roller the
     exercise stage found; reading in :attr:`FrameResult.roller`. In forced roller mode a roller
-    position inferred from the body stands in when the roller is hidden."""
+    position inferred from the body stands in when the roller is hidden. Outside roller mode
+    it only lets the analyzer learn the resting head of someone lying (the head check counts
+    from it, docs/coaching.md §3.3)."""
 
     name = "roller"
 
@@ -194,9 +196,12 @@ class RollerStage:
         self.analyzer = analyzer
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
-        if result.exercise is not Exercise.ROLLER:
-            return result
         pose = result.pose
+        if result.exercise is not Exercise.ROLLER:
+            geometry = frame_geometry(result) if pose is not None else None
+            if pose is not None and geometry is not None:
+                self.analyzer.observe_head(pose, geometry, frame.t)
+            return result
         geometry = frame_geometry(result)
         detection = result.roller_detection
         contact = detection.contact_px if detection is not None else None

@@ -268,3 +268,53 @@ def test_roller_moved_elsewhere_is_tracked_again_after_the_jump():
     readings = roll(RollerAnalyzer(), fractions)
     assert readings[-1].fraction == pytest.approx(fractions[-1])
     assert readings[-1].speed_cm_s == pytest.approx(8.0, rel=0.3)
+
+
+def _head_sequence(analyzer, neutral_deg, hang_deg, neutral_s=3.0, hang_s=1.0):
+    """Rolling with the head at ``neutral_deg`` (the face angle of this person's resting head),
+    then letting it fall back to ``hang_deg``; the readings of the hang."""
+    roll(analyzer, [0.8] * int(neutral_s * FPS), head_hang_deg=neutral_deg)
+    return roll(analyzer, [0.8] * int(hang_s * FPS), start_t=neutral_s,
+                head_hang_deg=hang_deg)
+
+
+def test_head_falling_back_is_counted_from_the_persons_own_resting_head():
+    # Issue 11: "head hanging off the end of the roller was missed". The pose model puts the
+    # nose of a head in line with the trunk below the ear by a per-person amount (here the
+    # resting face angle is -15°): a 22° fall to +7° stays under 20° from the trunk line.
+    readings = _head_sequence(RollerAnalyzer(), neutral_deg=-15, hang_deg=7)
+    assert bad(readings[-1], "roller.head")
+    # A 16° fall (a near miss) is not a hang.
+    readings = _head_sequence(RollerAnalyzer(), neutral_deg=-15, hang_deg=1)
+    assert not bad(readings[-1], "roller.head")
+    # Hands behind the head support it, whatever the angle.
+    analyzer = RollerAnalyzer()
+    roll(analyzer, [0.8] * 45, head_hang_deg=-15)
+    reading = roll(analyzer, [0.8] * 15, start_t=3.0, head_hang_deg=10,
+                   hands_behind_head=True)[-1]
+    assert not bad(reading, "roller.head")
+
+
+def test_a_head_hanging_from_the_start_is_judged_from_the_trunk_line():
+    # The learned resting head never sits above the trunk line: hanging all along is a hang.
+    readings = roll(RollerAnalyzer(), [0.8] * int(5 * FPS), head_hang_deg=28)
+    assert all(bad(r, "roller.head") for r in readings)
+
+
+def test_the_resting_head_is_learned_while_lying_before_the_roller_is_coached():
+    # The roller may be found only seconds after the person lies down; a head that falls
+    # back in the first moments on it is judged from the head seen while lying before.
+    analyzer = RollerAnalyzer()
+    resting = make_lying_pose(head_hang_deg=-15)
+    geometry = body_geometry(resting)
+    for i in range(int(3 * FPS)):
+        analyzer.observe_head(resting, geometry, i / FPS)
+    reading = roll(analyzer, [0.8], start_t=3.0, head_hang_deg=7)[-1]
+    assert bad(reading, "roller.head")
+    # Observing someone sitting teaches nothing.
+    analyzer = RollerAnalyzer()
+    sitting = make_lying_pose(head_hang_deg=-15, tilt_deg=80)
+    assert body_geometry(sitting).posture is not BodyPosture.LYING
+    for i in range(int(3 * FPS)):
+        analyzer.observe_head(sitting, body_geometry(sitting), i / FPS)
+    assert not bad(roll(analyzer, [0.8], start_t=3.0, head_hang_deg=7)[-1], "roller.head")

@@ -22,6 +22,7 @@ Sources for the numbers (docs/coaching.md §3):
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -67,6 +68,18 @@ SET_BREAK_S = 10.0
 HEAD_HANG_DEG = 20.0
 HEAD_HANG_CLEAR_DEG = 12.0
 HAND_NEAR_HEAD_CM = 15.0
+#: The hang is counted from the person's own resting head (docs/coaching.md §3.3): the ear →
+#: nose direction of a head in line with the trunk is not the trunk's normal (the nose sits
+#: lower than the ear, by an amount that differs between faces and with the camera), so the
+#: reference is the 25th percentile of the angle over the last HEAD_REFERENCE_WINDOW_S lying
+#: down (on the roller or before it is found) once HEAD_REFERENCE_MIN_S of it is known (a
+#: hang of a few seconds does not move it), never above 0 (a head hanging from the start is
+#: still judged from the trunk line) and never below HEAD_REFERENCE_FLOOR_DEG (a chin pressed
+#: to the chest is not the neutral).
+HEAD_REFERENCE_WINDOW_S = 30.0
+HEAD_REFERENCE_MIN_S = 2.0
+HEAD_REFERENCE_PERCENTILE = 25.0
+HEAD_REFERENCE_FLOOR_DEG = -40.0
 #: Knee angle (hip–knee–ankle) above this: legs too straight to control the roll.
 KNEE_STRAIGHT_DEG = 155.0
 KNEE_CLEAR_DEG = 145.0
@@ -144,6 +157,26 @@ def knee_angle_deg(pose: Pose, geometry: BodyGeometry) -> float:
     return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
 
 
+class HeadReference:
+    """The person's resting head angle on the roller (see HEAD_REFERENCE_WINDOW_S)."""
+
+    def __init__(self) -> None:
+        self._angles: deque[tuple[float, float]] = deque()
+
+    def reset(self) -> None:
+        self._angles.clear()
+
+    def update(self, t: float, angle_deg: float) -> float:
+        """Add the head angle (°) at ``t`` (s); the reference to count the hang from (°)."""
+        self._angles.append((t, angle_deg))
+        while t - self._angles[0][0] > HEAD_REFERENCE_WINDOW_S:
+            self._angles.popleft()
+        if t - self._angles[0][0] < HEAD_REFERENCE_MIN_S:
+            return 0.0
+        learned = float(np.percentile([a for _, a in self._angles], HEAD_REFERENCE_PERCENTILE))
+        return min(0.0, max(learned, HEAD_REFERENCE_FLOOR_DEG))
+
+
 @dataclass(frozen=True)
 class RollerReading:
     """The roller analyzer's output for one frame.
@@ -191,6 +224,8 @@ class RollerAnalyzer:
         self._hold_since: float | None = None
         self._last_position: tuple[float, float] | None = None  # (t, cm) fed to the speed
         self._jumps = 0
+        self._head = HeadReference()
+        self._t = 0.0
 
     def update(self, pose: Pose | None, geometry: BodyGeometry | None,
                contact_px: np.ndarray | None, method: str, t: float) -> RollerReading:
@@ -198,6 +233,7 @@ class RollerAnalyzer:
         or, with a seeing ``method``, a roller whose contact cannot be told)."""
         dt = 0.0 if self._last_t is None else max(0.0, min(t - self._last_t, 0.5))
         self._last_t = t
+        self._t = t
         lying = geometry is not None and geometry.posture is BodyPosture.LYING
         unsure = contact_px is None and method in SEEN_METHODS
         if pose is None or geometry is None or not lying or (contact_px is None and not unsure):
@@ -241,6 +277,13 @@ class RollerAnalyzer:
                              contact_px=np.asarray(contact_px),
                              px_per_cm=geometry.px_per_cm, checks=checks)
 
+    def observe_head(self, pose: Pose, geometry: BodyGeometry, t: float) -> None:
+        """Learn the resting head (HEAD_REFERENCE_WINDOW_S) from a frame of someone lying
+        while no roller is coached yet (the roller not yet found, the set not started), so
+        a head that falls back in the first seconds on the roller is judged from it too."""
+        if geometry.posture is BodyPosture.LYING:
+            self._head.update(t, head_hang_deg(pose, geometry))
+
     def _pace(self, t: float, position: float) -> float | None:
         """Speed along the spine (cm/s) with the detector's jumps left out (JUMP_CM_S);
         None while not known."""
@@ -257,8 +300,10 @@ class RollerAnalyzer:
 
     def _checks(self, pose: Pose, geometry: BodyGeometry, fraction: float | None,
                 speed: float | None, hold_s: float) -> tuple[Check, ...]:
+        angle = head_hang_deg(pose, geometry)
+        reference = self._head.update(self._t, angle)
         supported = hand_near_head(pose, geometry, HAND_NEAR_HEAD_CM)
-        hang = 0.0 if supported else head_hang_deg(pose, geometry)
+        hang = 0.0 if supported else angle - reference
         return _checks(fraction, speed, hang, knee_angle_deg(pose, geometry), hold_s,
                        self._set_s)
 

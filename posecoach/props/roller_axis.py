@@ -96,6 +96,22 @@ SIDEWAYS_ELONGATION = 1.35
 SIDEWAYS_DEG = 30.0
 #: Where along hip → shoulder a roller's contact can be (props.roller SEARCH_FRACTIONS).
 MIDPOINT_FRACTIONS = (-0.1, 1.5)
+#: The band search (band_axis): the side of the roller two radii wide, its edges sampled
+#: BAND_EDGE_IN and BAND_EDGE_OUT radii from the axis (inside and outside the ±1 radius
+#: silhouette line, clear of a blurred rim), over the first BAND_LENGTH_CM of the roller
+#: from its near cap (the part beside the body, not under it), every BAND_STEP_DEG.
+BAND_EDGE_IN = 0.6
+BAND_EDGE_OUT = 1.4
+BAND_LENGTH_CM = 20.0
+BAND_STEP_DEG = 3.0
+#: Least colour step (CIELAB ΔE) across both band edges: webcam noise and JPEG blocks on a
+#: plain floor measure a few units; a roller edge against the floor or a wall, even a dark
+#: roller on a dark mat, is well above it.
+BAND_MIN_STEP = 8.0
+#: Least run of the band, in roller diameters: a roller turned enough from the side view for
+#: the crossing to matter shows its side over at least about a diameter (L/2 · sin 15° for
+#: a 45 cm roller is ~6 cm, plus the cap), while a blob of clothing at the hips has no band.
+BAND_MIN_RUN = 1.0
 OPEN_RADII = 0.5  # opening disc diameter ÷ the cap radius (see _silhouette)
 #: The silhouette's spread across its long direction, ÷ the cap radius: a disc has 0.5, a
 #: band two radii wide 0.58; more is a blob the roller has merged with (a same-coloured
@@ -357,11 +373,95 @@ def _midpoint_contact(center: np.ndarray, radius_px: float, hint: BodyHint,
     return contact
 
 
+def band_axis(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
+              hint: BodyHint) -> RollerAxis | None:
+    """The roller's image axis from its two silhouette edges, whatever its colour.
+
+    The side of a roller is a band two radii wide running from the cap along the axis; both
+    of its edges (against the floor below and whatever is behind above) are contrast lines
+    at ± one radius from the axis. Every direction from the cap toward the body side (the
+    half-plane above the cap's horizontal, where the rest of the roller lies) is scored by
+    the colour step across both edge lines (CIELAB distance between points BAND_EDGE_IN and
+    BAND_EDGE_OUT radii from the axis, the weaker of the two edges) along the first
+    BAND_LENGTH_CM of the band; the best direction wins when its step is at least
+    BAND_MIN_STEP. Its run (``extent_px``) is how far both edges keep at least half that
+    step. Used when the colour silhouette gives no usable axis: a patterned roller, a
+    roller the colour of the clothes beside it. None when no direction has a band.
+    """
+    if not radius_px > 0:
+        raise ValueError(f"radius_px must be > 0, got {radius_px}")
+    s = hint.px_per_cm
+    h, w = frame_bgr.shape[:2]
+    cx, cy = float(center_px[0]), float(center_px[1])
+    reach = BAND_LENGTH_CM * s + 3.0 * radius_px
+    x0, x1 = max(int(cx - reach), 0), min(int(cx + reach) + 1, w)
+    y0, y1 = max(int(cy - reach), 0), min(int(cy + 2.0 * radius_px) + 1, h)
+    if x1 - x0 < 6 or y1 - y0 < 6:
+        return None
+    lab = cv2.cvtColor(cv2.GaussianBlur(frame_bgr[y0:y1, x0:x1], (3, 3), 0),
+                       cv2.COLOR_BGR2LAB).astype(np.float32)
+    up = -floorward_normal(hint.hip_px, hint.shoulder_px)
+    across = np.array([up[1], -up[0]])
+    angles = np.radians(np.arange(0.0, 180.0 + 1e-9, BAND_STEP_DEG))
+    dirs = np.cos(angles)[:, None] * across + np.sin(angles)[:, None] * up  # (A, 2)
+    normals = np.stack([-dirs[:, 1], dirs[:, 0]], axis=1)
+    ts = np.arange(1.2 * radius_px, 1.2 * radius_px + BAND_LENGTH_CM * s,
+                   max(1.0, 0.5 * radius_px))
+    if len(ts) < 3:
+        return None
+    origin = np.array([cx - x0, cy - y0])
+    along = origin + ts[None, :, None] * dirs[:, None, :]  # (A, T, 2)
+
+    def colours(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        xi = np.round(points[..., 0]).astype(int)
+        yi = np.round(points[..., 1]).astype(int)
+        ok = (xi >= 0) & (xi < lab.shape[1]) & (yi >= 0) & (yi < lab.shape[0])
+        return lab[np.clip(yi, 0, lab.shape[0] - 1), np.clip(xi, 0, lab.shape[1] - 1)], ok
+
+    steps = []
+    for side in (1.0, -1.0):
+        inner, _ = colours(along + side * BAND_EDGE_IN * radius_px * normals[:, None, :])
+        outer, ok = colours(along + side * BAND_EDGE_OUT * radius_px * normals[:, None, :])
+        steps.append(np.linalg.norm(inner - outer, axis=2) * ok)
+    # The floor-side edge stays in view all along; the other one only near the cap (the
+    # body lies on the roller's top farther in), so it counts over the first half.
+    floor_side = (normals @ up < 0)[:, None]
+    bottom = np.where(floor_side, steps[0], steps[1])
+    top = np.where(floor_side, steps[1], steps[0])
+    half = max(2, len(ts) // 2)
+    score = np.minimum(np.median(bottom, axis=1), np.median(top[:, :half], axis=1))
+    best = int(np.argmax(score))
+    if score[best] < BAND_MIN_STEP:
+        return None
+    edge = bottom
+    run = 0.0
+    for t, step in zip(ts, edge[best], strict=True):
+        if step < 0.5 * score[best]:
+            break
+        run = float(t)
+    return RollerAxis(dirs[best], math.inf, run, 0.0)
+
+
 def roller_contact(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
                    hint: BodyHint, model: RollerColorModel | None) -> np.ndarray | None:
     """The contact of the roller whose cap is at ``center_px`` (see module docstring);
-    with no colour model, the cap's own contact."""
+    with no colour model, the cap's own contact.
+
+    When the colour silhouette gives no contact (a cap too low for an end-on roller whose
+    side the colour does not find: a printed or two-tone cover, a roller the colour of the
+    clothes beside it), the band of the roller's side (:func:`band_axis`) is looked for; a
+    band running at least BAND_MIN_RUN diameters gives the axis (a contact only where its
+    crossing lies on the band's run, else still unknown). A blob that is not a roller has
+    no such band. An end-on silhouette is not overruled by a band: the dark gap between
+    clothing and floor beside an end-on cap looks like one.
+    """
     if model is None:
         return cap_contact(center_px, radius_px, hint)
     axis = roller_axis(frame_bgr, center_px, radius_px, hint, model)
-    return axis_contact(center_px, radius_px, hint, axis)
+    contact = axis_contact(center_px, radius_px, hint, axis)
+    if contact is not None:
+        return contact
+    band = band_axis(frame_bgr, center_px, radius_px, hint)
+    if band is None or band.extent_px < BAND_MIN_RUN * 2.0 * radius_px:
+        return None
+    return axis_contact(center_px, radius_px, hint, band)

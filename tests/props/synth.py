@@ -369,13 +369,16 @@ def _roller_body(img: np.ndarray, rng: np.random.Generator, near: np.ndarray,
 def roller_oblique(azimuth_deg: float, seed: int = 0, px_per_cm: float = 3.0,
                    kind: str = "blue", shirt: str = "red", length_cm: float = 60.0,
                    elevation_deg: float = 12.0, roll_fraction: float = 0.8,
-                   light: str = "normal", feet_above_cm: float = 3.0) -> ObliqueRollerScene:
+                   light: str = "normal", feet_above_cm: float = 3.0,
+                   side: str | None = None) -> ObliqueRollerScene:
     """Lying over a roller (head to the right), the camera ``azimuth_deg`` off the side view
     and ``elevation_deg`` above the floor plane, so the roller's axis (across the spine)
     shows as a slanted cylinder: its near end cap, nearer the camera, lies half a roller
     length along the image axis from the body's midline (toward the head for a positive
     azimuth), and lower in the picture. Orthographic: foreshortening only. The hint's floor
-    line is ``feet_above_cm`` above the floor (heel landmarks sit above it)."""
+    line is ``feet_above_cm`` above the floor (heel landmarks sit above it). ``side``: the
+    colour (a ROLLERS key) of the cylinder's side when it differs from its end cap's (a
+    roller with a printed or two-tone cover), or None for the cap's colour in shade."""
     rng = np.random.default_rng(seed)
     floor_y = 400
     img = _room(rng, floor_y)
@@ -405,7 +408,8 @@ def roller_oblique(azimuth_deg: float, seed: int = 0, px_per_cm: float = 3.0,
     base = np.array(ROLLERS[kind], np.float32)
     squash = max(abs(float(np.cos(a))), 0.05)
     if abs(np.sin(a)) > 1e-3 or np.sin(e) > 1e-3:
-        _roller_body(img, rng, near, far, R, squash, 0.8 * base)
+        body = base if side is None else np.array(ROLLERS[side], np.float32)
+        _roller_body(img, rng, near, far, R, squash, 0.8 * body)
     # Near end face, lighter than the side (it faces the camera and the room light).
     angle = float(np.degrees(np.arctan2(axis_px[1], axis_px[0])))
     cap = np.zeros((H, W), np.uint8)

@@ -12,7 +12,7 @@ from posecoach.exercises.roller import Zone, zone_of
 from posecoach.props.geometry import spine_coords
 from posecoach.props.hints import BodyHint
 from posecoach.props.roller import RollerDetection, RollerTracker, contact_point
-from posecoach.props.roller_axis import MAX_SPREAD_CM, RollerAxis, axis_contact
+from posecoach.props.roller_axis import MAX_SPREAD_CM, RollerAxis, axis_contact, band_axis
 from tests.props.synth import roller_oblique
 
 TRUNK_CM = 47.0  # the synthetic trunk's hip → shoulder length
@@ -208,3 +208,48 @@ def test_camera_near_the_floor_off_the_side_view_places_the_contact(azimuth: flo
     assert cap_err > 9.0, cap_err  # the cap is no answer
     assert found.contact_px is not None
     assert abs(_along_cm(found.contact_px, hint) - truth) <= 3.0
+
+
+@pytest.mark.parametrize(("azimuth", "elevation", "length"), [
+    (20.0, 20.0, 60.0), (25.0, 28.0, 60.0), (30.0, 20.0, 60.0), (15.0, 25.0, 60.0),
+    (10.0, 15.0, 90.0), (-20.0, 25.0, 90.0)])
+@pytest.mark.parametrize(("kind", "side"), [("orange", "black"), ("blue", "patterned"),
+                                            ("orange", "grey")])
+def test_roller_whose_side_differs_from_its_end_is_placed_from_its_band(
+        azimuth: float, elevation: float, length: float, kind: str, side: str) -> None:
+    # A cover whose side is another colour than its end (two-tone, printed): the colour
+    # silhouette is the end alone, too low in the picture for an end-on roller, so the
+    # contact was unknown ("can't see the roller") although the roller is in plain view.
+    # The band of its side gives the axis.
+    scene = roller_oblique(azimuth, seed=3, kind=kind, side=side, shirt="grey",
+                           elevation_deg=elevation, length_cm=length)
+    tracker = RollerTracker(work_budget=None)
+    for i in range(3):
+        found = tracker.update(scene.scene.image, scene.scene.hint, 0.1 * i)
+    assert found is not None and found.method in ("colour", "shape")
+    hint = scene.scene.hint
+    truth = _along_cm(scene.contact, hint)
+    cap_err = abs(_along_cm(contact_point(found.center_px, found.radius_px, hint), hint) - truth)
+    assert cap_err > 4.5, cap_err  # the cap's own contact is no answer here
+    assert found.contact_px is not None
+    assert abs(_along_cm(found.contact_px, hint) - truth) <= 3.5
+
+
+def test_band_axis_follows_the_side_of_a_roller_of_any_colour() -> None:
+    scene = roller_oblique(30.0, seed=2, kind="blue", side="black", shirt="grey")
+    hint = scene.scene.hint
+    band = band_axis(scene.scene.image, scene.scene.center, scene.scene.radius, hint)
+    assert band is not None
+    middle = scene.contact + scene.scene.radius * np.array([0.0, 1.0])
+    true = (middle - scene.scene.center) / np.linalg.norm(middle - scene.scene.center)
+    assert float(band.direction @ true) > np.cos(np.radians(12.0))
+    assert band.extent_px > 2.0 * scene.scene.radius
+
+
+def test_band_axis_finds_no_band_on_a_plain_wall() -> None:
+    image = np.full((300, 400, 3), 128, np.uint8)
+    hint = BodyHint(shoulder_px=np.array([300.0, 150.0]), hip_px=np.array([150.0, 150.0]),
+                    px_per_cm=3.0, lying=True, floor_y_px=250.0)
+    assert band_axis(image, np.array([200.0, 220.0]), 20.0, hint) is None
+    with pytest.raises(ValueError, match="radius_px"):
+        band_axis(image, np.array([200.0, 220.0]), 0.0, hint)

@@ -156,6 +156,10 @@ class PosesBeside:
     with the stages, overlay and sinks of the current one: a replay then runs at the model's
     own speed instead of the model's plus everything else's.
 
+    The source is read (decoded) on a third thread, a few frames ahead of the model: the model
+    thread then only runs the model, which alone sets the pace (decoding costs ~1 ms a frame
+    at 640×480, bench/bench_breakdown.py; PyAV and OpenCV release the GIL while they work).
+
     Use as a context manager; iterate :meth:`frames` instead of the source, and pass the
     object as the pipeline's ``poses_for``. Frames for which ``skip`` is true are passed on
     without a pose (another process estimates them, see :class:`PosesAhead`). An error of
@@ -182,39 +186,63 @@ class PosesBeside:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="poses-beside", daemon=True)
         self._poses: dict[int, tuple[list[Pose], float]] = {}
+        self._decoded: queue.Queue = queue.Queue(maxsize=depth + 2)
+        self._reader = threading.Thread(target=self._read, name="frames-ahead", daemon=True)
 
     def __enter__(self) -> PosesBeside:
+        self._reader.start()
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        while self._thread.is_alive():  # unblock a thread waiting on a full queue
-            with contextlib.suppress(queue.Empty):
-                self._queue.get(timeout=0.05)
-        self._thread.join()
+        for thread, waiting in ((self._thread, self._queue), (self._reader, self._decoded)):
+            while thread.is_alive():  # unblock a thread waiting on a full queue
+                with contextlib.suppress(queue.Empty):
+                    waiting.get(timeout=0.05)
+            thread.join()
 
-    def _put(self, item: tuple) -> bool:
+    def _put(self, item: tuple, into: queue.Queue | None = None) -> bool:
+        into = self._queue if into is None else into
         while not self._stop.is_set():
             try:
-                self._queue.put(item, timeout=0.1)
+                into.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def _run(self) -> None:
+    def _read(self) -> None:
+        """The reader thread: the source's frames, in order, then ("end",) or ("error", e)."""
         try:
             for frame in self._source:
+                if not self._put(("frame", frame), self._decoded):
+                    return
+            self._put(("end",), self._decoded)
+        except BaseException as exc:  # handed on to the caller's thread
+            self._put(("error", exc), self._decoded)
+
+    def _run(self) -> None:
+        """The model thread: each frame's poses (unless skipped), in order."""
+        while not self._stop.is_set():
+            try:
+                item = self._decoded.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if item[0] != "frame":
+                self._put(item)  # the end, or the source's error
+                return
+            frame = item[1]
+            try:
                 poses = None
                 if self._skip is None or not self._skip(frame):
                     poses = (self._estimator(frame.image, frame.t),
                              self._estimator.last_inference_ms)
-                if not self._put(("frame", frame, poses)):
-                    return
-            self._put(("end",))
-        except BaseException as exc:  # handed to the caller's thread
-            self._put(("error", exc))
+            except BaseException as exc:  # handed to the caller's thread
+                self._put(("error", exc))
+                return
+            if not self._put(("frame", frame, poses)):
+                return
 
     def frames(self) -> Iterator[Frame]:
         """The source's frames, each once its pose is ready."""

@@ -90,3 +90,21 @@ def test_a_source_error_reaches_the_caller_and_an_early_stop_ends_the_thread() -
 def test_depth_is_checked() -> None:
     with pytest.raises(ValueError, match="depth"):
         PosesBeside([], RecordingEstimator(), depth=0)
+
+
+def test_the_source_is_read_on_its_own_thread_beside_the_model() -> None:
+    """Decoding the next frame must not wait for the model's current one: the source is
+    iterated on another thread than the estimator's, and still in order, each frame once."""
+    readers: list[str] = []
+
+    def source():
+        for frame in _frames(12):
+            readers.append(threading.current_thread().name)
+            yield frame
+
+    estimator = RecordingEstimator()
+    with PosesBeside(source(), estimator, depth=2) as beside:
+        indices = [frame.index for frame in beside.frames()]
+    assert indices == list(range(12))
+    assert len(readers) == 12 and set(readers).isdisjoint({"poses-beside", "MainThread"})
+    assert {name for _, name in estimator.calls} == {"poses-beside"}

@@ -55,8 +55,9 @@ def _worker(video: str, model_path: str, model_settings: ModelSettings, start: i
         model = resolve_model(model_path)
         batch: list[tuple[int, list[Pose], float]] = []
         with PoseEstimator(model, model_settings) as estimator, \
-                VideoFileSource(video, start_frame=start) as source:
-            for frame in source:
+                VideoFileSource(video, start_frame=start) as source, \
+                contextlib.closing(read_ahead(source)) as frames:
+            for frame in frames:
                 poses = estimator(frame.image, frame.t)
                 if frame.index < split:
                     continue  # warm-up: lets tracking settle before the split
@@ -69,6 +70,49 @@ def _worker(video: str, model_path: str, model_settings: ModelSettings, start: i
             _put(out, None)
     except Exception as exc:  # reported to the parent, which then estimates itself
         _put(out, exc)
+
+
+def read_ahead(frames: Iterable[Frame], depth: int = 4) -> Iterator[Frame]:
+    """``frames``, read on a thread up to ``depth`` frames ahead of the caller, so decoding
+    overlaps the model (see :class:`PosesBeside`). An error of ``frames`` is raised here, in
+    the caller's thread; closing the generator stops the thread."""
+    decoded: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                decoded.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for frame in frames:
+                if not put(("frame", frame)):
+                    return
+            put(("end",))
+        except BaseException as exc:  # raised in the caller's thread
+            put(("error", exc))
+
+    thread = threading.Thread(target=read, name="frames-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = decoded.get()
+            if item[0] == "end":
+                return
+            if item[0] == "error":
+                raise item[1]
+            yield item[1]
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a reader waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                decoded.get(timeout=0.05)
+        thread.join()
 
 
 def _put(out: mp.Queue, item: object) -> bool:
@@ -186,63 +230,43 @@ class PosesBeside:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="poses-beside", daemon=True)
         self._poses: dict[int, tuple[list[Pose], float]] = {}
-        self._decoded: queue.Queue = queue.Queue(maxsize=depth + 2)
-        self._reader = threading.Thread(target=self._read, name="frames-ahead", daemon=True)
+        self._depth = depth
 
     def __enter__(self) -> PosesBeside:
-        self._reader.start()
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        for thread, waiting in ((self._thread, self._queue), (self._reader, self._decoded)):
-            while thread.is_alive():  # unblock a thread waiting on a full queue
-                with contextlib.suppress(queue.Empty):
-                    waiting.get(timeout=0.05)
-            thread.join()
+        while self._thread.is_alive():  # unblock a thread waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
+        self._thread.join()
 
-    def _put(self, item: tuple, into: queue.Queue | None = None) -> bool:
-        into = self._queue if into is None else into
+    def _put(self, item: tuple) -> bool:
         while not self._stop.is_set():
             try:
-                into.put(item, timeout=0.1)
+                self._queue.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def _read(self) -> None:
-        """The reader thread: the source's frames, in order, then ("end",) or ("error", e)."""
-        try:
-            for frame in self._source:
-                if not self._put(("frame", frame), self._decoded):
-                    return
-            self._put(("end",), self._decoded)
-        except BaseException as exc:  # handed on to the caller's thread
-            self._put(("error", exc), self._decoded)
-
     def _run(self) -> None:
-        """The model thread: each frame's poses (unless skipped), in order."""
-        while not self._stop.is_set():
-            try:
-                item = self._decoded.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if item[0] != "frame":
-                self._put(item)  # the end, or the source's error
-                return
-            frame = item[1]
-            try:
-                poses = None
-                if self._skip is None or not self._skip(frame):
-                    poses = (self._estimator(frame.image, frame.t),
-                             self._estimator.last_inference_ms)
-            except BaseException as exc:  # handed to the caller's thread
-                self._put(("error", exc))
-                return
-            if not self._put(("frame", frame, poses)):
-                return
+        """The model thread: each frame's poses (unless skipped), in order; the frames are
+        decoded on a reader thread (:func:`read_ahead`)."""
+        try:
+            with contextlib.closing(read_ahead(self._source, self._depth + 2)) as frames:
+                for frame in frames:
+                    poses = None
+                    if self._skip is None or not self._skip(frame):
+                        poses = (self._estimator(frame.image, frame.t),
+                                 self._estimator.last_inference_ms)
+                    if not self._put(("frame", frame, poses)):
+                        return
+            self._put(("end",))
+        except BaseException as exc:  # handed to the caller's thread
+            self._put(("error", exc))
 
     def frames(self) -> Iterator[Frame]:
         """The source's frames, each once its pose is ready."""

@@ -16,6 +16,7 @@ import logging
 import multiprocessing as mp
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -38,9 +39,24 @@ BATCH = 16
 MIN_FRAMES = 450
 
 
-def split_frame(frame_count: int, share: float = 0.45) -> int:
-    """Where the worker takes over: this process also draws and encodes every frame, so it
-    keeps a bit less than half of the inference."""
+#: This process's share of the inference. Besides its part of the model it decodes and
+#: analyses every frame (~3-8 ms a frame) and, with a video, feeds the sink process, which
+#: draws and encodes (~3 ms) on the same two cores, while the worker also estimates ~1 s of
+#: warm-up: both pose processes finish together when the worker takes about half of all the
+#: CPU, i.e. share ≈ 0.5 + warm-up / 2N − (other ms a frame) / (2 × model ms), with the model
+#: at ~18 ms a frame (bench/bench_breakdown.py).
+SHARE = 0.45
+SHARE_WITH_VIDEO = 0.38
+
+
+def split_frame(frame_count: int, share: float = SHARE) -> int:
+    """Where the worker takes over: this process keeps the first ``share`` of the frames.
+
+    Raises:
+        ValueError: share not in (0, 1).
+    """
+    if not 0.0 < share < 1.0:
+        raise ValueError(f"share must be in (0, 1), got {share}")
     return int(frame_count * share)
 
 
@@ -149,6 +165,9 @@ class PosesAhead:
         self._pending: dict[int, tuple[list[Pose], float]] = {}
         self._done = False
         self.failed: str | None = None
+        #: Seconds this process spent waiting for the worker's poses (an idle core, unless
+        #: the sink process had work): the split was too late when this is large.
+        self.waited_s = 0.0
 
     def __enter__(self) -> PosesAhead:
         context = mp.get_context("spawn")  # never fork a process with MediaPipe threads
@@ -162,6 +181,8 @@ class PosesAhead:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        log.info("pose worker: frames %d on; this process waited %.2f s for its poses",
+                 self.split, self.waited_s)
         if self._process is not None:
             if self._process.is_alive():
                 self._process.terminate()
@@ -171,8 +192,11 @@ class PosesAhead:
     def __call__(self, frame: Frame) -> tuple[list[Pose], float] | None:
         if frame.index < self.split or self.failed is not None:
             return None
-        while frame.index not in self._pending and not self._done:
-            self._receive()
+        if frame.index not in self._pending and not self._done:
+            started = time.perf_counter()
+            while frame.index not in self._pending and not self._done:
+                self._receive()
+            self.waited_s += time.perf_counter() - started
         return self._pending.pop(frame.index, None)
 
     def _receive(self) -> None:

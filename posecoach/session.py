@@ -12,7 +12,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from posecoach.ahead import MIN_FRAMES, PosesAhead, PosesBeside, split_frame
+from posecoach.ahead import (
+    MIN_FRAMES,
+    SHARE,
+    SHARE_WITH_VIDEO,
+    PosesAhead,
+    PosesBeside,
+    split_frame,
+)
 from posecoach.baseline import PostureBaseline, baseline_path_for, load_baseline, save_baseline
 from posecoach.config import Settings
 from posecoach.controls import ControlsStage
@@ -258,7 +265,9 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         if (parallel and not pace and isinstance(source, VideoFileSource)
                 and (info.frame_count or 0) >= MIN_FRAMES):
             ahead = stack.enter_context(PosesAhead(
-                source.path, model, settings.model, split_frame(info.frame_count or 0),
+                source.path, model, settings.model,
+                split_frame(info.frame_count or 0,
+                            SHARE_WITH_VIDEO if outputs.video is not None else SHARE),
                 warmup_frames=int(round(info.fps))))
         sinks: list[Sink] = []
         if outputs.video is not None:

@@ -36,11 +36,11 @@ class VideoFileSink:
     """
 
     wants_image = True
-    #: Measured with bench/bench_breakdown.py and on the sample clips (640×480, one thread):
-    #: veryfast took ~3.1 ms of CPU a frame for ~0.6 kB, ultrafast with CABAC and the
-    #: deblocking filter back on (ULTRAFAST_EXTRAS) ~1.6 ms for ~1.3 kB at the same PSNR
-    #: (43 dB). A replay's cores go to pose inference, so half the encoding CPU is worth a
-    #: file about twice the size (~140 MB per hour at 30 fps).
+    #: Measured with bench/bench_breakdown.py on annotated 640×480 sample clips (one thread):
+    #: veryfast took ~4.1 ms of CPU a frame for ~2.0 kB, ultrafast with CABAC and the
+    #: deblocking filter back on (ULTRAFAST_EXTRAS) ~2.1 ms for ~4.2-5.1 kB, at the same
+    #: PSNR (43 dB on the raw clips). A replay's two cores go to pose inference, so half the
+    #: encoding CPU is worth a file about twice the size (~0.45-0.55 GB per hour at 30 fps).
     DEFAULT_PRESET = "ultrafast"
 
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int],

@@ -194,6 +194,7 @@ class Replay:
     wall_fps: float = float("nan")
     peak_kb: dict[int, int] = field(default_factory=dict)
     cpu_s: dict[int, float] = field(default_factory=dict)
+    waited_s: float = float("nan")
 
 
 def replay(clip_file: Path, out_dir: Path, *extra: str) -> Replay:
@@ -228,6 +229,9 @@ def replay(clip_file: Path, out_dir: Path, *extra: str) -> Replay:
     if match is None or frames_match is None:
         raise RuntimeError(f"cannot read the replay's speed: {output[-400:]}")
     run.fps, run.wall_fps = float(match.group(1)), int(frames_match.group(1)) / wall
+    waited = re.search(r"waited ([\d.]+) s for its poses", output)
+    if waited is not None:
+        run.waited_s = float(waited.group(1))
     return run
 
 
@@ -275,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
                 clip_file = write_clip(frames, fps, folder / "clip.mp4")
                 single = replay(clip_file, folder, "--single-process")
                 double = replay(clip_file, folder, "--out", str(folder / "out.mp4"),
-                                "--log", str(folder / "log.jsonl"))
+                                "--log", str(folder / "log.jsonl"), "--verbose")
         rows.append((clip.label, len(frames), bare, bare_cpu, steps["TOTAL"], single, double))
         del frames, poses
 
@@ -291,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     for label, count, _, bare_cpu, _, single, double in rows:
         print(f"{label:<12} bare:   {bare_cpu:.0f} ms")
         print(f"{'':<12} single: {_procs(single, count)}")
-        print(f"{'':<12} --out:  {_procs(double, count)}")
+        print(f"{'':<12} --out:  {_procs(double, count)}; waited {double.waited_s:.2f} s "
+              "for the pose worker")
     return 0
 
 

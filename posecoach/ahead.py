@@ -16,6 +16,7 @@ import logging
 import multiprocessing as mp
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -38,9 +39,24 @@ BATCH = 16
 MIN_FRAMES = 450
 
 
-def split_frame(frame_count: int, share: float = 0.45) -> int:
-    """Where the worker takes over: this process also draws and encodes every frame, so it
-    keeps a bit less than half of the inference."""
+#: This process's share of the inference. Besides its part of the model it decodes and
+#: analyses every frame (~3-8 ms a frame) and, with a video, feeds the sink process, which
+#: draws and encodes (~3 ms) on the same two cores, while the worker also estimates ~1 s of
+#: warm-up: both pose processes finish together when the worker takes about half of all the
+#: CPU, i.e. share ≈ 0.5 + warm-up / 2N − (other ms a frame) / (2 × model ms), with the model
+#: at ~18 ms a frame (bench/bench_breakdown.py).
+SHARE = 0.45
+SHARE_WITH_VIDEO = 0.38
+
+
+def split_frame(frame_count: int, share: float = SHARE) -> int:
+    """Where the worker takes over: this process keeps the first ``share`` of the frames.
+
+    Raises:
+        ValueError: share not in (0, 1).
+    """
+    if not 0.0 < share < 1.0:
+        raise ValueError(f"share must be in (0, 1), got {share}")
     return int(frame_count * share)
 
 
@@ -55,8 +71,9 @@ def _worker(video: str, model_path: str, model_settings: ModelSettings, start: i
         model = resolve_model(model_path)
         batch: list[tuple[int, list[Pose], float]] = []
         with PoseEstimator(model, model_settings) as estimator, \
-                VideoFileSource(video, start_frame=start) as source:
-            for frame in source:
+                VideoFileSource(video, start_frame=start) as source, \
+                contextlib.closing(read_ahead(source)) as frames:
+            for frame in frames:
                 poses = estimator(frame.image, frame.t)
                 if frame.index < split:
                     continue  # warm-up: lets tracking settle before the split
@@ -69,6 +86,49 @@ def _worker(video: str, model_path: str, model_settings: ModelSettings, start: i
             _put(out, None)
     except Exception as exc:  # reported to the parent, which then estimates itself
         _put(out, exc)
+
+
+def read_ahead(frames: Iterable[Frame], depth: int = 4) -> Iterator[Frame]:
+    """``frames``, read on a thread up to ``depth`` frames ahead of the caller, so decoding
+    overlaps the model (see :class:`PosesBeside`). An error of ``frames`` is raised here, in
+    the caller's thread; closing the generator stops the thread."""
+    decoded: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                decoded.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for frame in frames:
+                if not put(("frame", frame)):
+                    return
+            put(("end",))
+        except BaseException as exc:  # raised in the caller's thread
+            put(("error", exc))
+
+    thread = threading.Thread(target=read, name="frames-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = decoded.get()
+            if item[0] == "end":
+                return
+            if item[0] == "error":
+                raise item[1]
+            yield item[1]
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a reader waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                decoded.get(timeout=0.05)
+        thread.join()
 
 
 def _put(out: mp.Queue, item: object) -> bool:
@@ -105,6 +165,9 @@ class PosesAhead:
         self._pending: dict[int, tuple[list[Pose], float]] = {}
         self._done = False
         self.failed: str | None = None
+        #: Seconds this process spent waiting for the worker's poses (an idle core, unless
+        #: the sink process had work): the split was too late when this is large.
+        self.waited_s = 0.0
 
     def __enter__(self) -> PosesAhead:
         context = mp.get_context("spawn")  # never fork a process with MediaPipe threads
@@ -118,6 +181,8 @@ class PosesAhead:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        log.info("pose worker: frames %d on; this process waited %.2f s for its poses",
+                 self.split, self.waited_s)
         if self._process is not None:
             if self._process.is_alive():
                 self._process.terminate()
@@ -127,8 +192,11 @@ class PosesAhead:
     def __call__(self, frame: Frame) -> tuple[list[Pose], float] | None:
         if frame.index < self.split or self.failed is not None:
             return None
-        while frame.index not in self._pending and not self._done:
-            self._receive()
+        if frame.index not in self._pending and not self._done:
+            started = time.perf_counter()
+            while frame.index not in self._pending and not self._done:
+                self._receive()
+            self.waited_s += time.perf_counter() - started
         return self._pending.pop(frame.index, None)
 
     def _receive(self) -> None:
@@ -156,6 +224,10 @@ class PosesBeside:
     with the stages, overlay and sinks of the current one: a replay then runs at the model's
     own speed instead of the model's plus everything else's.
 
+    The source is read (decoded) on a third thread, a few frames ahead of the model: the model
+    thread then only runs the model, which alone sets the pace (decoding costs ~1 ms a frame
+    at 640×480, bench/bench_breakdown.py; PyAV and OpenCV release the GIL while they work).
+
     Use as a context manager; iterate :meth:`frames` instead of the source, and pass the
     object as the pipeline's ``poses_for``. Frames for which ``skip`` is true are passed on
     without a pose (another process estimates them, see :class:`PosesAhead`). An error of
@@ -182,6 +254,7 @@ class PosesBeside:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="poses-beside", daemon=True)
         self._poses: dict[int, tuple[list[Pose], float]] = {}
+        self._depth = depth
 
     def __enter__(self) -> PosesBeside:
         self._thread.start()
@@ -204,14 +277,17 @@ class PosesBeside:
         return False
 
     def _run(self) -> None:
+        """The model thread: each frame's poses (unless skipped), in order; the frames are
+        decoded on a reader thread (:func:`read_ahead`)."""
         try:
-            for frame in self._source:
-                poses = None
-                if self._skip is None or not self._skip(frame):
-                    poses = (self._estimator(frame.image, frame.t),
-                             self._estimator.last_inference_ms)
-                if not self._put(("frame", frame, poses)):
-                    return
+            with contextlib.closing(read_ahead(self._source, self._depth + 2)) as frames:
+                for frame in frames:
+                    poses = None
+                    if self._skip is None or not self._skip(frame):
+                        poses = (self._estimator(frame.image, frame.t),
+                                 self._estimator.last_inference_ms)
+                    if not self._put(("frame", frame, poses)):
+                        return
             self._put(("end",))
         except BaseException as exc:  # handed to the caller's thread
             self._put(("error", exc))

@@ -221,19 +221,22 @@ class Pipeline:
             stop_when: Callable[[FrameResult], bool] | None = None,
             poses_for: Callable[[Frame], tuple[list[Pose], float] | None] | None = None,
             sink_process: bool = False,
-            frame_shape: tuple[int, int, int] | None = None) -> SessionStats:
+            frame_shape: tuple[int, int, int] | None = None,
+            sink_worker: ProcessSinkWorker | None = None) -> SessionStats:
         """Process every frame until the source ends, the user quits, Ctrl-C, or ``stop_when``
         returns True for a result. ``poses_for`` may supply poses computed elsewhere
         (``(poses, inference_ms)``, or None to estimate here). With ``sink_process`` (and the
         ``frame_shape`` of the source) the sinks run in a child process
-        (:class:`~posecoach.sink_workers.ProcessSinkWorker`), else on a thread.
+        (:class:`~posecoach.sink_workers.ProcessSinkWorker`), else on a thread;
+        ``sink_worker`` is such a process the caller already started for ``sinks``.
 
         Sinks are written in order on a worker thread; ``window`` (if any) on this thread.
         Whatever was processed is flushed to the sinks even when the run is interrupted.
         """
         stats = SessionStats()
         started = time.perf_counter()
-        with self._sink_worker(sinks, sink_process, frame_shape) as worker:
+        workers = sink_worker or self._sink_worker(sinks, sink_process, frame_shape)
+        with workers as worker:
             try:
                 for frame in frames:
                     ready = poses_for(frame) if poses_for is not None else None

@@ -12,7 +12,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from posecoach.ahead import MIN_FRAMES, PosesAhead, PosesBeside, split_frame
+from posecoach.ahead import (
+    MIN_FRAMES,
+    SHARE,
+    SHARE_WITH_VIDEO,
+    PosesAhead,
+    PosesBeside,
+    split_frame,
+)
 from posecoach.baseline import PostureBaseline, baseline_path_for, load_baseline, save_baseline
 from posecoach.config import Settings
 from posecoach.controls import ControlsStage
@@ -39,7 +46,7 @@ from posecoach.props.roller import RollerTracker
 from posecoach.routine import RoutineStage
 from posecoach.safety import SafetyNoteStage, default_marker_path
 from posecoach.selector import Exercise, ExerciseSelector
-from posecoach.sink_workers import ThreadSinkWorker
+from posecoach.sink_workers import ProcessSinkWorker, ThreadSinkWorker
 from posecoach.sinks import JsonlSink, VideoFileSink, WindowSink
 from posecoach.sinks.base import Sink
 from posecoach.smoothing import OneEuroFilter, PoseSmoother
@@ -245,14 +252,41 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
     """
     model = model or resolve_model(settings.model.path or None)
     with ExitStack() as stack:
-        estimator = stack.enter_context(PoseEstimator(model, settings.model))
+        estimator = None
+        if isinstance(source, CameraSource):
+            # The model first: a camera opened earlier would drop the frames it takes while
+            # the model loads.
+            estimator = stack.enter_context(PoseEstimator(model, settings.model))
         stack.enter_context(source)
         info = source.info
-        if on_start is not None:
-            on_start(info)
+        # For a file, the child processes start before the model loads here: their start-up
+        # (imports, model, ~1 s each) overlaps this process's own instead of the video's.
+        ahead = None
+        if (parallel and not pace and isinstance(source, VideoFileSource)
+                and (info.frame_count or 0) >= MIN_FRAMES):
+            ahead = stack.enter_context(PosesAhead(
+                source.path, model, settings.model,
+                split_frame(info.frame_count or 0,
+                            SHARE_WITH_VIDEO if outputs.video is not None else SHARE),
+                warmup_frames=int(round(info.fps))))
         sinks: list[Sink] = []
         if outputs.video is not None:
             sinks.append(VideoFileSink(outputs.video, info.fps, (info.width, info.height)))
+        if outputs.speak:
+            voice = make_voice_sink(settings.voice, settings.coach)
+            if voice is not None:
+                sinks.append(voice)
+        sink_worker = None
+        if outputs.video is not None:
+            # Drawing and encoding a video go to their own process (see sink_workers).
+            sink_worker = ProcessSinkWorker(sinks, build_annotators(settings),
+                                            (info.height, info.width, 3))
+            sink_worker.start()
+            stack.callback(sink_worker.shutdown)  # if the session fails before it runs
+        if estimator is None:
+            estimator = stack.enter_context(PoseEstimator(model, settings.model))
+        if on_start is not None:
+            on_start(info)
         log_writer = None
         log_sinks: list[Sink] = []
         if outputs.log is not None:
@@ -263,10 +297,6 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
             # The log is written from this process (on a thread), never by the video's sink
             # process: if that process dies, the log still holds every frame analysed.
             log_writer = stack.enter_context(ThreadSinkWorker(log_sinks, annotators=[]))
-        if outputs.speak:
-            voice = make_voice_sink(settings.voice, settings.coach)
-            if voice is not None:
-                sinks.append(voice)
         window = stack.enter_context(WindowSink()) if show_window else None
         recorded: list[PostureBaseline] = []
 
@@ -299,12 +329,6 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         if calibration is not None and calibration.stop_when_done:
             give_up_s = settings.posture.calibration_s + calibration.patience_s
             stop = _StopAfterCalibration(recorded, give_up_s)
-        ahead = None
-        if (parallel and not pace and isinstance(source, VideoFileSource)
-                and (info.frame_count or 0) >= MIN_FRAMES):
-            ahead = stack.enter_context(PosesAhead(
-                source.path, model, settings.model, split_frame(info.frame_count or 0),
-                warmup_frames=int(round(info.fps))))
         if log_writer is not None:
             on_result = _also_logged(log_writer, on_result)
         poses_for = ahead
@@ -315,10 +339,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 frames, estimator, skip=None if split is None else lambda f: f.index >= split))
             frames = beside.frames()
             poses_for = beside if ahead is None else _either(ahead, beside)
-        # Drawing and encoding a video go to their own process (see sink_workers).
         stats = pipeline.run(frames, sinks, window=window, on_result=on_result, stop_when=stop,
-                             poses_for=poses_for, sink_process=outputs.video is not None,
-                             frame_shape=(info.height, info.width, 3))
+                             poses_for=poses_for, sink_worker=sink_worker)
         if stats.source_error is None:
             stats.source_error = getattr(source, "error", None)
         for stage in stages:

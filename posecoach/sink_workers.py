@@ -154,7 +154,12 @@ class ProcessSinkWorker:
         self._errors: mp.Queue | None = None
         self._error: BaseException | None = None
 
-    def __enter__(self) -> ProcessSinkWorker:
+    def start(self) -> None:
+        """Start the child without waiting for it (``with`` then waits until it is ready): a
+        session starts it before loading its own model, so the two start-ups (~1 s of
+        imports each) overlap. Call :meth:`shutdown` if the worker is never entered."""
+        if self._process is not None:
+            return
         size = int(np.prod(self._shape))
         self._memory = shared_memory.SharedMemory(create=True, size=size * self._slots)
         self._free, self._work = self._context.Queue(), self._context.Queue()
@@ -166,6 +171,9 @@ class ProcessSinkWorker:
             args=(self._sinks, self._annotators, self._memory.name, self._shape, self._slots,
                   self._work, self._free, self._errors))
         self._process.start()
+
+    def __enter__(self) -> ProcessSinkWorker:
+        self.start()
         ready = self._wait_ready()  # the child opened its sinks, or failed to
         if ready is not None:
             self._shutdown()
@@ -232,6 +240,11 @@ class ProcessSinkWorker:
             except queue.Empty:
                 pass
         return self._error
+
+    def shutdown(self) -> None:
+        """Stop the child at once (nothing is flushed) and free the shared memory; does
+        nothing once the worker has exited normally."""
+        self._shutdown()
 
     def _shutdown(self) -> None:
         if self._process is not None and self._process.is_alive():

@@ -48,3 +48,11 @@ def test_a_failing_worker_falls_back_to_estimating_here(tmp_path: Path, webcam_c
         results = run(webcam_clip, model_file, ahead)
         assert ahead.failed is not None and "SourceError" in ahead.failed
     assert len(results) == 120 and all(r.pose is not None for r in results)
+
+
+def test_the_split_gives_this_process_less_inference_when_it_also_feeds_a_video() -> None:
+    from posecoach.ahead import SHARE, SHARE_WITH_VIDEO, split_frame
+
+    assert 0 < split_frame(900, SHARE_WITH_VIDEO) < split_frame(900, SHARE) < 450
+    with pytest.raises(ValueError, match="share"):
+        split_frame(900, 1.0)

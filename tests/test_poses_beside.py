@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from posecoach.ahead import PosesBeside
+from posecoach.ahead import PosesBeside, read_ahead
 from posecoach.pipeline import Pipeline
 from posecoach.smoothing import OneEuroFilter, PoseSmoother
 from posecoach.tracking import PersonSelector
@@ -90,3 +90,45 @@ def test_a_source_error_reaches_the_caller_and_an_early_stop_ends_the_thread() -
 def test_depth_is_checked() -> None:
     with pytest.raises(ValueError, match="depth"):
         PosesBeside([], RecordingEstimator(), depth=0)
+
+
+def test_the_source_is_read_on_its_own_thread_beside_the_model() -> None:
+    """Decoding the next frame must not wait for the model's current one: the source is
+    iterated on another thread than the estimator's, and still in order, each frame once."""
+    readers: list[str] = []
+
+    def source():
+        for frame in _frames(12):
+            readers.append(threading.current_thread().name)
+            yield frame
+
+    estimator = RecordingEstimator()
+    with PosesBeside(source(), estimator, depth=2) as beside:
+        indices = [frame.index for frame in beside.frames()]
+    assert indices == list(range(12))
+    assert len(readers) == 12 and set(readers).isdisjoint({"poses-beside", "MainThread"})
+    assert {name for _, name in estimator.calls} == {"poses-beside"}
+
+
+def test_read_ahead_keeps_order_raises_the_source_error_and_stops_when_closed() -> None:
+    readers: list[str] = []
+
+    def source(n: int, fail: bool = False):
+        for frame in _frames(n):
+            readers.append(threading.current_thread().name)
+            yield frame
+        if fail:
+            raise OSError("damaged data")
+
+    assert [f.index for f in read_ahead(source(9))] == list(range(9))
+    assert set(readers) == {"frames-ahead"}  # read beside the caller, not by it
+    seen = []
+    with pytest.raises(OSError, match="damaged"):
+        for frame in read_ahead(source(3, fail=True)):
+            seen.append(frame.index)
+    assert seen == [0, 1, 2]
+    endless = (make_frame(i, t=i / 15) for i in range(10**6))
+    frames = read_ahead(endless, depth=2)
+    assert next(frames).index == 0
+    frames.close()
+    assert next(endless).index < 10  # the reader stopped a few frames ahead

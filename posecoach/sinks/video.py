@@ -19,6 +19,9 @@ from posecoach.types import FrameResult
 #: Seconds between key frames, so between MP4 fragments: at most this much video is lost
 #: when the process is killed (x264's default, 250 frames, would be ~8 s at 30 fps).
 KEYFRAME_EVERY_S = 2.0
+#: x264 options added to the ultrafast preset: CABAC (~20 % smaller files) and the deblocking
+#: filter (fewer block edges), for ~0.2 ms of CPU a frame (see VideoFileSink.DEFAULT_PRESET).
+ULTRAFAST_EXTRAS = "cabac=1:deblock=0,0"
 
 
 class VideoFileSink:
@@ -29,16 +32,24 @@ class VideoFileSink:
         fps: nominal frame rate written in the header.
         size: (width, height) of the frames; odd sizes are cropped by one pixel (yuv420p).
         crf: x264 quality (lower = better, 23 = default).
+        preset: x264 speed preset (see :data:`DEFAULT_PRESET`).
     """
 
     wants_image = True
+    #: Measured with bench/bench_breakdown.py on annotated 640×480 sample clips (one thread):
+    #: veryfast took ~4.1 ms of CPU a frame for ~2.0 kB, ultrafast with CABAC and the
+    #: deblocking filter back on (ULTRAFAST_EXTRAS) ~2.1 ms for ~4.2-5.1 kB, at the same
+    #: PSNR (43 dB on the raw clips). A replay's two cores go to pose inference, so half the
+    #: encoding CPU is worth a file about twice the size (~0.45-0.55 GB per hour at 30 fps).
+    DEFAULT_PRESET = "ultrafast"
 
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int],
-                 crf: int = 23) -> None:
+                 crf: int = 23, preset: str = DEFAULT_PRESET) -> None:
         self.path = Path(path)
         self.fps = fps
         self.width, self.height = size[0] - size[0] % 2, size[1] - size[1] % 2
         self.crf = crf
+        self.preset = preset
         self._container: av.container.OutputContainer | None = None
         self._stream: av.video.stream.VideoStream | None = None
         self._last_pts = -1
@@ -63,10 +74,13 @@ class VideoFileSink:
         # times (some 1 ms apart), which a 1/fps clock would round onto the same tick, and
         # x264 then hands the muxer a repeated timestamp ("Invalid argument").
         stream.codec_context.time_base = Fraction(1, 1000)
-        # veryfast on one thread (~2.3 ms of CPU per 640×480 frame): encoding keeps up on the
-        # second core without x264's own threads competing with pose inference.
-        stream.options = {"crf": str(self.crf), "preset": "veryfast", "threads": "1",
-                          "g": str(max(1, round(KEYFRAME_EVERY_S * self.fps)))}
+        # One thread: x264's own threads would only compete with pose inference for the two
+        # cores. Speed: see DEFAULT_PRESET.
+        options = {"crf": str(self.crf), "preset": self.preset, "threads": "1",
+                   "g": str(max(1, round(KEYFRAME_EVERY_S * self.fps)))}
+        if self.preset == "ultrafast":
+            options["x264-params"] = ULTRAFAST_EXTRAS
+        stream.options = options
         self._stream = stream
         try:
             self._container.start_encoding()  # opens the file now: a bad path fails here

@@ -26,6 +26,7 @@ from posecoach.guidance import (
     noise_sigma,
 )
 from posecoach.landmarks import Landmark as L
+from posecoach.props.methods import RollerMethod
 from posecoach.types import Cue, Frame, FrameResult, Pose, Severity
 from tests.conftest import SAMPLES
 from tests.factories import make_lying_pose, make_pose, make_side_pose, selected
@@ -80,7 +81,7 @@ class Scene:
                 for r in (self.step(pose, **kwargs) for _ in range(int(seconds * FPS)))]
 
 
-ROLLER_SEEN = {"roller_detection": SimpleNamespace(method="colour")}
+ROLLER_SEEN = {"roller_detection": SimpleNamespace(method=RollerMethod.COLOUR)}
 
 
 def good_lying() -> Pose:

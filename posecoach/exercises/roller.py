@@ -31,6 +31,7 @@ import numpy as np
 from posecoach.exercises.motion import SpineMotion
 from posecoach.geometry import BodyGeometry, BodyPosture
 from posecoach.landmarks import Landmark as L
+from posecoach.props.methods import ROLLER_SEEN_METHODS
 from posecoach.types import Check, Cue, Pose, Severity
 
 T12_FRACTION = 0.52
@@ -85,7 +86,7 @@ KNEE_STRAIGHT_DEG = 155.0
 KNEE_CLEAR_DEG = 145.0
 
 #: Detector methods that actually saw the roller (not inferred from the body or held over).
-SEEN_METHODS = ("colour", "shape")
+SEEN_METHODS = ROLLER_SEEN_METHODS
 
 CUE_LUMBAR = Cue("roller.lumbar", "Move the roller up — off your lower back", Severity.SAFETY)
 CUE_CERVICAL = Cue("roller.cervical", "Move the roller down — away from your neck",

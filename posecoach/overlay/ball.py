@@ -19,6 +19,7 @@ from posecoach.overlay.base import (
 )
 from posecoach.overlay.roller import ZONES
 from posecoach.overlay.text import draw_panel, draw_text
+from posecoach.props.methods import BallMethod
 from posecoach.types import FrameResult
 
 
@@ -46,7 +47,7 @@ class BallAnnotator:
             colour = GOOD if reading.zone is not None and reading.zone.value == "thoracic" \
                 else WARN
             cv2.circle(image, point(detection.center_px), int(round(detection.radius_px + 4)),
-                       colour if detection.method == "colour" else DIM,
+                       colour if detection.method is BallMethod.COLOUR else DIM,
                        max(2, int(2 * scale)), cv2.LINE_AA)
         pad = int(round(6 * scale))
         width = int(round(230 * scale))

@@ -50,7 +50,7 @@ class RollerAnnotator:
         if result.pose is not None:
             self._spine(image, result, scale, size)
         if detection is not None:
-            colour = NEUTRAL if detection.method in ("colour", "shape") else DIM
+            colour = NEUTRAL if detection.method.seen else DIM
             cv2.circle(image, point(detection.center_px), int(round(detection.radius_px)), colour,
                        max(1, int(scale)), cv2.LINE_AA)
         if reading.contact_px is not None:

@@ -23,6 +23,7 @@ from posecoach.props.circlefit import CircleFit, circles_in_mask
 from posecoach.props.colour import BallColorModel
 from posecoach.props.geometry import band_box
 from posecoach.props.hints import BodyHint
+from posecoach.props.methods import BALL_SEEN_METHODS, BallMethod
 from posecoach.props.tracking import CircleSmoother
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ _COARSE_WINDOWS = 3  # ball-coloured blobs examined at full resolution after the
 #: reaches a few ΔE more after the blur, so a spot must stand well clear of that.
 MIN_SPOT_CONTRAST = 15.0
 #: Methods that saw the ball in this frame ("hold" repeats an old position).
-SEEN_METHODS = ("colour", "spot")
+SEEN_METHODS = BALL_SEEN_METHODS
 #: A tracked ball does not jump: even a brisk 30 cm/s roll moves it ~1 cm between frames at
 #: 30 fps, so a spot this many radii (≈ 10 cm) from the track is another thing until it is
 #: seen there again on JUMP_CONFIRM_FRAMES frames in a row (a ball dropped and placed again
@@ -59,15 +60,13 @@ class BallDetection:
         center_px: (2,) float (x, y) centre of the whole ball (hidden part included), pixels.
         radius_px: float radius in pixels.
         confidence: in [0, 1].
-        method: "spot" (the most ball-like spot behind the back, any colour), "colour"
-            (found by its colour and round outline) or "hold" (not found in this frame; the
-            tracker repeats its last position for a few frames).
+        method: how it was found (:class:`BallMethod`; a name is accepted and converted).
     """
 
     center_px: np.ndarray
     radius_px: float
     confidence: float
-    method: str
+    method: BallMethod
 
     def __post_init__(self) -> None:
         center = np.asarray(self.center_px, dtype=np.float64)
@@ -77,6 +76,7 @@ class BallDetection:
             raise ValueError(f"BallDetection.radius_px must be > 0, got {self.radius_px}")
         if not 0 <= self.confidence <= 1:
             raise ValueError(f"BallDetection.confidence must be in [0, 1], got {self.confidence}")
+        object.__setattr__(self, "method", BallMethod(self.method))
         object.__setattr__(self, "center_px", center)
 
 
@@ -217,7 +217,7 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
                          None if prior is None else prior[0], MIN_SPOT_CONTRAST)
         if spot is None or spot.contrast < MIN_SPOT_CONTRAST:
             return None
-        return BallDetection(spot.center_px, spot.radius_px, spot.confidence, "spot")
+        return BallDetection(spot.center_px, spot.radius_px, spot.confidence, BallMethod.SPOT)
     model = model or BallColorModel.default()
     h, w = frame_bgr.shape[:2]
     boxes: list[tuple[int, int, int, int]] = []  # near_body: split hue modes there
@@ -253,7 +253,8 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
             continue
         fit, offset, score = found
         if score >= MIN_CONFIDENCE:
-            return BallDetection(fit.center + offset, fit.radius, min(1.0, score), "colour")
+            return BallDetection(fit.center + offset, fit.radius, min(1.0, score),
+                                 BallMethod.COLOUR)
         logger.debug("ball candidate r=%.1f rejected, score %.2f", fit.radius, score)
     return None
 
@@ -326,7 +327,7 @@ class BallTracker:
                 return None
             fade = 1.0 - self._misses / (self.max_misses + 1)
             return BallDetection(self._last.center_px, self._last.radius_px,
-                                 self._last.confidence * fade, "hold")
+                                 self._last.confidence * fade, BallMethod.HOLD)
         self._misses = 0
         self._jump = None
         center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)

@@ -41,6 +41,7 @@ from posecoach.props.circlefit import CircleFit, blob_outlines, fit_blob
 from posecoach.props.colour import RollerColorModel
 from posecoach.props.geometry import axis_frame, band_box, floorward_normal, spine_coords
 from posecoach.props.hints import BodyHint
+from posecoach.props.methods import RollerMethod
 from posecoach.props.roller_axis import roller_contact
 from posecoach.props.tracking import CircleSmoother
 
@@ -84,15 +85,14 @@ class RollerDetection:
             when it cannot be told (an oblique roller whose axis is not seen:
             :mod:`posecoach.props.roller_axis`).
         confidence: in [0, 1]; body-pivot guesses stay <= 0.45.
-        method: "colour", "shape", "body_pivot", or "hold" (not seen in this frame; the
-            last position is repeated for a few frames).
+        method: how it was found (:class:`RollerMethod`; a name is accepted and converted).
     """
 
     center_px: np.ndarray
     radius_px: float
     contact_px: np.ndarray | None
     confidence: float
-    method: str
+    method: RollerMethod
 
     def __post_init__(self) -> None:
         for name in ("center_px", "contact_px"):
@@ -107,6 +107,7 @@ class RollerDetection:
         if not 0 <= self.confidence <= 1:
             raise ValueError(f"RollerDetection.confidence must be in [0, 1], "
                              f"got {self.confidence}")
+        object.__setattr__(self, "method", RollerMethod(self.method))
 
 
 def _check_frame(frame_bgr: np.ndarray) -> None:
@@ -264,7 +265,7 @@ def _best_circle_steps(mask: np.ndarray, offset: np.ndarray, hint: BodyHint,
 
 
 def _detection(fit: CircleFit, center: np.ndarray, score: float, hint: BodyHint,
-               method: str) -> RollerDetection:
+               method: RollerMethod) -> RollerDetection:
     return RollerDetection(center, fit.radius, contact_point(center, fit.radius, hint),
                            min(1.0, score), method)
 
@@ -287,7 +288,7 @@ def detect_roller_colour(frame_bgr: np.ndarray, hint: BodyHint,
     best = _best_circle(mask, np.array([x0, y0], np.float64), hint)
     if best is None or best[2] < MIN_CONFIDENCE:
         return None
-    return _detection(*best, hint, "colour")
+    return _detection(*best, hint, RollerMethod.COLOUR)
 
 
 ShapeResult = tuple[RollerDetection, RollerColorModel]
@@ -415,7 +416,7 @@ def _shape_in_box(roi: np.ndarray, hint: BodyHint, box: tuple[int, int, int, int
     keep = [k for k in best_set if counts[k] >= 0.3 * max(counts.values())]
     others = np.delete(centres, list(best_set), axis=0)
     model = RollerColorModel.from_pixels(roi[disc & np.isin(labels, keep)], others_lab=others)
-    return _detection(fit, center, score, hint, "shape"), model
+    return _detection(fit, center, score, hint, RollerMethod.SHAPE), model
 
 
 def roller_from_body(hint: BodyHint) -> RollerDetection | None:
@@ -444,7 +445,7 @@ def roller_from_body(hint: BodyHint) -> RollerDetection | None:
     i = int(crossing[0])
     t = gap[i] / (gap[i] - gap[i + 1])
     contact = back[i] + t * (back[i + 1] - back[i])
-    return RollerDetection(contact + r * n, r, contact, PIVOT_CONFIDENCE, "body_pivot")
+    return RollerDetection(contact + r * n, r, contact, PIVOT_CONFIDENCE, RollerMethod.BODY_PIVOT)
 
 
 def _relocate(shaped: ShapeResult, frame_bgr: np.ndarray, hint: BodyHint
@@ -457,7 +458,7 @@ def _relocate(shaped: ShapeResult, frame_bgr: np.ndarray, hint: BodyHint
     if now is None:
         return None
     return RollerDetection(now.center_px, now.radius_px, now.contact_px,
-                           detection.confidence, "shape"), model
+                           detection.confidence, RollerMethod.SHAPE), model
 
 
 class RollerTracker:
@@ -611,7 +612,7 @@ class RollerTracker:
             fade = 1.0 - self._misses / (self.max_misses + 1)
             last = self._last
             return RollerDetection(last.center_px, last.radius_px, last.contact_px,
-                                   last.confidence * fade, "hold")
+                                   last.confidence * fade, RollerMethod.HOLD)
         self._last = None
         self._smoother.reset()
         return None if hint is None else roller_from_body(hint)

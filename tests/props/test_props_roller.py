@@ -11,6 +11,7 @@ import pytest
 from posecoach.props.budget import BudgetedSearch
 from posecoach.props.colour import RollerColorModel
 from posecoach.props.geometry import floorward_normal
+from posecoach.props.methods import RollerMethod
 from posecoach.props.roller import (
     RollerDetection,
     RollerTracker,
@@ -255,3 +256,11 @@ def test_learned_colour_is_rechecked_by_shape_at_growing_intervals(monkeypatch) 
         found = tracker.update(scene.image, scene.hint, clock["t"])
         assert found is not None and found.method in ("shape", "colour")
     assert calls == [0.0, 2.0, 6.0, 14.0]
+
+
+def test_a_detection_names_its_method_as_the_enum_and_rejects_an_unknown_one():
+    detection = RollerDetection(np.zeros(2), 5.0, None, 0.5, "shape")
+    assert detection.method is RollerMethod.SHAPE and detection.method.seen
+    assert not RollerMethod.BODY_PIVOT.seen and not RollerMethod.HOLD.seen
+    with pytest.raises(ValueError):
+        RollerDetection(np.zeros(2), 5.0, None, 0.5, "guess")

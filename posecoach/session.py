@@ -227,7 +227,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 parallel: bool = True,
                 on_start: Callable[[SourceInfo], None] | None = None,
                 on_result: Callable[[FrameResult], None] | None = None,
-                latency: LatencyMeter | None = None) -> SessionStats:
+                latency: LatencyMeter | None = None,
+                estimator: PoseEstimator | None = None) -> SessionStats:
     """Open everything, run the pipeline over ``source``, close everything (flushing outputs).
 
     Args:
@@ -239,13 +240,16 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         on_start: called once the source is open (its size and frame count known).
         on_result: called after every frame.
         latency: records each live frame's capture → screen time (benchmarks).
+        estimator: an open estimator to use (the caller restarts and closes it; batch workers
+            keep one per process), instead of opening one from ``model``.
 
     Raises:
         PosecoachError: the model, the source or an output cannot be opened.
     """
     model = model or resolve_model(settings.model.path or None)
     with ExitStack() as stack:
-        estimator = stack.enter_context(PoseEstimator(model, settings.model))
+        if estimator is None:
+            estimator = stack.enter_context(PoseEstimator(model, settings.model))
         stack.enter_context(source)
         info = source.info
         if on_start is not None:

@@ -20,6 +20,7 @@ machine's network address; it also stops other machines from joining).
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import os
 import tempfile
@@ -55,6 +56,18 @@ def ray_environment(environ: MutableMapping[str, str], local: bool) -> None:
         environ.pop(name, None)
     if local:
         environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+
+
+def on_loopback(address: str) -> bool:
+    """A Ray address on this machine's loopback (Ray would otherwise swap it for the machine's
+    network address and connect there)."""
+    host = address.split("://")[-1].rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def import_ray():
@@ -120,7 +133,7 @@ class RayCluster:
     def run(self, tasks: list[Task], on_outcome: Callable[[Outcome], None]) -> None:
         """Analyse every task; ``on_outcome`` is called here as each ends (an exception from
         it, or Ctrl-C, cancels the rest and is raised)."""
-        ray_environment(os.environ, local=self.address is None)
+        ray_environment(os.environ, local=self.address is None or on_loopback(self.address))
         ray = import_ray()
         if not tasks:
             return

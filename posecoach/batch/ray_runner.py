@@ -142,7 +142,8 @@ class RayCluster:
         if self.address is None:
             options.update(_node_ip_address="127.0.0.1", num_cpus=self.num_cpus)
         try:
-            ray.init(address=self.address, **options)
+            # "local": always a new Ray of our own, never one found running on the machine.
+            ray.init(address=self.address or "local", **options)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             where = self.address or "a local Ray"
             raise PosecoachError(f"cannot start or reach {where}: {_first_line(exc)}",

@@ -226,3 +226,48 @@ def test_fail_fast_stops_at_the_first_failure_and_keeps_the_table(tmp_path: Path
     assert "broken.mp4" in result.stderr
     assert [r["status"] for r in _rows(out)] == [FAILED]  # the second video never started
     assert not list((out / "videos").glob(f"*/{SUMMARY}"))
+
+
+def test_without_ray_installed_ray_says_how_to_get_it(tmp_path: Path):
+    # A `ray` that cannot be imported, first on the path, as on a machine without the extra.
+    fake = tmp_path / "no_ray"
+    _touch(fake / "ray" / "__init__.py", b"raise ImportError('No module named ray')\n")
+    out = tmp_path / "out"
+    result = run_cli("batch", str(SYNTHETIC / CLIPS[0]), "--out", str(out), "--ray",
+                     env={"PYTHONPATH": os.pathsep.join([str(fake), str(SAMPLES.parent)])})
+    assert result.returncode == 2
+    [line] = [ln for ln in result.stderr.splitlines() if ln.startswith("posecoach: error")]
+    assert "Ray" in line and "pip install 'posecoach[cluster]'" in line
+    assert not out.exists()  # nothing started
+
+
+@pytest.mark.model
+def test_ctrl_c_stops_the_batch_and_keeps_the_finished_videos(tmp_path: Path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path\n" + "".join(f"{SYNTHETIC / name}\n" for name in
+                                           (*CLIPS, "ball_floor.mp4")), encoding="utf-8")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(SAMPLES.parent)}
+    env.pop("DISPLAY", None)
+    batch = subprocess.Popen([sys.executable, "-m", "posecoach", "batch", str(manifest),
+                              "--out", str(out), "--workers", "1"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             cwd=SAMPLES.parent, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not list((out / "videos").glob(f"*/{SUMMARY}")):  # the first video is finished
+        assert batch.poll() is None and time.monotonic() < deadline, batch.communicate()
+        time.sleep(0.2)
+    os.killpg(batch.pid, signal.SIGINT)  # as Ctrl-C in a terminal: every process of the batch
+    stdout, stderr = batch.communicate(timeout=120)
+    assert batch.returncode == 130, stderr
+    assert "Batch stopped by you" in stdout
+    rows = _rows(out)
+    assert [Path(r["video"]).name for r in rows][:1] == [CLIPS[0]]
+    assert all(r["status"] == OK for r in rows)
+    assert len(rows) < 3  # the videos not yet analysed are not in the table
+    assert not any((out / "videos" / ".staging").iterdir())  # nothing half-written is left

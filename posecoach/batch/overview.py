@@ -86,7 +86,9 @@ def _bars(rows: list[dict[str, Any]], parts: list[tuple[str, str, list[float]]],
     axis.set_yticks(range(len(rows)), [_label(r) for r in rows])
     axis.invert_yaxis()
     axis.set_xlabel(xlabel)
-    axis.legend(fontsize=9, frameon=False, loc="lower right")
+    if len(parts) > 1:  # above the bars, never over them
+        axis.legend(fontsize=9, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0),
+                    ncol=2)
     return to_svg(figure)
 
 

@@ -119,6 +119,9 @@ class RayCluster:
             start a local Ray with ``num_cpus`` workers.
         model: the model, put in the object store once.
         on_worker: called with each finished video's worker process id (tests).
+
+    Raises:
+        RayMissing: Ray is not installed.
     """
 
     def __init__(self, address: str | None, model: ModelFile, num_cpus: int | None = None,
@@ -129,12 +132,14 @@ class RayCluster:
         self.num_cpus = num_cpus
         self.max_retries = max_retries
         self.on_worker = on_worker
+        # Before Ray is imported: it reads some of these settings at import time.
+        ray_environment(os.environ, local=address is None or on_loopback(address))
+        self.ray = import_ray()  # fails here, before any work, when Ray is missing
 
     def run(self, tasks: list[Task], on_outcome: Callable[[Outcome], None]) -> None:
         """Analyse every task; ``on_outcome`` is called here as each ends (an exception from
         it, or Ctrl-C, cancels the rest and is raised)."""
-        ray_environment(os.environ, local=self.address is None or on_loopback(self.address))
-        ray = import_ray()
+        ray = self.ray
         if not tasks:
             return
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,

@@ -134,6 +134,7 @@ def run_batch(jobs: list[Job], options: BatchOptions, settings_for: Callable[[Jo
     except KeyboardInterrupt:
         result.interrupted = True
     finally:
+        folder.clear_staging()  # the workers are stopped: what they left is half-written
         result.rows = [rows[job.id] for job in jobs if job.id in rows]
         _write_outputs(result, folder)
     return result

@@ -118,20 +118,18 @@ class RayCluster:
         address: a Ray address (``host:port``, ``ray://host:port``, ``auto``), or None to
             start a local Ray with ``num_cpus`` workers.
         model: the model, put in the object store once.
-        on_worker: called with each finished video's worker process id (tests).
+        num_cpus: CPUs of a local Ray (None: all); max_retries: see :data:`MAX_RETRIES`.
 
     Raises:
         RayMissing: Ray is not installed.
     """
 
     def __init__(self, address: str | None, model: ModelFile, num_cpus: int | None = None,
-                 max_retries: int = MAX_RETRIES,
-                 on_worker: Callable[[Task, int], None] | None = None) -> None:
+                 max_retries: int = MAX_RETRIES) -> None:
         self.address = address
         self.model = model
         self.num_cpus = num_cpus
         self.max_retries = max_retries
-        self.on_worker = on_worker
         # Before Ray is imported: it reads some of these settings at import time.
         ray_environment(os.environ, local=address is None or on_loopback(address))
         self.ray = import_ray()  # fails here, before any work, when Ray is missing
@@ -176,8 +174,6 @@ class RayCluster:
             result = ray.get(ref)
         except ray.exceptions.RayError as exc:
             return Outcome(task.job, None, f"Ray: {_first_line(exc)}")
-        if self.on_worker is not None:
-            self.on_worker(task, result["pid"])
         if result["files"] is None:
             return Outcome(task.job, None, result["error"], pid=result["pid"])
         assert task.staging is not None

@@ -408,6 +408,90 @@ def calibrate(
 
 
 @app.command()
+def batch(
+    inputs: Annotated[list[str], typer.Argument(
+        help="Videos: folders (searched recursively), files, glob patterns (quoted) or a CSV "
+             "manifest with columns path, exercise, profile, subject (paths relative to it).",
+        show_default=False)],
+    out_dir: Annotated[Path, typer.Option(
+        "--out", help="Output folder: a session record and report per video, batch.csv, "
+                      "batch.parquet and overview.html. Finished videos are skipped when run "
+                      "again.")],
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Worker processes (default: one per core).")] = None,
+    ray: Annotated[bool, typer.Option(
+        "--ray", help="Run on Ray (pip install 'posecoach[cluster]'): a local Ray on this "
+                      "machine, or the cluster given by --ray-address.")] = False,
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray-address", help="A Ray cluster to run on (host:port, ray://host:port or auto); "
+                              "implies --ray. The videos must be at the same path on every "
+                              "node.")] = None,
+    fail_fast: Annotated[bool, typer.Option(
+        "--fail-fast", help="Stop at the first video that fails (otherwise its one-line error "
+                            "goes in the table and the others go on).")] = False,
+    no_report: Annotated[bool, typer.Option(
+        "--no-report", help="Write no HTML report per video (the overview still is).")] = False,
+    keep_video: KeepVideoOpt = False,
+    log_every: LogEveryOpt = 1,
+    exercise: ExerciseOpt = None,
+    profile: ProfileOpt = None,
+    model: ModelOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Analyse many recorded videos as `replay` does, headless, in parallel (local processes
+    or Ray): a record and report per video, one table (CSV, Parquet) and an overview page."""
+    from posecoach.batch.inputs import collect_jobs
+    from posecoach.batch.local import LocalPool, default_workers
+    from posecoach.batch.runner import BatchOptions, VideoDone, run_batch
+    from posecoach.model import resolve_model
+
+    _logging(verbose)
+    jobs = collect_jobs(inputs)
+    base = _settings(profile, model, **{"exercise.mode": exercise})
+    model_file = resolve_model(base.model.path or None)
+
+    def settings_for(job) -> Settings:
+        if job.profile is None and job.exercise is None:
+            return base
+        return _settings(job.profile or profile, model, **{
+            "exercise.mode": job.exercise or exercise})
+
+    count = workers or default_workers()
+    if ray or ray_address:
+        from posecoach.batch.ray_runner import RayCluster
+
+        backend = RayCluster(ray_address, model_file, num_cpus=count)
+    else:
+        backend = LocalPool(count, model_file, base)
+    options = BatchOptions(out_dir, fail_fast=fail_fast, report=not no_report,
+                           keep_video=keep_video, log_every=log_every)
+    where = f"Ray {ray_address}" if ray_address else "a local Ray" if ray else (
+        f"{count} worker process{'es' if count != 1 else ''}")
+    err.print(f"posecoach: {len(jobs)} video{'s' if len(jobs) != 1 else ''} on {where}")
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[seconds]:.0f} s of video"), TimeRemainingColumn(),
+                  console=err, transient=True) as progress:
+        task = progress.add_task("batch", total=len(jobs), seconds=0.0)
+
+        def on_video(event: VideoDone) -> None:
+            row = event.row
+            if row["status"] == "failed":
+                progress.console.print(f"posecoach: {event.job.video.name}: {row['error']}",
+                                       markup=False, highlight=False)
+            progress.update(task, advance=1,
+                            seconds=progress.tasks[0].fields["seconds"] + event.media_s)
+
+        result = run_batch(jobs, options, settings_for, model_file, backend, on_video)
+    state = "stopped by you" if result.interrupted else "finished"
+    out.print(f"Batch {state}: {result.analysed} analysed, {result.skipped} skipped (done "
+              f"before), {result.failed} failed, of {len(jobs)}.")
+    out.print(f"Table: {result.table_csv} and {result.table_parquet}")
+    out.print(f"Overview: {result.overview}")
+    if result.interrupted:
+        raise typer.Exit(130)
+
+
+@app.command()
 def report(
     target: Annotated[str, typer.Argument(
         help="A session record (its folder, its name as `posecoach history` lists it, or "

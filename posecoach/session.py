@@ -234,7 +234,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
                 parallel: bool = True,
                 on_start: Callable[[SourceInfo], None] | None = None,
                 on_result: Callable[[FrameResult], None] | None = None,
-                latency: LatencyMeter | None = None) -> SessionStats:
+                latency: LatencyMeter | None = None,
+                estimator: PoseEstimator | None = None) -> SessionStats:
     """Open everything, run the pipeline over ``source``, close everything (flushing outputs).
 
     Args:
@@ -246,14 +247,15 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         on_start: called once the source is open (its size and frame count known).
         on_result: called after every frame.
         latency: records each live frame's capture → screen time (benchmarks).
+        estimator: an open estimator to use (the caller restarts and closes it; batch workers
+            keep one per process), instead of opening one from ``model``.
 
     Raises:
         PosecoachError: the model, the source or an output cannot be opened.
     """
     model = model or resolve_model(settings.model.path or None)
     with ExitStack() as stack:
-        estimator = None
-        if isinstance(source, CameraSource):
+        if estimator is None and isinstance(source, CameraSource):
             # The model first: a camera opened earlier would drop the frames it takes while
             # the model loads.
             estimator = stack.enter_context(PoseEstimator(model, settings.model))

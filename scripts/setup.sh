@@ -42,12 +42,14 @@ if [ -z "$PYTHON" ]; then
   exit 1
 fi
 
+# POSECOACH_EXTRAS adds optional extras (CI: "cluster", for the Ray tests of `posecoach batch`).
+extras="dev${POSECOACH_EXTRAS:+,$POSECOACH_EXTRAS}"
 stamp=".venv/.posecoach-installed"
-wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1) $extras"
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "setup: creating .venv and installing posecoach (a few minutes the first time)"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  .venv/bin/python -m pip install -q -e ".[$extras]"
   echo "$wanted" > "$stamp"
 fi

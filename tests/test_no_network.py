@@ -1,9 +1,10 @@
 """Nothing leaves the machine: every process of a session, traced, connects only locally.
 
 Runs ``posecoach replay`` (long enough to start the second pose process, with ``--out`` so the
-sink process runs too) and a ``posecoach live`` session through the paced camera under
-``strace -f``, reads the destination of every ``connect``/``sendto``/``sendmsg``/``sendmmsg`` of
-every process, and fails listing each one that is not a local socket or loopback. The machine
+sink process runs too), a ``posecoach live`` session through the paced camera, and
+``posecoach batch`` on its local process pool and on a local Ray under ``strace -f``, reads
+the destination of every ``connect``/``sendto``/``sendmsg``/``sendmmsg`` of every process,
+and fails listing each one that is not a local socket or loopback. The machine
 may have no network: a refused or unresolvable connection still shows as a ``connect()`` in the
 trace, which is what is checked.
 
@@ -220,3 +221,35 @@ def test_live_session_connects_nowhere_off_the_machine(tmp_path: Path, webcam_cl
     assert_nothing_leaves(trace)
     rows = log.read_text().splitlines()
     assert rows and any('"person":true' in row for row in rows)  # the model really ran
+
+
+def _batch_rows(out: Path) -> list[str]:
+    return (out / "batch.csv").read_text(encoding="utf-8").splitlines()[1:]
+
+
+def test_a_batch_connects_nowhere_off_the_machine(tmp_path: Path):
+    out = tmp_path / "out"
+    clip = SAMPLES / "synthetic" / "roller_neck.mp4"
+    result, trace = traced(tmp_path, posecoach("batch", str(clip), "--out", str(out),
+                                               "--workers", "1"))
+    assert result.returncode == 0, result.stderr
+    assert_nothing_leaves(trace)
+    assert spawned_python_children(trace) >= 1  # the pool's worker process was traced
+    [row] = _batch_rows(out)
+    assert ",ok," in row
+
+
+def test_a_ray_batch_connects_nowhere_off_the_machine(tmp_path: Path):
+    # Ray's own processes (GCS, raylet, dashboard, workers) are children of the batch: all
+    # traced. Without posecoach's settings, Ray connects to 8.8.8.8 to find its address and
+    # its dashboard process probes 169.254.169.254 and looks up metadata.google.internal.
+    pytest.importorskip("ray", reason="ray is not installed (pip install -e '.[cluster]')")
+    out = tmp_path / "out"
+    clip = SAMPLES / "synthetic" / "roller_neck.mp4"
+    result, trace = traced(tmp_path, posecoach("batch", str(clip), "--out", str(out), "--ray",
+                                               "--workers", "1"))
+    assert result.returncode == 0, result.stderr
+    assert_nothing_leaves(trace)
+    assert "raylet" in trace and "default_worker.py" in trace  # Ray really ran here
+    [row] = _batch_rows(out)
+    assert ",ok," in row

@@ -51,3 +51,28 @@ def test_creating_a_pose_estimator_puts_the_guard_in_place(monkeypatch, model_fi
         assert os.environ["https_proxy"] == LOCAL_DEAD_END
         assert os.environ["HTTPS_PROXY"] == LOCAL_DEAD_END
         assert "no_proxy" not in os.environ
+
+
+def test_ray_is_started_without_usage_statistics_and_with_web_requests_kept_local():
+    from posecoach.batch.ray_runner import ray_environment
+
+    environ = {"https_proxy": "http://proxy.example:3128", "no_proxy": "*", "HOME": "/home/me"}
+    ray_environment(environ, local=True)
+    assert environ["RAY_USAGE_STATS_ENABLED"] == "0"
+    # Ray's dashboard process probes cloud metadata addresses over HTTP even with usage
+    # statistics off: those requests must go to the closed loopback port.
+    for name in PROXY_VARIABLES:
+        assert environ[name] == LOCAL_DEAD_END
+    assert not any(name in environ for name in NO_PROXY_VARIABLES)
+    # A local Ray keeps 127.0.0.1 instead of swapping in the machine's network address.
+    assert environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] == "0"
+    assert environ["HOME"] == "/home/me"
+
+
+def test_a_remote_ray_cluster_keeps_its_own_addresses():
+    from posecoach.batch.ray_runner import ray_environment
+
+    environ: dict[str, str] = {}
+    ray_environment(environ, local=False)
+    assert environ["RAY_USAGE_STATS_ENABLED"] == "0"
+    assert "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER" not in environ

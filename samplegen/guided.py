@@ -44,6 +44,10 @@ GUIDED_CLIPS = (
     GuidedClip("ball_wall", "pause", FIRST_SEED + 302),
     GuidedClip("ball_wall", "end_set", FIRST_SEED + 303),
     GuidedClip("roller", "none", FIRST_SEED + 401, camera_high=True),
+    # Second draws of the two gestures the first draws above missed (tracking lost with the
+    # arm overhead at 320×240; the far arm flickering), to tell a clip from a pattern.
+    GuidedClip("ball_floor", "pause", FIRST_SEED + 204),
+    GuidedClip("ball_wall", "pressure", FIRST_SEED + 304),
 )
 
 

@@ -162,6 +162,12 @@ def camera_down_deg(pose: Pose, geometry: BodyGeometry) -> float | None:
     higher in the picture by span · sin θ. The body's own roll does the same to one pair only,
     so the smaller of the shoulder and hip estimates is taken. Spans are in cm, turned into
     px with the torso length (the lying trunk is seen at full length from the side).
+
+    Which side is near comes from the model's visibilities, and from above both sides show:
+    on a rendered clip with the camera 46° down the model swapped them halfway through. A
+    camera lifts the same side of both pairs, so when the shoulders and the hips agree on the
+    side the steepness is the smaller of the two whichever side the model calls near; when
+    they disagree the body is twisted, not the camera high.
     """
     if geometry.posture is not BodyPosture.LYING:
         return None
@@ -173,6 +179,9 @@ def camera_down_deg(pose: Pose, geometry: BodyGeometry) -> float | None:
         rise_px = float(pose.xy[near, 1] - pose.xy[far, 1])  # far one higher: positive
         sine = rise_px / (span_cm * geometry.px_per_cm)
         estimates.append(math.degrees(math.asin(min(1.0, max(-1.0, sine)))))
+    shoulders, hips = estimates
+    if shoulders * hips > 0:
+        return min(abs(shoulders), abs(hips))
     return min(estimates)
 
 

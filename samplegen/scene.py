@@ -163,6 +163,9 @@ class Scene:
     second_body: BodySpec | None = None
     """A second person (standing setup) who walks through the scene; not in the truth."""
     second_keyframes: tuple[Keyframe, ...] = ()
+    gestures: bool = False
+    """Label the ``gesture`` family (hands raised, a hand on the head) from the truth; off for
+    every scene made before gestures existed, so their truth stays byte for byte the same."""
 
     def __post_init__(self) -> None:
         if self.version != SCENE_VERSION:

@@ -85,12 +85,31 @@ def test_a_hand_at_shoulder_height_is_not_raised():
     assert classify(half, body_geometry(half)) is None
 
 
-def test_an_unseen_far_wrist_does_not_count():
-    pose = raise_arm(lying(), "RIGHT")
+def with_visibility(pose: Pose, points: list[L], value: float) -> Pose:
     visibility = pose.visibility.copy()
-    visibility[L.RIGHT_WRIST] = 0.2
-    hidden = Pose(pose.xy, visibility, pose.presence)
-    assert classify(hidden, body_geometry(hidden)) is None
+    visibility[points] = value
+    return Pose(pose.xy, visibility, pose.presence)
+
+
+def test_a_blind_guess_of_the_far_wrist_does_not_count():
+    pose = with_visibility(raise_arm(lying(), "RIGHT"), [L.RIGHT_WRIST], 0.1)
+    assert body_geometry(pose).near_side == "left"
+    assert classify(pose, body_geometry(pose)) is None
+
+
+def test_a_far_arm_partly_hidden_behind_the_body_still_counts():
+    # Both hands up in a side view: the far arm is behind the near one, and the model gives it
+    # a visibility of 0.2–0.5 (rendered gesture clips); without it "pause" would be "pressure".
+    both = raise_arm(raise_arm(lying(), "LEFT"), "RIGHT")
+    pose = with_visibility(both, [L.RIGHT_WRIST, L.RIGHT_ELBOW], 0.3)
+    assert classify(pose, body_geometry(pose)) is Gesture.PAUSE
+    crown = with_visibility(hand_on_crown(lying(), "RIGHT"), [L.RIGHT_WRIST], 0.3)
+    assert classify(crown, body_geometry(crown)) is Gesture.END_SET
+
+
+def test_the_near_arm_needs_a_clear_view():
+    pose = with_visibility(raise_arm(lying(), "LEFT"), [L.LEFT_WRIST, L.LEFT_ELBOW], 0.3)
+    assert classify(pose, body_geometry(pose)) is None
 
 
 # --- the state machine -------------------------------------------------------------------
@@ -292,3 +311,17 @@ def test_arms_folded_on_a_chest_higher_than_the_head_are_not_raised():
                                   pose.xy[L[f"{side}_SHOULDER"], 1] - 0.2 * TORSO)
     folded = pose.with_xy(xy)
     assert classify(folded, body_geometry(folded)) is None
+
+
+def test_an_arm_raised_to_the_ceiling_counts_when_the_camera_lifts_the_far_shoulder():
+    # A camera above the floor shows the far shoulder higher in the picture than the near one
+    # (guidance.camera_down_deg); an arm raised straight up from the near shoulder rises from
+    # its own shoulder, as on the rendered roller clips (wrist ≈ 0.9 torso above it).
+    pose = lying()
+    xy = pose.xy.copy()
+    xy[L.RIGHT_SHOULDER] = xy[L.LEFT_SHOULDER] + [0.0, -0.2 * TORSO]
+    shoulder = xy[L.LEFT_SHOULDER]
+    xy[L.LEFT_ELBOW] = shoulder + [0.0, -0.5 * TORSO]
+    xy[L.LEFT_WRIST] = shoulder + [0.0, -0.9 * TORSO]
+    raised = pose.with_xy(xy)
+    assert classify(raised, body_geometry(raised)) is Gesture.PRESSURE

@@ -221,6 +221,20 @@ def test_high_camera_asks_to_lower_it_and_stops_once_lowered():
     assert cues[-1] is None
 
 
+def test_a_high_camera_is_measured_whichever_side_the_model_calls_near():
+    # From above both sides of the body show and the model's visibilities may call the far
+    # side near (seen on a rendered clip with the camera 46° down).
+    pose = raised_far_side(good_lying(), 50.0)
+    visibility = pose.visibility.copy()
+    right = [L.RIGHT_EAR, L.RIGHT_SHOULDER, L.RIGHT_HIP, L.RIGHT_KNEE]
+    left = [L.LEFT_EAR, L.LEFT_SHOULDER, L.LEFT_HIP, L.LEFT_KNEE]
+    visibility[right], visibility[left] = 0.99, 0.6
+    swapped = Pose(pose.xy, visibility, pose.presence)
+    geometry = body_geometry(swapped)
+    assert geometry.near_side == "right"
+    assert camera_down_deg(swapped, geometry) == pytest.approx(50.0, abs=3.0)
+
+
 def test_camera_angle_is_not_judged_for_people_standing():
     pose = make_side_pose(sitting=False)
     assert camera_down_deg(pose, body_geometry(pose)) is None

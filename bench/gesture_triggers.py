@@ -32,7 +32,7 @@ def recognitions(truth) -> tuple[list[tuple[float, str]], float]:
     found: list[tuple[float, str]] = []
 
     def keep(result) -> None:
-        reading = result.extras.get("gesture")
+        reading = result.gesture
         if reading is not None and reading.recognised is not None:
             found.append((result.t, reading.recognised.name.lower()))
 

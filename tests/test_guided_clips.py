@@ -61,7 +61,7 @@ def replay(path: Path) -> Replay:
     gestures, cues = [], []
 
     def keep(result) -> None:
-        reading = result.extras.get("gesture")
+        reading = result.gesture
         if reading is not None and reading.recognised is not None:
             gestures.append((result.t, reading.recognised.name.lower()))
         if result.cue is not None:

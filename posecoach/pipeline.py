@@ -9,9 +9,12 @@ which Qt needs on the main thread, is drawn there.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -237,9 +240,12 @@ class Pipeline:
         stats = SessionStats()
         started = time.perf_counter()
         workers = sink_worker or self._sink_worker(sinks, sink_process, frame_shape)
-        with workers as worker:
+        with workers as worker, _stop_between_frames() as stop:
             try:
                 for frame in frames:
+                    if stop.requested:
+                        stats.interrupted = True
+                        break
                     ready = poses_for(frame) if poses_for is not None else None
                     result = (self.process(frame) if ready is None
                               else self.process(frame, ready[0], ready[1]))
@@ -283,6 +289,34 @@ class Pipeline:
         if in_process and sinks and frame_shape is not None:
             return ProcessSinkWorker(sinks, self.annotators, frame_shape)
         return ThreadSinkWorker(sinks, self.annotators)
+
+
+class _StopRequest:
+    requested = False
+
+
+@contextlib.contextmanager
+def _stop_between_frames() -> Iterator[_StopRequest]:
+    """Ctrl-C and SIGTERM end the loop between two frames, so a frame is handed to every
+    output or to none: the video and the log keep the same frames. A second one interrupts
+    at once (a source that blocks, e.g. a camera that hangs). Only the main thread can take
+    signals; elsewhere nothing changes."""
+    stop = _StopRequest()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def request(signum: int, frame: object) -> None:
+        if stop.requested:
+            raise KeyboardInterrupt
+        stop.requested = True
+
+    previous = {sig: signal.signal(sig, request) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _count(stats: SessionStats, result: FrameResult) -> None:

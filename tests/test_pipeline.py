@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from dataclasses import replace
 from pathlib import Path
 
@@ -111,6 +113,27 @@ def test_ctrl_c_ends_the_run_and_keeps_what_was_logged(tmp_path: Path):
     rows = [json.loads(line) for line in log.read_text().splitlines()]
     assert [r["frame"] for r in rows] == list(range(40))
     assert len(rows[0]["landmarks"]) == 33
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_signal_mid_frame_ends_the_run_with_that_frame_in_every_output(signum):
+    # Ctrl-C while a frame is being handed out (here: after the sinks got it, before the
+    # frame log's callback) must not leave it in one output and not the other.
+    sink, logged = RecordingSink(), []
+
+    def on_result(result: FrameResult) -> None:
+        if result.frame_index == 5:
+            os.kill(os.getpid(), signum)
+        logged.append(result.frame_index)
+
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        stats = make_pipeline(FakeEstimator()).run(frames(40), [sink], on_result=on_result)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert stats.interrupted
+    assert logged == [r.frame_index for r in sink.results] == list(range(6))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler given back
 
 
 def test_a_lost_camera_ends_the_run_with_its_data_flushed(tmp_path: Path):

@@ -50,6 +50,12 @@ ELBOW_ABOVE_SHOULDER = 0.0
 #: rendered roller clip missed it by 0.07.)
 LYING_RAISED_ABOVE = 0.75
 LYING_ELBOW_ABOVE_SHOULDER = 0.35
+#: Lying: a raised hand points at the ceiling, not along the body toward the hips. With the
+#: hips lifted off the floor (getting off a roller) the trunk slopes up to them, and an arm
+#: resting along it puts the wrist high in the picture, ≈ 0.9 torso from its shoulder toward
+#: the hips (the arm's length); an arm raised straight up has ≈ 0 along the trunk, one raised
+#: 45° toward the feet ≈ 0.65. (A false "too much pressure" seen on a rendered roller clip.)
+LYING_TOWARD_HIPS_MAX = 0.75
 #: The crown: beyond the ears along the hip → shoulder direction by this range (torso
 #: lengths; ear to the top of the head ≈ 12 cm ≈ 0.25 torso), and within CROWN_ACROSS of the
 #: body line. Hands behind a lying head sit 0–0.1 beyond the ears and toward the floor.
@@ -86,15 +92,19 @@ def _seen(pose: Pose, points: tuple[L, ...], geometry: BodyGeometry) -> bool:
     return bool(min(pose.visibility[p] for p in points) >= least)
 
 
-def _raised(pose: Pose, wrist: L, elbow: L, shoulder: L, top_y: float, torso: float,
-            lying: bool) -> bool:
+def _raised(pose: Pose, wrist: L, elbow: L, shoulder: L, top_y: float,
+            geometry: BodyGeometry, lying: bool) -> bool:
     """``top_y``: the reference height standing, px (the ears); lying, the arm's shoulder."""
+    torso = geometry.torso_px
     if lying:
         top_y = float(pose.xy[shoulder, 1])
     wrist_up = (top_y - float(pose.xy[wrist, 1])) / torso
     elbow_up = (float(pose.xy[shoulder, 1]) - float(pose.xy[elbow, 1])) / torso
     if lying:
-        return wrist_up >= LYING_RAISED_ABOVE and elbow_up > LYING_ELBOW_ABOVE_SHOULDER
+        to_hips = (geometry.mid_hip - geometry.mid_shoulder) / torso
+        toward_hips = float((pose.xy[wrist] - pose.xy[shoulder]) @ to_hips) / torso
+        return (wrist_up >= LYING_RAISED_ABOVE and elbow_up > LYING_ELBOW_ABOVE_SHOULDER
+                and toward_hips <= LYING_TOWARD_HIPS_MAX)
     return wrist_up >= RAISED_ABOVE_EARS and elbow_up > ELBOW_ABOVE_SHOULDER
 
 
@@ -110,12 +120,11 @@ def _on_crown(pose: Pose, wrist: L, ears: np.ndarray, geometry: BodyGeometry) ->
 
 def classify(pose: Pose, geometry: BodyGeometry) -> Gesture | None:
     """The gesture this one frame shows, or None."""
-    torso = geometry.torso_px
     ears = (pose.xy[L.LEFT_EAR] + pose.xy[L.RIGHT_EAR]) / 2
     lying = geometry.posture is BodyPosture.LYING
     top_y = float(pose.xy[[L.LEFT_EAR, L.RIGHT_EAR], 1].min())
     raised = [_seen(pose, (wrist, elbow), geometry)
-              and _raised(pose, wrist, elbow, shoulder, top_y, torso, lying)
+              and _raised(pose, wrist, elbow, shoulder, top_y, geometry, lying)
               for wrist, elbow, shoulder in ((L.LEFT_WRIST, L.LEFT_ELBOW, L.LEFT_SHOULDER),
                                              (L.RIGHT_WRIST, L.RIGHT_ELBOW, L.RIGHT_SHOULDER))]
     if all(raised):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posecoach.geometry import body_geometry
+from posecoach.geometry import BodyPosture, body_geometry
 from posecoach.gestures import (
     CUE_EASE_FLOOR,
     CUE_EASE_WALL,
@@ -325,3 +325,28 @@ def test_an_arm_raised_to_the_ceiling_counts_when_the_camera_lifts_the_far_shoul
     xy[L.LEFT_WRIST] = shoulder + [0.0, -0.9 * TORSO]
     raised = pose.with_xy(xy)
     assert classify(raised, body_geometry(raised)) is Gesture.PRESSURE
+
+
+@pytest.mark.parametrize("hips_up_deg", [30.0, 33.0])
+def test_an_arm_resting_along_a_trunk_that_slopes_up_to_lifted_hips_is_not_raised(hips_up_deg):
+    # Getting off a roller the hips go up and the trunk slopes down to the shoulders; an arm
+    # reaching along the body toward the hips (a little off the trunk line, away from the
+    # floor) then ends high in the picture, but it points at the hips, not the ceiling.
+    pose = lying(tilt_deg=-hips_up_deg)
+    g = body_geometry(pose)
+    to_hips = (g.mid_hip - g.mid_shoulder) / g.torso_px
+    turn = np.radians(20.0) * (1.0 if to_hips[0] > 0 else -1.0)  # up, away from the floor
+    rot = np.array([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]])
+    arm = rot @ to_hips
+    xy = pose.xy.copy()
+    for side in ("LEFT", "RIGHT"):
+        shoulder = xy[L[f"{side}_SHOULDER"]]
+        xy[L[f"{side}_ELBOW"]] = shoulder + 0.5 * TORSO * arm
+        xy[L[f"{side}_WRIST"]] = shoulder + 1.05 * TORSO * arm
+    resting = pose.with_xy(xy)
+    geometry = body_geometry(resting)
+    assert geometry.posture is BodyPosture.LYING
+    assert xy[L.LEFT_WRIST, 1] < xy[L.LEFT_SHOULDER, 1] - 0.75 * TORSO  # high in the picture
+    assert classify(resting, geometry) is None
+    # The same body with an arm raised to the ceiling still asks for less pressure.
+    assert classify(raise_arm(resting, "LEFT"), geometry) is Gesture.PRESSURE

@@ -300,7 +300,8 @@ def _stop_between_frames() -> Iterator[_StopRequest]:
     """Ctrl-C and SIGTERM end the loop between two frames, so a frame is handed to every
     output or to none: the video and the log keep the same frames. A second one interrupts
     at once (a source that blocks, e.g. a camera that hangs). Only the main thread can take
-    signals; elsewhere nothing changes."""
+    signals; elsewhere nothing changes, and a signal the process ignores stays ignored (batch
+    workers leave Ctrl-C to their driver)."""
     stop = _StopRequest()
     if threading.current_thread() is not threading.main_thread():
         yield stop
@@ -311,7 +312,8 @@ def _stop_between_frames() -> Iterator[_StopRequest]:
             raise KeyboardInterrupt
         stop.requested = True
 
-    previous = {sig: signal.signal(sig, request) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, request) for sig in (signal.SIGINT, signal.SIGTERM)
+                if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
         yield stop
     finally:

@@ -136,6 +136,24 @@ def test_a_stop_signal_mid_frame_ends_the_run_with_that_frame_in_every_output(si
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler given back
 
 
+def test_an_ignored_ctrl_c_stays_ignored():
+    # A batch worker ignores Ctrl-C (its driver stops the batch): its video runs to the end.
+    logged = []
+
+    def on_result(result: FrameResult) -> None:
+        if result.frame_index == 5:
+            os.kill(os.getpid(), signal.SIGINT)
+        logged.append(result.frame_index)
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        stats = make_pipeline(FakeEstimator()).run(frames(20), [], on_result=on_result)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert not stats.interrupted and logged == list(range(20))
+
+
 def test_a_lost_camera_ends_the_run_with_its_data_flushed(tmp_path: Path):
     log = tmp_path / "frames.jsonl"
     lost = CameraLostError("camera 0 stopped delivering frames", "check the cable")

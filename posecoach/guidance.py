@@ -29,7 +29,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from posecoach.exercises.roller import SEEN_METHODS as ROLLER_SEEN_METHODS
 from posecoach.geometry import (
     FRONT_MIN_WIDTH_RATIO,
     SHOULDER_SPAN_CM,
@@ -315,7 +314,7 @@ class GuidanceStage:
         if result.pose is None:
             return check  # unjudged
         detection = result.roller_detection
-        seen = detection is not None and detection.method in ROLLER_SEEN_METHODS
+        seen = detection is not None and detection.method.seen
         return replace(check, value=0.0 if seen else 1.0)
 
 

@@ -16,11 +16,9 @@ from posecoach.coach import Coach, CoachState
 from posecoach.config import CoachSettings
 from posecoach.exercises.ball import NEW_PLACEMENT_S, BallAnalyzer, BallState
 from posecoach.exercises.posture import PostureAnalyzer
-from posecoach.exercises.roller import SEEN_METHODS as ROLLER_SEEN_METHODS
 from posecoach.exercises.roller import RollerAnalyzer, RollState
 from posecoach.geometry import BodyGeometry, BodyPosture, body_geometry
 from posecoach.landmarks import Landmark as L
-from posecoach.props.ball import SEEN_METHODS as BALL_SEEN_METHODS
 from posecoach.props.ball import BallDetection, BallTracker
 from posecoach.props.hints import BodyHint
 from posecoach.props.roller import RollerTracker
@@ -136,7 +134,7 @@ class ExerciseStage:
                 posture is BodyPosture.LYING or mode is Exercise.ROLLER):
             roller_detection = self.roller.update(frame.image, hint, frame.t)
             roller_seen = (roller_detection is not None
-                           and roller_detection.method in ROLLER_SEEN_METHODS)
+                           and roller_detection.method.seen)
         ball_detection, at_back = None, None
         searched = self.ball is not None and self._search_ball(mode, posture, pose, frame.t)
         if searched:
@@ -177,7 +175,7 @@ class ExerciseStage:
                       geometry: BodyGeometry | None) -> bool | None:
         if pose is None or geometry is None:
             return None
-        if detection is None or detection.method not in BALL_SEEN_METHODS:
+        if detection is None or not detection.method.seen:
             return False
         placement = back_placement(detection.center_px, pose, geometry)
         return placement is not None and placement.at_back
@@ -245,7 +243,7 @@ class BallStage:
         decision = result.selection
         coaching = result.exercise is Exercise.BALL
         detection = result.ball_detection
-        seen = detection is not None and detection.method in BALL_SEEN_METHODS
+        seen = detection is not None and detection.method.seen
         # The selector's weighing flickers while a ball is placed (a hand on it, a frame
         # without it): the analyzer keeps following while the ball is seen, and for
         # WARM_GAP_S after the last of it.

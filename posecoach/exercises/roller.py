@@ -85,8 +85,6 @@ HEAD_REFERENCE_FLOOR_DEG = -40.0
 KNEE_STRAIGHT_DEG = 155.0
 KNEE_CLEAR_DEG = 145.0
 
-#: Detector methods that actually saw the roller (not inferred from the body or held over).
-SEEN_METHODS = ROLLER_SEEN_METHODS
 
 CUE_LUMBAR = Cue("roller.lumbar", "Move the roller up — off your lower back", Severity.SAFETY)
 CUE_CERVICAL = Cue("roller.cervical", "Move the roller down — away from your neck",
@@ -236,7 +234,7 @@ class RollerAnalyzer:
         self._last_t = t
         self._t = t
         lying = geometry is not None and geometry.posture is BodyPosture.LYING
-        unsure = contact_px is None and method in SEEN_METHODS
+        unsure = contact_px is None and method in ROLLER_SEEN_METHODS
         if pose is None or geometry is None or not lying or (contact_px is None and not unsure):
             return self._off(t, lost=contact_px is None and not unsure)
         if self._off_since is not None or self._sets == 0:
@@ -256,7 +254,7 @@ class RollerAnalyzer:
         axis = geometry.mid_shoulder - geometry.mid_hip
         fraction = float((np.asarray(contact_px) - geometry.mid_hip) @ axis / (axis @ axis))
         position = fraction * self.shoulder_hip_cm
-        seen = method in SEEN_METHODS
+        seen = method in ROLLER_SEEN_METHODS
         if seen:
             speed = self._pace(t, position)
         else:

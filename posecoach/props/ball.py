@@ -23,7 +23,7 @@ from posecoach.props.circlefit import CircleFit, circles_in_mask
 from posecoach.props.colour import BallColorModel
 from posecoach.props.geometry import band_box
 from posecoach.props.hints import BodyHint
-from posecoach.props.methods import BALL_SEEN_METHODS, BallMethod
+from posecoach.props.methods import BallMethod
 from posecoach.props.tracking import CircleSmoother
 
 logger = logging.getLogger(__name__)
@@ -42,8 +42,6 @@ _COARSE_WINDOWS = 3  # ball-coloured blobs examined at full resolution after the
 #: ball: a just noticeable colour difference is ~2–3 ΔE, and webcam noise in a dim room
 #: reaches a few ΔE more after the blur, so a spot must stand well clear of that.
 MIN_SPOT_CONTRAST = 15.0
-#: Methods that saw the ball in this frame ("hold" repeats an old position).
-SEEN_METHODS = BALL_SEEN_METHODS
 #: A tracked ball does not jump: even a brisk 30 cm/s roll moves it ~1 cm between frames at
 #: 30 fps, so a spot this many radii (≈ 10 cm) from the track is another thing until it is
 #: seen there again on JUMP_CONFIRM_FRAMES frames in a row (a ball dropped and placed again

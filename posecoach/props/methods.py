@@ -35,4 +35,3 @@ class BallMethod(StrEnum):
 
 
 ROLLER_SEEN_METHODS = tuple(m for m in RollerMethod if m.seen)
-BALL_SEEN_METHODS = tuple(m for m in BallMethod if m.seen)

@@ -188,6 +188,22 @@ def test_short_silhouette_running_along_the_spine_is_not_taken_for_an_end_on_cap
     assert axis_contact(cap, r, hint, up) is not None
 
 
+def _cap_and_contact_errors_cm(scene) -> tuple[float, float]:
+    """Track the roller over three frames; how far (cm along the spine) the end cap's own
+    contact and the tracker's contact are from the true contact. The roller must be seen and
+    its contact told."""
+    tracker = RollerTracker(work_budget=None)
+    found = None
+    for i in range(3):
+        found = tracker.update(scene.scene.image, scene.scene.hint, 0.1 * i)
+    assert found is not None and found.method.seen
+    assert found.contact_px is not None
+    hint = scene.scene.hint
+    truth = _along_cm(scene.contact, hint)
+    cap = contact_point(found.center_px, found.radius_px, hint)
+    return (abs(_along_cm(cap, hint) - truth), abs(_along_cm(found.contact_px, hint) - truth))
+
+
 @pytest.mark.parametrize("kind", ["blue", "orange"])
 @pytest.mark.parametrize("azimuth", [-30.0, -20.0, 20.0, 30.0])
 @pytest.mark.parametrize("elevation", [2.0, 4.0])
@@ -197,17 +213,9 @@ def test_camera_near_the_floor_off_the_side_view_places_the_contact(azimuth: flo
     # A camera on the floor 20–30° off the side view: the roller's image axis runs nearly
     # along the spine, so its crossing is flat, but the whole roller is in view.
     scene = roller_oblique(azimuth, seed=2, kind=kind, elevation_deg=elevation)
-    tracker = RollerTracker(work_budget=None)
-    found = None
-    for i in range(3):
-        found = tracker.update(scene.scene.image, scene.scene.hint, 0.1 * i)
-    assert found is not None and found.method in ("colour", "shape")
-    hint = scene.scene.hint
-    truth = _along_cm(scene.contact, hint)
-    cap_err = abs(_along_cm(contact_point(found.center_px, found.radius_px, hint), hint) - truth)
+    cap_err, contact_err = _cap_and_contact_errors_cm(scene)
     assert cap_err > 9.0, cap_err  # the cap is no answer
-    assert found.contact_px is not None
-    assert abs(_along_cm(found.contact_px, hint) - truth) <= 3.0
+    assert contact_err <= 3.0
 
 
 @pytest.mark.parametrize(("azimuth", "elevation", "length"), [
@@ -223,16 +231,9 @@ def test_roller_whose_side_differs_from_its_end_is_placed_from_its_band(
     # The band of its side gives the axis.
     scene = roller_oblique(azimuth, seed=3, kind=kind, side=side, shirt="grey",
                            elevation_deg=elevation, length_cm=length)
-    tracker = RollerTracker(work_budget=None)
-    for i in range(3):
-        found = tracker.update(scene.scene.image, scene.scene.hint, 0.1 * i)
-    assert found is not None and found.method in ("colour", "shape")
-    hint = scene.scene.hint
-    truth = _along_cm(scene.contact, hint)
-    cap_err = abs(_along_cm(contact_point(found.center_px, found.radius_px, hint), hint) - truth)
+    cap_err, contact_err = _cap_and_contact_errors_cm(scene)
     assert cap_err > 4.5, cap_err  # the cap's own contact is no answer here
-    assert found.contact_px is not None
-    assert abs(_along_cm(found.contact_px, hint) - truth) <= 3.5
+    assert contact_err <= 3.5
 
 
 def test_band_axis_follows_the_side_of_a_roller_of_any_colour() -> None:

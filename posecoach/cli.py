@@ -759,3 +759,8 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("posecoach: stopped.")
         sys.exit(130)
+    finally:
+        # The work is done and its outputs are closed: a Ctrl-C that lands while the
+        # interpreter shuts down has nothing left to stop, and must not turn a finished
+        # session's exit status into "killed by SIGINT".
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

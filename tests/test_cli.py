@@ -236,3 +236,21 @@ def test_calibrate_without_anyone_in_view_fails_cleanly(tmp_path: Path):
 def test_unwritable_output(real_clip: Path):
     assert_one_line_error(run_cli("replay", str(real_clip), "--out", "/proc/annotated.mp4"),
                           "cannot write video /proc/annotated.mp4")
+
+
+def test_a_ctrl_c_while_a_finished_command_shuts_down_is_quiet_and_keeps_its_exit_status():
+    # The test's Ctrl-C lands while the interpreter waits for a thread at exit, as when a
+    # person presses it just as a session's summary is printed.
+    script = ("import sys, threading, time\n"
+              "from posecoach.cli import main\n"
+              "threading.Thread(target=time.sleep, args=(3.0,)).start()\n"
+              "sys.argv = ['posecoach', 'version']\n"
+              "main()\n")
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline().startswith("posecoach ")
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr

@@ -63,9 +63,12 @@ def test_live_routine_shows_each_phase_on_screen(x_display: str, tmp_path: Path)
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)
+    rows = len(log.read_text().splitlines()) if log.exists() else 0
+    seen = (f"rc={process.returncode}, {len(sizes)} screenshots ({sizes[-3:]} last), "
+            f"{rows} log rows, stdout: {stdout[-600:]}")
     # Four phases: the bar stands at 0, 1/4, 2/4 and 3/4 in turn (then full: done).
     phases = sorted({int(round(f * 4)) for f in fills})
-    assert phases[:4] == [0, 1, 2, 3], (fills, sizes, stderr[-2000:])
+    assert phases[:4] == [0, 1, 2, 3], (fills, seen, stderr[-2000:])
     steps = [int(round(f * 4)) for f in fills]
     assert steps == sorted(steps)  # in order, never back
     assert "Routine: " in stdout

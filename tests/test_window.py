@@ -58,9 +58,11 @@ LIMBS = ((11, 23), (12, 24), (11, 13), (12, 14), (13, 15), (14, 16), (23, 25), (
 HUD_ROWS = HUD_HEIGHT_PX
 
 
-def still_clip(path: Path, image: np.ndarray, frames: int = 150, fps: int = 30) -> Path:
+def still_clip(path: Path, image: np.ndarray, frames: int = 600, fps: int = 30) -> Path:
     """A clip repeating one picture: the person stands still, so the skeleton drawn at the
-    moment of the screenshot is where every log row puts it."""
+    moment of the screenshot is where every log row puts it. 20 s long: on a loaded machine
+    the 45 rows the screenshot waits for can take most of 5 s of paced video, and the test's
+    Ctrl-C must reach a running session, not one already closing."""
     from fractions import Fraction
 
     import av

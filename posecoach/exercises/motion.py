@@ -6,64 +6,130 @@ from collections import deque
 
 import numpy as np
 
+#: A position further than this many robust deviations (1.4826 × MAD) from the window's line
+#: is a detector outlier (one frame from the roller's other end, a spot on the clothes): it is
+#: left out of the slope instead of bending it.
+OUTLIER_MADS = 3.0
+#: Residuals below this (cm) are never outliers: the detector's own jitter (~0.5 cm).
+OUTLIER_FLOOR_CM = 1.0
+
+
+def robust_slope(times: np.ndarray, values: np.ndarray) -> float:
+    """Least-squares slope of ``values`` over ``times`` after leaving out the outliers of a
+    first fit (OUTLIER_MADS); the plain fit when fewer than 3 points would remain."""
+    tc = times - times.mean()
+    slope, intercept = np.polyfit(tc, values, 1)
+    resid = np.abs(values - (slope * tc + intercept))
+    limit = max(OUTLIER_MADS * 1.4826 * float(np.median(resid)), OUTLIER_FLOOR_CM)
+    keep = resid <= limit
+    if keep.sum() >= 3 and not keep.all():
+        slope = np.polyfit(tc[keep], values[keep], 1)[0]
+    return float(slope)
+
 
 class SpineMotion:
     """Speed (cm/s) and one-direction passes of a position along the spine over time.
 
-    The velocity is the least-squares slope of the position over the last ``window_s`` (long
-    enough to average a detector's jitter of ~0.5 cm, whose slope noise is then ~1 cm/s). The
-    speed is the ``percentile`` of |velocity| over the last ``speed_span_s``: rolling speed is
-    the speed *during* passes, and a high percentile ignores the dips where the movement
-    turns round, which short fast passes are full of. A pass is counted when the movement
+    The velocity is the robust least-squares slope of the position over the last ``window_s``
+    (long enough to average a detector's jitter of ~0.5 cm, whose slope noise is then ~1 cm/s;
+    single-frame outliers are left out, :func:`robust_slope`). The pace is the lower of two
+    readings of |velocity|:
+
+    - the ``percentile`` over the last ``speed_span_s``: rolling speed is the speed *during*
+      passes, and a high percentile ignores the dips where the movement turns round, which
+      short fast passes are full of;
+    - the highest over the last ``recent_s``: it follows a stop within about
+      ``window_s / 2 + recent_s`` instead of remembering the passes for the whole span, yet
+      bridges a turn (the slope dips near 0 for a fraction of a second at each end of a pass).
+
+    So a fast stretch is measured from ``0.6 × window_s`` after it starts and a slow-down is
+    seen within about 0.75 s (docs/coaching.md §3.2). A pass is counted when the movement
     reverses after at least ``pass_min_cm``.
+
+    Frames without a position (the prop hidden for a moment, a held-over detection) go
+    through :meth:`hold`: for up to ``max_gap_s`` the last pace stands, longer gaps start a new
+    estimate.
     """
 
     def __init__(self, window_s: float = 0.5, speed_span_s: float = 1.5,
-                 percentile: float = 80.0, pass_min_cm: float = 4.0) -> None:
-        if window_s <= 0 or speed_span_s <= 0:
-            raise ValueError(f"windows must be > 0, got {window_s}, {speed_span_s}")
+                 percentile: float = 80.0, pass_min_cm: float = 4.0, recent_s: float = 0.3,
+                 max_gap_s: float = 0.5) -> None:
+        if window_s <= 0 or speed_span_s <= 0 or recent_s <= 0:
+            raise ValueError(f"windows must be > 0, got {window_s}, {speed_span_s}, "
+                             f"{recent_s}")
+        if max_gap_s < 0:
+            raise ValueError(f"max_gap_s must be >= 0, got {max_gap_s}")
         self.window_s = window_s
         self.speed_span_s = speed_span_s
         self.percentile = percentile
         self.pass_min_cm = pass_min_cm
+        self.recent_s = recent_s
+        self.max_gap_s = max_gap_s
         self.passes = 0
         self._positions: deque[tuple[float, float]] = deque()
         self._speeds: deque[tuple[float, float]] = deque()
+        self._pace: float | None = None
         self._direction = 0
         self._extreme: float | None = None
 
     @property
     def latest_speed(self) -> float | None:
-        """|velocity| (cm/s) of the last window alone, None before there is one: it follows a
-        stop at once, where the speed over ``speed_span_s`` still remembers the passes."""
+        """|velocity| (cm/s) of the last window alone, None before there is one."""
         return self._speeds[-1][1] if self._speeds else None
+
+    @property
+    def pace(self) -> float | None:
+        """The latest pace (cm/s, see the class docstring), None while not known."""
+        return self._pace
 
     def break_track(self) -> None:
         """The position is unknown for a while: the next one starts a new speed estimate."""
         self._positions.clear()
         self._speeds.clear()
+        self._pace = None
 
     def reset(self) -> None:
         self.break_track()
+        self.reset_passes()
+
+    def reset_passes(self) -> None:
+        """Count passes afresh (a new set) without forgetting the movement so far."""
         self.passes = 0
         self._direction = 0
         self._extreme = None
 
+    def hold(self, t: float) -> float | None:
+        """A frame at ``t`` (s) without a position: the last pace while it is at most
+        ``max_gap_s`` old, else None."""
+        return self._current(t)
+
+    def _current(self, t: float) -> float | None:
+        if not self._speeds or t - self._speeds[-1][0] > self.max_gap_s:
+            return None
+        return self._pace
+
     def update(self, t: float, position_cm: float) -> float | None:
-        """Add a position at time ``t`` (s); returns the speed (cm/s) once the window holds
+        """Add a position at time ``t`` (s); returns the pace (cm/s) once the window holds
         enough samples, else None."""
+        if self._positions and t - self._positions[-1][0] > self.max_gap_s:
+            # A long gap: no slope across it (the movement in between is unknown); the
+            # slopes before it still count toward the span's percentile while in the span.
+            self._positions.clear()
         self._count_pass(position_cm)
         self._positions.append((t, position_cm))
         while self._positions and t - self._positions[0][0] > self.window_s:
             self._positions.popleft()
         if len(self._positions) < 3 or t - self._positions[0][0] < 0.6 * self.window_s:
-            return None
+            return self._current(t)
         times = np.array([p[0] for p in self._positions])
         values = np.array([p[1] for p in self._positions])
-        self._speeds.append((t, float(abs(np.polyfit(times - times.mean(), values, 1)[0]))))
+        self._speeds.append((t, abs(robust_slope(times, values))))
         while t - self._speeds[0][0] > self.speed_span_s:
             self._speeds.popleft()
-        return float(np.percentile([v for _, v in self._speeds], self.percentile))
+        recent = max(v for s, v in self._speeds if t - s <= self.recent_s)
+        span = float(np.percentile([v for _, v in self._speeds], self.percentile))
+        self._pace = min(span, recent)
+        return self._pace
 
     def _count_pass(self, position: float) -> None:
         if self._extreme is None:

@@ -43,11 +43,15 @@ from posecoach.landmarks import Landmark as L
 from posecoach.types import Check, Cue, Pose, Severity
 
 FAST_CM_S = 10.0
+#: Slowed down: under this the problem clears. The same 20 % band under the limit as the
+#: roller's (15 → 12 cm/s); at 30 % (7 cm/s) a ball moved on at an unhurried 7–8 cm/s kept
+#: "Slow down" until it stopped (docs/coaching.md §4).
 FAST_CLEAR_CM_S = 8.0
 HOLD_SPEED_CM_S = 2.0
 HOLD_CUE_S = 4.0
-#: The pace is judged over this long (s): the speed's own span (1.5 s of 0.5 s slopes,
-#: :class:`posecoach.exercises.motion.SpineMotion`), so a move that is over no longer counts.
+#: A transfer is judged over this long (s): a little more than the positions the pace
+#: looks back over (1 s of 0.5 s slopes, :class:`posecoach.exercises.motion.SpineMotion`),
+#: so a move that is over no longer counts.
 TRANSFER_WINDOW_S = 2.0
 #: Within that window, a movement of at least a spot (SPOT_RADIUS_CM) whose net displacement
 #: is this share of its whole excursion went one way: a transfer to the next spot.

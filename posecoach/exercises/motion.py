@@ -67,16 +67,6 @@ class SpineMotion:
         self._direction = 0
         self._extreme: float | None = None
 
-    @property
-    def latest_speed(self) -> float | None:
-        """|velocity| (cm/s) of the last window alone, None before there is one."""
-        return self._speeds[-1][1] if self._speeds else None
-
-    @property
-    def pace(self) -> float | None:
-        """The latest pace (cm/s, see the class docstring), None while not known."""
-        return self._pace
-
     def break_track(self) -> None:
         """The position is unknown for a while: the next one starts a new speed estimate."""
         self._positions.clear()

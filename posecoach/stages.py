@@ -199,12 +199,17 @@ class RollerStage:
             geometry = frame_geometry(result) if pose is not None else None
             if pose is not None and geometry is not None:
                 self.analyzer.observe_head(pose, geometry, frame.t)
+                found = result.roller_detection
+                if found is not None:
+                    self.analyzer.observe_pace(geometry, found.center_px, found.method.seen,
+                                               frame.t)
             return result
         geometry = frame_geometry(result)
         detection = result.roller_detection
         contact = detection.contact_px if detection is not None else None
         reading = self.analyzer.update(pose, geometry, contact,
-                                       detection.method if detection else "", frame.t)
+                                       detection.method if detection else "", frame.t,
+                                       anchor_px=detection.center_px if detection else None)
         prop = None
         if reading.fraction is not None:
             prop = PropPosition(reading.contact_px, reading.fraction, reading.px_per_cm)

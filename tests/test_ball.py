@@ -293,3 +293,45 @@ def test_a_ball_out_of_sight_for_a_moment_keeps_its_start():
         analyzer.update(pose, geometry, None, False, 2.0 + i / FPS)
     back = run(analyzer, [0.85] * int(2 * FPS), start_t=2.5, lean_deg=17)
     assert bad(back[-1], "ball.pressure")
+
+
+def test_slow_down_goes_when_the_ball_moves_on_unhurried():
+    """Fast passes, then an unhurried carry to the next spot at 7.5 cm/s (below the 10 cm/s
+    limit, within the clearing band): "Slow down" goes within 2 s. The clearing threshold
+    was 7 cm/s, 30 % under the limit, so a ball that kept moving at an easy pace kept the
+    cue until it stopped."""
+    step = 20.0 / 47.5 / FPS
+    phase = [(0.25 + i * step) % 0.8 for i in range(int(4 * FPS))]
+    passes = [0.6 + (p if p <= 0.4 else 0.8 - p) for p in phase]
+    carry_step = 7.5 / 47.5 / FPS
+    carry = [passes[-1] + carry_step * (i + 1) * (1 if passes[-1] < 0.8 else -1)
+             for i in range(int(3 * FPS))]
+    frames = ball_scene([(2.0, 0.85, True)] + [(1 / FPS, f, True) for f in passes + carry])
+    stop = 2.0 + len(passes) / FPS
+    assert any(key == "ball.too_fast" for t, key in frames if t < stop)
+    assert all(key != "ball.too_fast" for t, key in frames if t >= stop + 2.0)
+
+
+def _fast_passes(miss_every: int | None):
+    step = 20.0 / 47.5 / FPS
+    phase = [(0.25 + i * step) % 0.8 for i in range(int(4 * FPS))]
+    passes = [0.6 + (p if p <= 0.4 else 0.8 - p) for p in phase]
+    seen = [miss_every is None or i % miss_every != miss_every - 1 for i in range(len(passes))]
+    return ball_scene([(2.0, 0.85, True)]
+                      + [(1 / FPS, f, s) for f, s in zip(passes, seen, strict=True)])
+
+
+def test_fast_passes_are_answered_within_1_5_s():
+    """20 cm/s passes after a hold: "Slow down" within 1.5 s of their start (the coach's 1 s
+    of evidence plus the pace's own ~0.5 s; the speed's 80th percentile over 1.5 s took
+    ~1.9 s)."""
+    shown = [t for t, key in _fast_passes(None) if key == "ball.too_fast"]
+    assert shown and shown[0] <= 2.0 + 1.5
+
+
+def test_fast_passes_stay_judged_through_frames_the_ball_is_not_found():
+    """The spot search misses the ball on one frame in three while it is moved fast: those
+    frames keep the last pace (they used to be unjudged, and the cue came 2.7 s in), so the
+    cue still comes within 1.7 s (a third fewer positions make the pace ~0.2 s later)."""
+    shown = [t for t, key in _fast_passes(3) if key == "ball.too_fast"]
+    assert shown and shown[0] <= 2.0 + 1.7

@@ -227,41 +227,44 @@ class RollerAnalyzer:
         self._t = 0.0
 
     def update(self, pose: Pose | None, geometry: BodyGeometry | None,
-               contact_px: np.ndarray | None, method: str, t: float) -> RollerReading:
+               contact_px: np.ndarray | None, method: str, t: float,
+               anchor_px: np.ndarray | None = None) -> RollerReading:
         """One frame. ``contact_px`` is where the roller touches the back (None: no roller,
-        or, with a seeing ``method``, a roller whose contact cannot be told)."""
+        or, with a seeing ``method``, a roller whose contact cannot be told). ``anchor_px``:
+        a point fixed on the roller (its end disc's centre), from which the pace is measured
+        when given: the pace only needs the roller's movement along the body, and a point the
+        detector sees directly jitters less than the contact it derives (and is there when the
+        contact cannot be told)."""
         dt = 0.0 if self._last_t is None else max(0.0, min(t - self._last_t, 0.5))
         self._last_t = t
         self._t = t
         lying = geometry is not None and geometry.posture is BodyPosture.LYING
         unsure = contact_px is None and method in ROLLER_SEEN_METHODS
         if pose is None or geometry is None or not lying or (contact_px is None and not unsure):
-            return self._off(t, lost=contact_px is None and not unsure)
+            return self._off(t, lost=contact_px is None and not unsure, lying=lying)
         if self._off_since is not None or self._sets == 0:
             if self._sets == 0 or t - (self._off_since or t) >= SET_BREAK_S:
                 self._start_set()
             self._off_since = None
         self._set_s += dt
+        seen = method in ROLLER_SEEN_METHODS
+        anchor = anchor_px if anchor_px is not None else contact_px
+        if seen and anchor is not None:
+            speed = self._pace(t, self._along_spine_cm(geometry, anchor))
+        else:
+            # Inferred from the body or held over (roller hidden): good enough to show, not
+            # to measure a pace from; a short gap keeps the last pace (SpineMotion.hold).
+            speed = self._motion.hold(t)
         if contact_px is None:
-            # On the roller, but no zone or pace from a guessed contact; form still counts.
-            self._motion.break_track()
+            # On the roller, but no zone from a guessed contact; pace and form still count.
             self._hold_since = None
-            return RollerReading(state=RollState.UNSEEN, on_roller=True,
+            return RollerReading(state=RollState.UNSEEN, on_roller=True, speed_cm_s=speed,
                                  passes=self._motion.passes, set_s=self._set_s,
                                  sets=self._sets, method=method,
                                  px_per_cm=geometry.px_per_cm,
-                                 checks=self._checks(pose, geometry, None, None, 0.0))
-        axis = geometry.mid_shoulder - geometry.mid_hip
-        fraction = float((np.asarray(contact_px) - geometry.mid_hip) @ axis / (axis @ axis))
+                                 checks=self._checks(pose, geometry, None, speed, 0.0))
+        fraction = self._along_spine_cm(geometry, contact_px) / self.shoulder_hip_cm
         position = fraction * self.shoulder_hip_cm
-        seen = method in ROLLER_SEEN_METHODS
-        if seen:
-            speed = self._pace(t, position)
-        else:
-            # Inferred from the body (roller hidden): good enough to show, not to judge zone
-            # or pace, and a jump to or from it is no movement.
-            self._motion.break_track()
-            speed = None
         if speed is not None and speed < HOLD_SPEED_CM_S:
             self._hold_since = t if self._hold_since is None else self._hold_since
         else:
@@ -283,15 +286,34 @@ class RollerAnalyzer:
         if geometry.posture is BodyPosture.LYING:
             self._head.update(t, head_hang_deg(pose, geometry))
 
+    def observe_pace(self, geometry: BodyGeometry, anchor_px: np.ndarray, seen: bool,
+                     t: float) -> None:
+        """Follow the roller's movement along the body before it is coached (the selector
+        still weighing the roller), so the pace is known from the first coached frame
+        instead of after a warm-up (docs/coaching.md §3.2). ``seen``: the detector saw the
+        roller this frame (a held-over position is no movement)."""
+        if geometry.posture is not BodyPosture.LYING:
+            self._motion.break_track()
+        elif seen:
+            self._pace(t, self._along_spine_cm(geometry, anchor_px))
+        else:
+            self._motion.hold(t)
+
+    def _along_spine_cm(self, geometry: BodyGeometry, point: np.ndarray) -> float:
+        """Position of ``point`` along mid-hip → mid-shoulder, cm from the hips."""
+        axis = geometry.mid_shoulder - geometry.mid_hip
+        fraction = float((np.asarray(point) - geometry.mid_hip) @ axis / (axis @ axis))
+        return fraction * self.shoulder_hip_cm
+
     def _pace(self, t: float, position: float) -> float | None:
-        """Speed along the spine (cm/s) with the detector's jumps left out (JUMP_CM_S);
-        None while not known."""
+        """Speed along the spine (cm/s) with the detector's jumps left out (JUMP_CM_S: the
+        last pace stands on such a frame); None while not known."""
         last = self._last_position
         if last is not None and t > last[0]:
             if abs(position - last[1]) / (t - last[0]) > JUMP_CM_S:
                 self._jumps += 1
                 if self._jumps < JUMP_FRAMES:
-                    return None
+                    return self._motion.hold(t)
                 self._motion.break_track()
         self._jumps = 0
         self._last_position = (t, position)
@@ -306,25 +328,35 @@ class RollerAnalyzer:
         return _checks(fraction, speed, hang, knee_angle_deg(pose, geometry), hold_s,
                        self._set_s)
 
-    def _off(self, t: float, lost: bool) -> RollerReading:
+    def _off(self, t: float, lost: bool, lying: bool = False) -> RollerReading:
         """Not on the roller. ``lost``: no roller found at all, so every roller check is
         withdrawn (its cue goes at once); otherwise (sitting up, the pose unclear) they are
-        simply not judged and the coach drops them if that lasts."""
+        simply not judged and the coach drops them if that lasts. The pace is the exception
+        while the person still lies there: a detector that misses the roller for a frame or
+        two does not stop the rolling, so the last pace stands for a short gap
+        (SpineMotion.hold) and is withdrawn after it."""
         if self._off_since is None and self._sets > 0:
             self._off_since = t
-        self._motion.break_track()
+        pace = self._motion.hold(t) if lost and lying else None
+        if pace is None:
+            self._motion.break_track()
         self._hold_since = None
         resting = self._sets > 0
         state = RollState.RESTING if resting else RollState.SETTING_UP
-        checks = tuple(c.withdraw() for c in _checks(None, None, None, None, None, None)) \
-            if lost else ()
+        checks: tuple[Check, ...] = ()
+        if lost:
+            checks = tuple(c if c.key == CUE_TOO_FAST.key and pace is not None
+                           else c.withdraw()
+                           for c in _checks(None, pace, None, None, None, None))
         return RollerReading(state=state, passes=self._motion.passes, set_s=self._set_s,
                              sets=self._sets, checks=checks)
 
     def _start_set(self) -> None:
         self._sets += 1
         self._set_s = 0.0
-        self._motion.reset()
+        # The pace already measured (observe_pace) carries into the set; only the passes
+        # are counted afresh.
+        self._motion.reset_passes()
 
 
 def _checks(fraction: float | None, speed: float | None, hang: float | None,

@@ -13,7 +13,11 @@ ball radii) in :data:`DIRECTIONS` directions, in CIELAB (distances there follow 
 colour difference, whatever the hue). The second smallest of those differences is the
 contrast: a ball keeps it high all around, an edge between two regions (the back's outline)
 has half its directions at zero, and one direction may meet a region of the ball's own colour
-(a hand, hair, a shirt of the same colour). A point where three regions meet also differs from
+(a hand, hair, a shirt of the same colour). The ball is pressed against the back, so the ring
+points toward the body (:data:`BODY_SIDE_DEG` either side of the direction to the back) may
+all fall on the shirt, which can be the ball's own colour: when the back side is known those
+directions are left out, and the ball must differ from the wall or floor beyond it and from
+the gap on either side. A point where three regions meet also differs from
 each of them; its window is not even, so the colour spread inside the window is subtracted
 (:data:`EVENNESS_WEIGHT`). The work is done at a resolution where the ball is
 :data:`WORK_RADIUS_PX` pixels, so the cost is bounded whatever the camera's resolution.
@@ -31,13 +35,20 @@ from posecoach.props.hints import BodyHint
 
 #: The neck is a small even patch of skin between the shirt, the hair and the wall: no ball
 #: centre within this distance (cm) of the mid-shoulder → mid-ear line, i.e. about half the
-#: neck's depth. A ball at the neck sits behind it: half the neck's depth (~6 cm) plus the
-#: ball's radius (3.3 cm, docs/coaching.md §4), ~9 cm from that line.
-NECK_CLEAR_CM = 6.5
+#: neck's depth (~6 cm) plus the blur window: with the body side left out of the ring
+#: (BODY_SIDE_DEG) the neck's own back surface reads as a spot. A ball at the neck sits
+#: behind it: half the neck's depth plus the ball's radius (3.3 cm, docs/coaching.md §4),
+#: ~9 cm from that line.
+NECK_CLEAR_CM = 7.0
 #: Where the ball's centre can be, along mid-hip → mid-shoulder (0 hips, 1 shoulders): from
 #: the lower back (a ball rolled too low is a fault to cue, so it must be found there) to the
 #: neck (the other fault), which sits above the shoulder line. docs/coaching.md §4.
 BAND_FRACTIONS = (0.1, 1.5)
+#: ... and not above the ear along the trunk: the cervical spine ends at the skull base, which
+#: lies at about the ear's level (the mastoid process sits just behind the ear,
+#: docs/coaching.md §4), so a spot higher up is the back of the head (hair against the wall),
+#: not a ball on the neck. On the dev ball clips the true centre stayed ≥ 1.5 cm below it.
+ABOVE_EAR_CM = 0.0
 #: ... and behind the hip → shoulder line, toward the back (cm): the landmarks lie near the
 #: middle of the trunk's depth, the back is about half a chest depth (~10 cm) behind, plus the
 #: ball's radius (3.3 cm, docs/coaching.md §4); lying on the floor the chest sits higher on
@@ -52,6 +63,10 @@ RING_RADII = 2.0
 #: Gaussian window for a point's colour, in ball radii: well inside the ball.
 BLUR_RADII = 0.3
 DIRECTIONS = 8
+#: Ring directions within this angle (degrees) of the direction from the ball to the back are
+#: not compared: a ball touching a flat back at RING_RADII radii sees the back within
+#: acos(1 / RING_RADII) = 60° either side, plus slack for a curved back and landmark error.
+BODY_SIDE_DEG = 75.0
 #: Weight of the colour spread inside the window against the contrast (both ΔE units).
 EVENNESS_WEIGHT = 2.0
 #: The search runs at a resolution where the ball has this radius (px): enough for a ring of
@@ -94,15 +109,20 @@ class Spot:
         return float(min(1.0, max(0.0, self.contrast / FULL_CONTRAST)))
 
 
-def spot_contrast(bgr: np.ndarray, radius_px: float) -> np.ndarray:
+def spot_contrast(bgr: np.ndarray, radius_px: float,
+                  body_dir: np.ndarray | None = None) -> np.ndarray:
     """(H, W) float32 contrast of every pixel of ``bgr`` as the centre of a ball of radius
     ``radius_px`` (in the image's own pixels): the second smallest CIELAB difference to the
     ring points, minus EVENNESS_WEIGHT × the colour spread in the window.
 
+    ``body_dir``: (2,) unit vector from the ball toward the back, or None; the ring points
+    within BODY_SIDE_DEG of it are left out (the ball touches the back there).
+
     Raises:
-        ValueError: the image is not (H, W, 3) uint8 or the radius is not > 0.
+        ValueError: the image is not (H, W, 3) uint8, the radius is not > 0 or body_dir is
+            not a finite (2,) vector of unit length.
     """
-    return _contrast(bgr, radius_px)[0]
+    return _contrast(bgr, radius_px, body_dir)[0]
 
 
 def _ring_offsets(radius_px: float) -> list[tuple[int, int]]:
@@ -112,16 +132,33 @@ def _ring_offsets(radius_px: float) -> list[tuple[int, int]]:
             for k in range(DIRECTIONS)]
 
 
-def _contrast(bgr: np.ndarray, radius_px: float) -> tuple[np.ndarray, np.ndarray]:
+def _away_from_body(body_dir: np.ndarray | None) -> list[int]:
+    """Indices of the ring directions compared: all, or those more than BODY_SIDE_DEG from
+    ``body_dir``."""
+    if body_dir is None:
+        return list(range(DIRECTIONS))
+    body = np.asarray(body_dir, dtype=np.float64)
+    if body.shape != (2,) or not np.all(np.isfinite(body)) or abs(np.hypot(*body) - 1) > 1e-3:
+        raise ValueError(f"body_dir must be a (2,) unit vector, got {body_dir!r}")
+    limit = math.cos(math.radians(BODY_SIDE_DEG))
+    return [k for k in range(DIRECTIONS)
+            if math.cos(2.0 * math.pi * k / DIRECTIONS) * body[0]
+            + math.sin(2.0 * math.pi * k / DIRECTIONS) * body[1] < limit]
+
+
+def _contrast(bgr: np.ndarray, radius_px: float, body_dir: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """The contrast map of :func:`spot_contrast` and the blurred (H, W, 3) Lab image.
 
     Raises:
-        ValueError: the image is not (H, W, 3) uint8 or the radius is not > 0.
+        ValueError: the image is not (H, W, 3) uint8, the radius is not > 0 or body_dir is
+            not a unit vector.
     """
     if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
         raise ValueError(f"bgr must be (H, W, 3) uint8, got {bgr.shape} {bgr.dtype}")
     if not radius_px > 0:
         raise ValueError(f"radius_px must be > 0, got {radius_px}")
+    compared = _away_from_body(body_dir)
     lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
     sigma = max(BLUR_RADII * radius_px, 0.6)
     mean = cv2.GaussianBlur(lab, (0, 0), sigma)
@@ -130,17 +167,21 @@ def _contrast(bgr: np.ndarray, radius_px: float) -> tuple[np.ndarray, np.ndarray
     h, w = mean.shape[:2]
     pad = int(math.ceil(RING_RADII * radius_px)) + 1
     padded = cv2.copyMakeBorder(mean, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    diffs = np.empty((DIRECTIONS, h, w), dtype=np.float32)
-    for k, (dx, dy) in enumerate(_ring_offsets(radius_px)):
+    offsets = _ring_offsets(radius_px)
+    diffs = np.empty((len(compared), h, w), dtype=np.float32)
+    for i, k in enumerate(compared):
+        dx, dy = offsets[k]
         ring = padded[pad + dy:pad + dy + h, pad + dx:pad + dx + w]
-        diffs[k] = np.sqrt(((mean - ring) ** 2).sum(axis=2))
+        diffs[i] = np.sqrt(((mean - ring) ** 2).sum(axis=2))
     second = np.partition(diffs, 1, axis=0)[1]
     return second - EVENNESS_WEIGHT * spread, mean
 
 
-def unmixed(lab: np.ndarray, x: int, y: int, radius_px: float) -> float:
+def unmixed(lab: np.ndarray, x: int, y: int, radius_px: float,
+            body_dir: np.ndarray | None = None) -> float:
     """How far (ΔE) the window colour at (x, y) of a blurred Lab image lies from every
-    blend of two of its ring colours (the segment between them in CIELAB).
+    blend of two of its ring colours (the segment between them in CIELAB); with
+    ``body_dir`` (see :func:`spot_contrast`), of the ring points away from the body.
 
     Where three regions meet (the back's outline at the trousers, an elbow against the
     shirt and the wall) the window holds a blend of its neighbours and differs from each of
@@ -148,8 +189,10 @@ def unmixed(lab: np.ndarray, x: int, y: int, radius_px: float) -> float:
     """
     h, w = lab.shape[:2]
     centre = lab[y, x].astype(np.float64)
-    ring = np.array([lab[min(max(y + dy, 0), h - 1), min(max(x + dx, 0), w - 1)]
-                     for dx, dy in _ring_offsets(radius_px)], dtype=np.float64)
+    offsets = _ring_offsets(radius_px)
+    ring = np.array([lab[min(max(y + offsets[k][1], 0), h - 1),
+                         min(max(x + offsets[k][0], 0), w - 1)]
+                     for k in _away_from_body(body_dir)], dtype=np.float64)
     a = ring[:, None, :]
     ab = ring[None, :, :] - a
     length2 = np.maximum((ab ** 2).sum(axis=2), 1e-9)
@@ -202,7 +245,8 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
         size = (max(int(round((x1 - x0) * scale)), 4), max(int(round((y1 - y0) * scale)), 4))
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
     sx, sy = crop.shape[1] / (x1 - x0), crop.shape[0] / (y1 - y0)
-    score, lab = _contrast(crop, radius * scale)
+    body = -back  # from the ball toward the back: the shirt may be the ball's colour
+    score, lab = _contrast(crop, radius * scale, body)
     # Back to frame pixels at the centres of the work pixels.
     xs = x0 + (np.arange(crop.shape[1]) + 0.5) / sx - 0.5
     ys = y0 + (np.arange(crop.shape[0]) + 0.5) / sy - 0.5
@@ -216,6 +260,10 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
     if hint.head_px is not None:  # not the neck itself: skin between shirt, hair and wall
         inside &= _distance_to_segment(gx, gy, hint.shoulder_px, hint.head_px) >= (
             NECK_CLEAR_CM * hint.px_per_cm)
+        # nor the back of the head: nothing above the ear along the trunk
+        unit = axis / math.sqrt(float(axis @ axis))
+        ear = float((hint.head_px - hint.hip_px) @ unit)
+        inside &= (rx * unit[0] + ry * unit[1]) <= ear + ABOVE_EAR_CM * hint.px_per_cm
     if not inside.any():
         return None
     if prior_px is not None:
@@ -226,7 +274,7 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
     for iy, ix in _peaks(score, CANDIDATES):  # highest first; a value never exceeds its score
         if best is not None and float(score[iy, ix]) <= best[0]:
             break
-        value = min(float(score[iy, ix]), unmixed(lab, ix, iy, radius * scale))
+        value = min(float(score[iy, ix]), unmixed(lab, ix, iy, radius * scale, body))
         if best is not None and value <= best[0]:
             continue
         if value >= min_contrast and _contrast_at(
@@ -250,13 +298,14 @@ def _distance_to_segment(gx: np.ndarray, gy: np.ndarray, a: np.ndarray, b: np.nd
     return np.hypot(gx - (a[0] + t * ab[0]), gy - (a[1] + t * ab[1]))
 
 
-def _contrast_at(bgr: np.ndarray, x: int, y: int, radius_px: float) -> float:
+def _contrast_at(bgr: np.ndarray, x: int, y: int, radius_px: float,
+                 body_dir: np.ndarray | None = None) -> float:
     """:func:`spot_contrast` at the one point (x, y), from a window around it."""
     half = int(math.ceil((RING_RADII + 3 * BLUR_RADII) * radius_px)) + 2
     h, w = bgr.shape[:2]
     x0, y0 = max(x - half, 0), max(y - half, 0)
     window = bgr[y0:min(y + half + 1, h), x0:min(x + half + 1, w)]
-    return float(_contrast(window, radius_px)[0][y - y0, x - x0])
+    return float(_contrast(window, radius_px, body_dir)[0][y - y0, x - x0])
 
 
 def _peaks(score: np.ndarray, count: int) -> list[tuple[int, int]]:

@@ -115,8 +115,9 @@ def spot_contrast(bgr: np.ndarray, radius_px: float,
     ``radius_px`` (in the image's own pixels): the second smallest CIELAB difference to the
     ring points, minus EVENNESS_WEIGHT × the colour spread in the window.
 
-    ``body_dir``: (2,) unit vector from the ball toward the back, or None; the ring points
-    within BODY_SIDE_DEG of it are left out (the ball touches the back there).
+    ``body_dir``: (2,) unit vector from the ball toward the back, or None. With it, the
+    smallest difference to the ring points more than BODY_SIDE_DEG from it counts when it is
+    larger (a ball of the shirt's colour touches the back on that side).
 
     Raises:
         ValueError: the image is not (H, W, 3) uint8, the radius is not > 0 or body_dir is
@@ -147,8 +148,10 @@ def _away_from_body(body_dir: np.ndarray | None) -> list[int]:
 
 
 def _contrast(bgr: np.ndarray, radius_px: float, body_dir: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """The contrast map of :func:`spot_contrast` and the blurred (H, W, 3) Lab image.
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The contrast map of :func:`spot_contrast`, the blurred (H, W, 3) Lab image and an
+    (H, W) bool map: True where the contrast away from the body won (the ball merges with
+    the back there, so only the ring points away from it tell it apart).
 
     Raises:
         ValueError: the image is not (H, W, 3) uint8, the radius is not > 0 or body_dir is
@@ -158,7 +161,7 @@ def _contrast(bgr: np.ndarray, radius_px: float, body_dir: np.ndarray | None = N
         raise ValueError(f"bgr must be (H, W, 3) uint8, got {bgr.shape} {bgr.dtype}")
     if not radius_px > 0:
         raise ValueError(f"radius_px must be > 0, got {radius_px}")
-    compared = _away_from_body(body_dir)
+    away = _away_from_body(body_dir)
     lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
     sigma = max(BLUR_RADII * radius_px, 0.6)
     mean = cv2.GaussianBlur(lab, (0, 0), sigma)
@@ -167,14 +170,20 @@ def _contrast(bgr: np.ndarray, radius_px: float, body_dir: np.ndarray | None = N
     h, w = mean.shape[:2]
     pad = int(math.ceil(RING_RADII * radius_px)) + 1
     padded = cv2.copyMakeBorder(mean, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    offsets = _ring_offsets(radius_px)
-    diffs = np.empty((len(compared), h, w), dtype=np.float32)
-    for i, k in enumerate(compared):
-        dx, dy = offsets[k]
+    diffs = np.empty((DIRECTIONS, h, w), dtype=np.float32)
+    for k, (dx, dy) in enumerate(_ring_offsets(radius_px)):
         ring = padded[pad + dy:pad + dy + h, pad + dx:pad + dx + w]
-        diffs[i] = np.sqrt(((mean - ring) ** 2).sum(axis=2))
-    second = np.partition(diffs, 1, axis=0)[1]
-    return second - EVENNESS_WEIGHT * spread, mean
+        diffs[k] = np.sqrt(((mean - ring) ** 2).sum(axis=2))
+    contrast = np.partition(diffs, 1, axis=0)[1]  # all around but one direction
+    merged = np.zeros((h, w), dtype=bool)
+    if len(away) < DIRECTIONS:
+        # A ball the shirt's colour: it must differ in EVERY direction away from the back
+        # (the wall or floor beyond it, the gap either side). One direction may not match,
+        # or a convex corner of the back's outline (the top of the shoulder) would pass.
+        strict = diffs[away].min(axis=0)
+        merged = strict > contrast
+        contrast = np.maximum(contrast, strict)
+    return contrast - EVENNESS_WEIGHT * spread, mean, merged
 
 
 def unmixed(lab: np.ndarray, x: int, y: int, radius_px: float,
@@ -246,7 +255,7 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
     sx, sy = crop.shape[1] / (x1 - x0), crop.shape[0] / (y1 - y0)
     body = -back  # from the ball toward the back: the shirt may be the ball's colour
-    score, lab = _contrast(crop, radius * scale, body)
+    score, lab, merged = _contrast(crop, radius * scale, body)
     # Back to frame pixels at the centres of the work pixels.
     xs = x0 + (np.arange(crop.shape[1]) + 0.5) / sx - 0.5
     ys = y0 + (np.arange(crop.shape[0]) + 0.5) / sy - 0.5
@@ -274,7 +283,8 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
     for iy, ix in _peaks(score, CANDIDATES):  # highest first; a value never exceeds its score
         if best is not None and float(score[iy, ix]) <= best[0]:
             break
-        value = min(float(score[iy, ix]), unmixed(lab, ix, iy, radius * scale, body))
+        value = min(float(score[iy, ix]), unmixed(lab, ix, iy, radius * scale,
+                                                  body if merged[iy, ix] else None))
         if best is not None and value <= best[0]:
             continue
         if value >= min_contrast and _contrast_at(
@@ -298,14 +308,13 @@ def _distance_to_segment(gx: np.ndarray, gy: np.ndarray, a: np.ndarray, b: np.nd
     return np.hypot(gx - (a[0] + t * ab[0]), gy - (a[1] + t * ab[1]))
 
 
-def _contrast_at(bgr: np.ndarray, x: int, y: int, radius_px: float,
-                 body_dir: np.ndarray | None = None) -> float:
+def _contrast_at(bgr: np.ndarray, x: int, y: int, radius_px: float) -> float:
     """:func:`spot_contrast` at the one point (x, y), from a window around it."""
     half = int(math.ceil((RING_RADII + 3 * BLUR_RADII) * radius_px)) + 2
     h, w = bgr.shape[:2]
     x0, y0 = max(x - half, 0), max(y - half, 0)
     window = bgr[y0:min(y + half + 1, h), x0:min(x + half + 1, w)]
-    return float(_contrast(window, radius_px, body_dir)[0][y - y0, x - x0])
+    return float(_contrast(window, radius_px)[0][y - y0, x - x0])
 
 
 def _peaks(score: np.ndarray, count: int) -> list[tuple[int, int]]:

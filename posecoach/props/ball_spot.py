@@ -288,7 +288,8 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
         if best is not None and value <= best[0]:
             continue
         if value >= min_contrast and _contrast_at(
-                crop, ix, iy, SIZE_CHECK * radius * scale) >= SIZE_KEEP * float(score[iy, ix]):
+                crop, ix, iy, SIZE_CHECK * radius * scale, body if merged[iy, ix] else None
+        ) >= SIZE_KEEP * float(score[iy, ix]):
             continue  # larger than a ball
         best = (value, ix, iy)
     if best is None:
@@ -308,13 +309,14 @@ def _distance_to_segment(gx: np.ndarray, gy: np.ndarray, a: np.ndarray, b: np.nd
     return np.hypot(gx - (a[0] + t * ab[0]), gy - (a[1] + t * ab[1]))
 
 
-def _contrast_at(bgr: np.ndarray, x: int, y: int, radius_px: float) -> float:
+def _contrast_at(bgr: np.ndarray, x: int, y: int, radius_px: float,
+                 body_dir: np.ndarray | None = None) -> float:
     """:func:`spot_contrast` at the one point (x, y), from a window around it."""
     half = int(math.ceil((RING_RADII + 3 * BLUR_RADII) * radius_px)) + 2
     h, w = bgr.shape[:2]
     x0, y0 = max(x - half, 0), max(y - half, 0)
     window = bgr[y0:min(y + half + 1, h), x0:min(x + half + 1, w)]
-    return float(_contrast(window, radius_px)[0][y - y0, x - x0])
+    return float(_contrast(window, radius_px, body_dir)[0][y - y0, x - x0])
 
 
 def _peaks(score: np.ndarray, count: int) -> list[tuple[int, int]]:

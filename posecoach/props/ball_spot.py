@@ -123,7 +123,8 @@ def spot_contrast(bgr: np.ndarray, radius_px: float,
         ValueError: the image is not (H, W, 3) uint8, the radius is not > 0 or body_dir is
             not a finite (2,) vector of unit length.
     """
-    return _contrast(bgr, radius_px, body_dir)[0]
+    around, _, away = _contrast(bgr, radius_px, body_dir)
+    return around if away is None else np.maximum(around, away)
 
 
 def _ring_offsets(radius_px: float) -> list[tuple[int, int]]:
@@ -148,10 +149,11 @@ def _away_from_body(body_dir: np.ndarray | None) -> list[int]:
 
 
 def _contrast(bgr: np.ndarray, radius_px: float, body_dir: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The contrast map of :func:`spot_contrast`, the blurred (H, W, 3) Lab image and an
-    (H, W) bool map: True where the contrast away from the body won (the ball merges with
-    the back there, so only the ring points away from it tell it apart).
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The contrast all around (the second smallest difference to every ring point, minus
+    the evenness penalty), the blurred (H, W, 3) Lab image, and with ``body_dir`` the
+    contrast away from the body (the smallest difference to the ring points away from it,
+    minus the same penalty; None without ``body_dir``). :func:`spot_contrast` is the larger.
 
     Raises:
         ValueError: the image is not (H, W, 3) uint8, the radius is not > 0 or body_dir is
@@ -174,16 +176,14 @@ def _contrast(bgr: np.ndarray, radius_px: float, body_dir: np.ndarray | None = N
     for k, (dx, dy) in enumerate(_ring_offsets(radius_px)):
         ring = padded[pad + dy:pad + dy + h, pad + dx:pad + dx + w]
         diffs[k] = np.sqrt(((mean - ring) ** 2).sum(axis=2))
-    contrast = np.partition(diffs, 1, axis=0)[1]  # all around but one direction
-    merged = np.zeros((h, w), dtype=bool)
-    if len(away) < DIRECTIONS:
-        # A ball the shirt's colour: it must differ in EVERY direction away from the back
-        # (the wall or floor beyond it, the gap either side). One direction may not match,
-        # or a convex corner of the back's outline (the top of the shoulder) would pass.
-        strict = diffs[away].min(axis=0)
-        merged = strict > contrast
-        contrast = np.maximum(contrast, strict)
-    return contrast - EVENNESS_WEIGHT * spread, mean, merged
+    penalty = EVENNESS_WEIGHT * spread
+    around = np.partition(diffs, 1, axis=0)[1] - penalty  # all around but one direction
+    if len(away) == DIRECTIONS:
+        return around, mean, None
+    # A ball the shirt's colour: it must differ in EVERY direction away from the back (the
+    # wall or floor beyond it, the gap either side). One direction may not match, or a convex
+    # corner of the back's outline (the top of the shoulder) would pass.
+    return around, mean, diffs[away].min(axis=0) - penalty
 
 
 def unmixed(lab: np.ndarray, x: int, y: int, radius_px: float,
@@ -255,7 +255,7 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
     sx, sy = crop.shape[1] / (x1 - x0), crop.shape[0] / (y1 - y0)
     body = -back  # from the ball toward the back: the shirt may be the ball's colour
-    score, lab, merged = _contrast(crop, radius * scale, body)
+    around, lab, away = _contrast(crop, radius * scale, body)
     # Back to frame pixels at the centres of the work pixels.
     xs = x0 + (np.arange(crop.shape[1]) + 0.5) / sx - 0.5
     ys = y0 + (np.arange(crop.shape[0]) + 0.5) / sy - 0.5
@@ -275,29 +275,50 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
         inside &= (rx * unit[0] + ry * unit[1]) <= ear + ABOVE_EAR_CM * hint.px_per_cm
     if not inside.any():
         return None
+    penalty = 0.0
     if prior_px is not None:
         far = np.hypot(gx - prior_px[0], gy - prior_px[1]) / nominal - TRACK_FREE_RADII
-        score = score - TRACK_PENALTY * np.maximum(far, 0.0)
-    score = np.where(inside, score, -np.inf)
-    best: tuple[float, int, int] | None = None
+        penalty = TRACK_PENALTY * np.maximum(far, 0.0)
+    # Spots the contrast all around takes are judged as such. Only where none passes, a spot
+    # it does not take may be a ball merged with the back, judged by the ring points away
+    # from the back alone (near a ball that stands out all around, the rim of that ball
+    # would read stronger that way).
+    scores = {False: np.where(inside, around - penalty, -np.inf)}
+    best = _best_spot(scores[False], False, lab, crop, radius * scale, body, min_contrast)
+    if away is not None and (best is None or best[0] < min_contrast):
+        scores[True] = np.where(inside & (around < min_contrast), away - penalty, -np.inf)
+        fallback = _best_spot(scores[True], True, lab, crop, radius * scale, body,
+                              min_contrast)
+        if fallback is not None and (best is None or fallback[0] > best[0]):
+            best = fallback
+    if best is None:
+        return None
+    value, ix, iy, merged = best
+    cx, cy = _refine(scores[merged], ix, iy)
+    center = np.array([x0 + (cx + 0.5) / sx - 0.5, y0 + (cy + 0.5) / sy - 0.5])
+    return Spot(center, nominal, value)
+
+
+def _best_spot(score: np.ndarray, merged: bool, lab: np.ndarray, crop: np.ndarray,
+               radius_px: float, body: np.ndarray, min_contrast: float
+               ) -> tuple[float, int, int, bool] | None:
+    """(value, x, y, merged) of the best of the CANDIDATES highest local maxima of ``score``
+    that is not a blend (:func:`unmixed`) nor larger than a ball, or None. A merged spot is
+    judged by the ring points away from the body (``body``) alone."""
+    best: tuple[float, int, int, bool] | None = None
+    side = body if merged else None
     for iy, ix in _peaks(score, CANDIDATES):  # highest first; a value never exceeds its score
-        if best is not None and float(score[iy, ix]) <= best[0]:
+        own = float(score[iy, ix])
+        if best is not None and own <= best[0]:
             break
-        value = min(float(score[iy, ix]), unmixed(lab, ix, iy, radius * scale,
-                                                  body if merged[iy, ix] else None))
+        value = min(own, unmixed(lab, ix, iy, radius_px, side))
         if best is not None and value <= best[0]:
             continue
         if value >= min_contrast and _contrast_at(
-                crop, ix, iy, SIZE_CHECK * radius * scale, body if merged[iy, ix] else None
-        ) >= SIZE_KEEP * float(score[iy, ix]):
+                crop, ix, iy, SIZE_CHECK * radius_px, side) >= SIZE_KEEP * own:
             continue  # larger than a ball
-        best = (value, ix, iy)
-    if best is None:
-        return None
-    value, ix, iy = best
-    cx, cy = _refine(score, ix, iy)
-    center = np.array([x0 + (cx + 0.5) / sx - 0.5, y0 + (cy + 0.5) / sy - 0.5])
-    return Spot(center, nominal, value)
+        best = (value, ix, iy, merged)
+    return best
 
 
 def _distance_to_segment(gx: np.ndarray, gy: np.ndarray, a: np.ndarray, b: np.ndarray
@@ -311,12 +332,14 @@ def _distance_to_segment(gx: np.ndarray, gy: np.ndarray, a: np.ndarray, b: np.nd
 
 def _contrast_at(bgr: np.ndarray, x: int, y: int, radius_px: float,
                  body_dir: np.ndarray | None = None) -> float:
-    """:func:`spot_contrast` at the one point (x, y), from a window around it."""
+    """The contrast all around (with ``body_dir``: away from the body) at the one point
+    (x, y), from a window around it."""
     half = int(math.ceil((RING_RADII + 3 * BLUR_RADII) * radius_px)) + 2
     h, w = bgr.shape[:2]
     x0, y0 = max(x - half, 0), max(y - half, 0)
     window = bgr[y0:min(y + half + 1, h), x0:min(x + half + 1, w)]
-    return float(_contrast(window, radius_px, body_dir)[0][y - y0, x - x0])
+    around, _, away = _contrast(window, radius_px, body_dir)
+    return float((around if away is None else away)[y - y0, x - x0])
 
 
 def _peaks(score: np.ndarray, count: int) -> list[tuple[int, int]]:

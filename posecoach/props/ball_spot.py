@@ -15,9 +15,10 @@ contrast: a ball keeps it high all around, an edge between two regions (the back
 has half its directions at zero, and one direction may meet a region of the ball's own colour
 (a hand, hair, a shirt of the same colour). The ball is pressed against the back, so the ring
 points toward the body (:data:`BODY_SIDE_DEG` either side of the direction to the back) may
-all fall on the shirt, which can be the ball's own colour: when the back side is known those
-directions are left out, and the ball must differ from the wall or floor beyond it and from
-the gap on either side. A point where three regions meet also differs from
+all fall on the shirt, which can be the ball's own colour: where no spot stands out all
+around, a spot still counts when it differs in EVERY direction away from the back (the wall
+or floor beyond it, the gap on either side), which a convex corner of the back's outline
+does not. A point where three regions meet also differs from
 each of them; its window is not even, so the colour spread inside the window is subtracted
 (:data:`EVENNESS_WEIGHT`). The work is done at a resolution where the ball is
 :data:`WORK_RADIUS_PX` pixels, so the cost is bounded whatever the camera's resolution.

@@ -174,17 +174,24 @@ def _contrast(bgr: np.ndarray, radius_px: float, body_dir: np.ndarray | None = N
     pad = int(math.ceil(RING_RADII * radius_px)) + 1
     padded = cv2.copyMakeBorder(mean, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     diffs = np.empty((DIRECTIONS, h, w), dtype=np.float32)
+    rings = []
     for k, (dx, dy) in enumerate(_ring_offsets(radius_px)):
         ring = padded[pad + dy:pad + dy + h, pad + dx:pad + dx + w]
         diffs[k] = np.sqrt(((mean - ring) ** 2).sum(axis=2))
+        if k in away:
+            rings.append(ring)
     penalty = EVENNESS_WEIGHT * spread
     around = np.partition(diffs, 1, axis=0)[1] - penalty  # all around but one direction
     if len(away) == DIRECTIONS:
         return around, mean, None
     # A ball the shirt's colour: it must differ in EVERY direction away from the back (the
     # wall or floor beyond it, the gap either side). One direction may not match, or a convex
-    # corner of the back's outline (the top of the shoulder) would pass.
-    return around, mean, diffs[away].min(axis=0) - penalty
+    # corner of the back's outline (the top of the shoulder) would pass. And what lies away
+    # from the back must be one surface: where two regions meet beside a third (a corner of
+    # furniture against two walls) the ring points away from it disagree among themselves.
+    surround = sum(rings) / len(rings)
+    disagree = np.max([np.sqrt(((ring - surround) ** 2).sum(axis=2)) for ring in rings], axis=0)
+    return around, mean, diffs[away].min(axis=0) - disagree - penalty
 
 
 def unmixed(lab: np.ndarray, x: int, y: int, radius_px: float,

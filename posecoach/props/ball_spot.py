@@ -13,7 +13,12 @@ ball radii) in :data:`DIRECTIONS` directions, in CIELAB (distances there follow 
 colour difference, whatever the hue). The second smallest of those differences is the
 contrast: a ball keeps it high all around, an edge between two regions (the back's outline)
 has half its directions at zero, and one direction may meet a region of the ball's own colour
-(a hand, hair, a shirt of the same colour). A point where three regions meet also differs from
+(a hand, hair, a shirt of the same colour). The ball is pressed against the back, so the ring
+points toward the body (:data:`BODY_SIDE_DEG` either side of the direction to the back) may
+all fall on the shirt, which can be the ball's own colour: where no spot stands out all
+around, a spot still counts when it differs in EVERY direction away from the back (the wall
+or floor beyond it, the gap on either side), which a convex corner of the back's outline
+does not. A point where three regions meet also differs from
 each of them; its window is not even, so the colour spread inside the window is subtracted
 (:data:`EVENNESS_WEIGHT`). The work is done at a resolution where the ball is
 :data:`WORK_RADIUS_PX` pixels, so the cost is bounded whatever the camera's resolution.
@@ -31,13 +36,20 @@ from posecoach.props.hints import BodyHint
 
 #: The neck is a small even patch of skin between the shirt, the hair and the wall: no ball
 #: centre within this distance (cm) of the mid-shoulder → mid-ear line, i.e. about half the
-#: neck's depth. A ball at the neck sits behind it: half the neck's depth (~6 cm) plus the
-#: ball's radius (3.3 cm, docs/coaching.md §4), ~9 cm from that line.
-NECK_CLEAR_CM = 6.5
+#: neck's depth (~6 cm) plus the blur window: with the body side left out of the ring
+#: (BODY_SIDE_DEG) the neck's own back surface reads as a spot. A ball at the neck sits
+#: behind it: half the neck's depth plus the ball's radius (3.3 cm, docs/coaching.md §4),
+#: ~9 cm from that line.
+NECK_CLEAR_CM = 7.0
 #: Where the ball's centre can be, along mid-hip → mid-shoulder (0 hips, 1 shoulders): from
 #: the lower back (a ball rolled too low is a fault to cue, so it must be found there) to the
 #: neck (the other fault), which sits above the shoulder line. docs/coaching.md §4.
 BAND_FRACTIONS = (0.1, 1.5)
+#: ... and not above the ear along the trunk: the cervical spine ends at the skull base, which
+#: lies at about the ear's level (the mastoid process sits just behind the ear,
+#: docs/coaching.md §4), so a spot higher up is the back of the head (hair against the wall),
+#: not a ball on the neck. On the dev ball clips the true centre stayed ≥ 1.5 cm below it.
+ABOVE_EAR_CM = 0.0
 #: ... and behind the hip → shoulder line, toward the back (cm): the landmarks lie near the
 #: middle of the trunk's depth, the back is about half a chest depth (~10 cm) behind, plus the
 #: ball's radius (3.3 cm, docs/coaching.md §4); lying on the floor the chest sits higher on
@@ -52,6 +64,10 @@ RING_RADII = 2.0
 #: Gaussian window for a point's colour, in ball radii: well inside the ball.
 BLUR_RADII = 0.3
 DIRECTIONS = 8
+#: Ring directions within this angle (degrees) of the direction from the ball to the back are
+#: not compared: a ball touching a flat back at RING_RADII radii sees the back within
+#: acos(1 / RING_RADII) = 60° either side, plus slack for a curved back and landmark error.
+BODY_SIDE_DEG = 75.0
 #: Weight of the colour spread inside the window against the contrast (both ΔE units).
 EVENNESS_WEIGHT = 2.0
 #: The search runs at a resolution where the ball has this radius (px): enough for a ring of
@@ -94,15 +110,22 @@ class Spot:
         return float(min(1.0, max(0.0, self.contrast / FULL_CONTRAST)))
 
 
-def spot_contrast(bgr: np.ndarray, radius_px: float) -> np.ndarray:
+def spot_contrast(bgr: np.ndarray, radius_px: float,
+                  body_dir: np.ndarray | None = None) -> np.ndarray:
     """(H, W) float32 contrast of every pixel of ``bgr`` as the centre of a ball of radius
     ``radius_px`` (in the image's own pixels): the second smallest CIELAB difference to the
     ring points, minus EVENNESS_WEIGHT × the colour spread in the window.
 
+    ``body_dir``: (2,) unit vector from the ball toward the back, or None. With it, the
+    smallest difference to the ring points more than BODY_SIDE_DEG from it counts when it is
+    larger (a ball of the shirt's colour touches the back on that side).
+
     Raises:
-        ValueError: the image is not (H, W, 3) uint8 or the radius is not > 0.
+        ValueError: the image is not (H, W, 3) uint8, the radius is not > 0 or body_dir is
+            not a finite (2,) vector of unit length.
     """
-    return _contrast(bgr, radius_px)[0]
+    around, _, away = _contrast(bgr, radius_px, body_dir)
+    return around if away is None else np.maximum(around, away)
 
 
 def _ring_offsets(radius_px: float) -> list[tuple[int, int]]:
@@ -112,16 +135,36 @@ def _ring_offsets(radius_px: float) -> list[tuple[int, int]]:
             for k in range(DIRECTIONS)]
 
 
-def _contrast(bgr: np.ndarray, radius_px: float) -> tuple[np.ndarray, np.ndarray]:
-    """The contrast map of :func:`spot_contrast` and the blurred (H, W, 3) Lab image.
+def _away_from_body(body_dir: np.ndarray | None) -> list[int]:
+    """Indices of the ring directions compared: all, or those more than BODY_SIDE_DEG from
+    ``body_dir``."""
+    if body_dir is None:
+        return list(range(DIRECTIONS))
+    body = np.asarray(body_dir, dtype=np.float64)
+    if body.shape != (2,) or not np.all(np.isfinite(body)) or abs(np.hypot(*body) - 1) > 1e-3:
+        raise ValueError(f"body_dir must be a (2,) unit vector, got {body_dir!r}")
+    limit = math.cos(math.radians(BODY_SIDE_DEG))
+    return [k for k in range(DIRECTIONS)
+            if math.cos(2.0 * math.pi * k / DIRECTIONS) * body[0]
+            + math.sin(2.0 * math.pi * k / DIRECTIONS) * body[1] < limit]
+
+
+def _contrast(bgr: np.ndarray, radius_px: float, body_dir: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The contrast all around (the second smallest difference to every ring point, minus
+    the evenness penalty), the blurred (H, W, 3) Lab image, and with ``body_dir`` the
+    contrast away from the body (the smallest difference to the ring points away from it,
+    minus the same penalty; None without ``body_dir``). :func:`spot_contrast` is the larger.
 
     Raises:
-        ValueError: the image is not (H, W, 3) uint8 or the radius is not > 0.
+        ValueError: the image is not (H, W, 3) uint8, the radius is not > 0 or body_dir is
+            not a unit vector.
     """
     if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
         raise ValueError(f"bgr must be (H, W, 3) uint8, got {bgr.shape} {bgr.dtype}")
     if not radius_px > 0:
         raise ValueError(f"radius_px must be > 0, got {radius_px}")
+    away = _away_from_body(body_dir)
     lab = cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).astype(np.float32)
     sigma = max(BLUR_RADII * radius_px, 0.6)
     mean = cv2.GaussianBlur(lab, (0, 0), sigma)
@@ -131,16 +174,31 @@ def _contrast(bgr: np.ndarray, radius_px: float) -> tuple[np.ndarray, np.ndarray
     pad = int(math.ceil(RING_RADII * radius_px)) + 1
     padded = cv2.copyMakeBorder(mean, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     diffs = np.empty((DIRECTIONS, h, w), dtype=np.float32)
+    rings = []
     for k, (dx, dy) in enumerate(_ring_offsets(radius_px)):
         ring = padded[pad + dy:pad + dy + h, pad + dx:pad + dx + w]
         diffs[k] = np.sqrt(((mean - ring) ** 2).sum(axis=2))
-    second = np.partition(diffs, 1, axis=0)[1]
-    return second - EVENNESS_WEIGHT * spread, mean
+        if k in away:
+            rings.append(ring)
+    penalty = EVENNESS_WEIGHT * spread
+    around = np.partition(diffs, 1, axis=0)[1] - penalty  # all around but one direction
+    if len(away) == DIRECTIONS:
+        return around, mean, None
+    # A ball the shirt's colour: it must differ in EVERY direction away from the back (the
+    # wall or floor beyond it, the gap either side). One direction may not match, or a convex
+    # corner of the back's outline (the top of the shoulder) would pass. And what lies away
+    # from the back must be one surface: where two regions meet beside a third (a corner of
+    # furniture against two walls) the ring points away from it disagree among themselves.
+    surround = sum(rings) / len(rings)
+    disagree = np.max([np.sqrt(((ring - surround) ** 2).sum(axis=2)) for ring in rings], axis=0)
+    return around, mean, diffs[away].min(axis=0) - disagree - penalty
 
 
-def unmixed(lab: np.ndarray, x: int, y: int, radius_px: float) -> float:
+def unmixed(lab: np.ndarray, x: int, y: int, radius_px: float,
+            body_dir: np.ndarray | None = None) -> float:
     """How far (ΔE) the window colour at (x, y) of a blurred Lab image lies from every
-    blend of two of its ring colours (the segment between them in CIELAB).
+    blend of two of its ring colours (the segment between them in CIELAB); with
+    ``body_dir`` (see :func:`spot_contrast`), of the ring points away from the body.
 
     Where three regions meet (the back's outline at the trousers, an elbow against the
     shirt and the wall) the window holds a blend of its neighbours and differs from each of
@@ -148,8 +206,10 @@ def unmixed(lab: np.ndarray, x: int, y: int, radius_px: float) -> float:
     """
     h, w = lab.shape[:2]
     centre = lab[y, x].astype(np.float64)
-    ring = np.array([lab[min(max(y + dy, 0), h - 1), min(max(x + dx, 0), w - 1)]
-                     for dx, dy in _ring_offsets(radius_px)], dtype=np.float64)
+    offsets = _ring_offsets(radius_px)
+    ring = np.array([lab[min(max(y + offsets[k][1], 0), h - 1),
+                         min(max(x + offsets[k][0], 0), w - 1)]
+                     for k in _away_from_body(body_dir)], dtype=np.float64)
     a = ring[:, None, :]
     ab = ring[None, :, :] - a
     length2 = np.maximum((ab ** 2).sum(axis=2), 1e-9)
@@ -202,7 +262,8 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
         size = (max(int(round((x1 - x0) * scale)), 4), max(int(round((y1 - y0) * scale)), 4))
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
     sx, sy = crop.shape[1] / (x1 - x0), crop.shape[0] / (y1 - y0)
-    score, lab = _contrast(crop, radius * scale)
+    body = -back  # from the ball toward the back: the shirt may be the ball's colour
+    around, lab, away = _contrast(crop, radius * scale, body)
     # Back to frame pixels at the centres of the work pixels.
     xs = x0 + (np.arange(crop.shape[1]) + 0.5) / sx - 0.5
     ys = y0 + (np.arange(crop.shape[0]) + 0.5) / sy - 0.5
@@ -216,29 +277,56 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
     if hint.head_px is not None:  # not the neck itself: skin between shirt, hair and wall
         inside &= _distance_to_segment(gx, gy, hint.shoulder_px, hint.head_px) >= (
             NECK_CLEAR_CM * hint.px_per_cm)
+        # nor the back of the head: nothing above the ear along the trunk
+        unit = axis / math.sqrt(float(axis @ axis))
+        ear = float((hint.head_px - hint.hip_px) @ unit)
+        inside &= (rx * unit[0] + ry * unit[1]) <= ear + ABOVE_EAR_CM * hint.px_per_cm
     if not inside.any():
         return None
+    penalty = 0.0
     if prior_px is not None:
         far = np.hypot(gx - prior_px[0], gy - prior_px[1]) / nominal - TRACK_FREE_RADII
-        score = score - TRACK_PENALTY * np.maximum(far, 0.0)
-    score = np.where(inside, score, -np.inf)
-    best: tuple[float, int, int] | None = None
+        penalty = TRACK_PENALTY * np.maximum(far, 0.0)
+    # Spots the contrast all around takes are judged as such. Only where none passes, a spot
+    # it does not take may be a ball merged with the back, judged by the ring points away
+    # from the back alone (near a ball that stands out all around, the rim of that ball
+    # would read stronger that way).
+    scores = {False: np.where(inside, around - penalty, -np.inf)}
+    best = _best_spot(scores[False], False, lab, crop, radius * scale, body, min_contrast)
+    if away is not None and (best is None or best[0] < min_contrast):
+        scores[True] = np.where(inside & (around < min_contrast), away - penalty, -np.inf)
+        fallback = _best_spot(scores[True], True, lab, crop, radius * scale, body,
+                              min_contrast)
+        if fallback is not None and (best is None or fallback[0] > best[0]):
+            best = fallback
+    if best is None:
+        return None
+    value, ix, iy, merged = best
+    cx, cy = _refine(scores[merged], ix, iy)
+    center = np.array([x0 + (cx + 0.5) / sx - 0.5, y0 + (cy + 0.5) / sy - 0.5])
+    return Spot(center, nominal, value)
+
+
+def _best_spot(score: np.ndarray, merged: bool, lab: np.ndarray, crop: np.ndarray,
+               radius_px: float, body: np.ndarray, min_contrast: float
+               ) -> tuple[float, int, int, bool] | None:
+    """(value, x, y, merged) of the best of the CANDIDATES highest local maxima of ``score``
+    that is not a blend (:func:`unmixed`) nor larger than a ball, or None. A merged spot is
+    judged by the ring points away from the body (``body``) alone."""
+    best: tuple[float, int, int, bool] | None = None
+    side = body if merged else None
     for iy, ix in _peaks(score, CANDIDATES):  # highest first; a value never exceeds its score
-        if best is not None and float(score[iy, ix]) <= best[0]:
+        own = float(score[iy, ix])
+        if best is not None and own <= best[0]:
             break
-        value = min(float(score[iy, ix]), unmixed(lab, ix, iy, radius * scale))
+        value = min(own, unmixed(lab, ix, iy, radius_px, side))
         if best is not None and value <= best[0]:
             continue
         if value >= min_contrast and _contrast_at(
-                crop, ix, iy, SIZE_CHECK * radius * scale) >= SIZE_KEEP * float(score[iy, ix]):
+                crop, ix, iy, SIZE_CHECK * radius_px, side) >= SIZE_KEEP * own:
             continue  # larger than a ball
-        best = (value, ix, iy)
-    if best is None:
-        return None
-    value, ix, iy = best
-    cx, cy = _refine(score, ix, iy)
-    center = np.array([x0 + (cx + 0.5) / sx - 0.5, y0 + (cy + 0.5) / sy - 0.5])
-    return Spot(center, nominal, value)
+        best = (value, ix, iy, merged)
+    return best
 
 
 def _distance_to_segment(gx: np.ndarray, gy: np.ndarray, a: np.ndarray, b: np.ndarray
@@ -250,13 +338,16 @@ def _distance_to_segment(gx: np.ndarray, gy: np.ndarray, a: np.ndarray, b: np.nd
     return np.hypot(gx - (a[0] + t * ab[0]), gy - (a[1] + t * ab[1]))
 
 
-def _contrast_at(bgr: np.ndarray, x: int, y: int, radius_px: float) -> float:
-    """:func:`spot_contrast` at the one point (x, y), from a window around it."""
+def _contrast_at(bgr: np.ndarray, x: int, y: int, radius_px: float,
+                 body_dir: np.ndarray | None = None) -> float:
+    """The contrast all around (with ``body_dir``: away from the body) at the one point
+    (x, y), from a window around it."""
     half = int(math.ceil((RING_RADII + 3 * BLUR_RADII) * radius_px)) + 2
     h, w = bgr.shape[:2]
     x0, y0 = max(x - half, 0), max(y - half, 0)
     window = bgr[y0:min(y + half + 1, h), x0:min(x + half + 1, w)]
-    return float(_contrast(window, radius_px)[0][y - y0, x - x0])
+    around, _, away = _contrast(window, radius_px, body_dir)
+    return float((around if away is None else away)[y - y0, x - x0])
 
 
 def _peaks(score: np.ndarray, count: int) -> list[tuple[int, int]]:

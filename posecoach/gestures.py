@@ -165,6 +165,8 @@ class GestureReading:
         needed_s: how long it must be held (s).
         recognised: the gesture recognised on this frame, else None.
         shown: the latest recognised gesture while its notice is on screen.
+        answer: the answer to ``shown`` when it is kept to the gesture panel because a
+            corrective cue holds the main cue slot (else None: the answer, if any, is the cue).
     """
 
     holding: Gesture | None
@@ -172,6 +174,7 @@ class GestureReading:
     needed_s: float
     recognised: Gesture | None = None
     shown: Gesture | None = None
+    answer: Cue | None = None
 
 
 class GestureTracker:
@@ -233,8 +236,11 @@ def gestures_apply(exercise: str | None, posture: BodyPosture) -> bool:
 
 
 class GestureStage:
-    """Recognises gestures and acts on them; runs after the coach (its answer to "too much
-    pressure" takes the screen for ``answer_s`` unless a safety cue is up).
+    """Recognises gestures and acts on them; runs after the coach. A gesture's answer ("Ease
+    off …", "Set done …") takes the main cue slot for ``answer_s``, unless the coach shows a
+    corrective or safety cue (form or safety severity, e.g. "Support your head"): an answer
+    never hides a correction, so that cue keeps the slot and the voice, and the answer goes to
+    the gesture panel (``GestureReading.answer``) and the log instead.
 
     Writes ``FrameResult.gesture`` (:class:`GestureReading`) and ``metrics["gesture.<name>"]``
     = 1 on the frame a gesture is recognised; logs each recognised gesture.
@@ -277,16 +283,20 @@ class GestureStage:
             metrics = {**metrics, f"gesture.{gesture.name.lower()}": 1.0}
             answer = self._act(gesture, result, frame.t)
             self._answer = (frame.t, gesture, answer)
-            if answer is not None and not _safety(cue):
-                cue, started = answer, True
-        elif self._answer is not None:
-            since, gesture, answer = self._answer
-            if frame.t - since >= self.answer_s:
-                self._answer = None
-            elif answer is not None and not _safety(cue):
-                cue, started = answer, False
+            if answer is not None and _corrective(cue):
+                log.info("gesture at %.1f s: %r stays on screen, the answer %r goes to the "
+                         "gesture panel", frame.t, cue.text, answer.text)
+        elif self._answer is not None and frame.t - self._answer[0] >= self.answer_s:
+            self._answer = None
+        in_panel = None
+        if self._answer is not None:
+            since, _, answer = self._answer
+            if answer is not None and _corrective(cue):
+                in_panel = answer
+            elif answer is not None:
+                cue, started = answer, since == frame.t
         shown = self._answer[1] if self._answer is not None else None
-        reading = replace(reading, shown=shown)
+        reading = replace(reading, shown=shown, answer=in_panel)
         return replace(result, cue=cue, cue_started=started, metrics=metrics,
                        gesture=reading)
 
@@ -304,5 +314,7 @@ class GestureStage:
         return CUE_EASE_FLOOR if lying else CUE_EASE_WALL
 
 
-def _safety(cue: Cue | None) -> bool:
-    return cue is not None and cue.severity is Severity.SAFETY
+def _corrective(cue: Cue | None) -> bool:
+    """The coach's cue asks for a correction (form) or warns (safety): no answer covers it.
+    Set-up guidance and other information cues may wait while an answer is shown."""
+    return cue is not None and cue.severity in (Severity.FORM, Severity.SAFETY)

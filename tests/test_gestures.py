@@ -3,6 +3,8 @@ stage's answers (ease off, pause, end the set)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -350,3 +352,57 @@ def test_an_arm_resting_along_a_trunk_that_slopes_up_to_lifted_hips_is_not_raise
     assert classify(resting, geometry) is None
     # The same body with an arm raised to the ceiling still asks for less pressure.
     assert classify(raise_arm(resting, "LEFT"), geometry) is Gesture.PRESSURE
+
+
+def test_an_answer_never_hides_a_corrective_cue_from_the_real_coach():
+    # Ground-truth landmarks of a person on a roller with the head hanging (the rendered
+    # roller_head_unsupported sample): the roller analyzer and the coach put up "Support your
+    # head". Then the person raises the near hand for "too much pressure". The head cue keeps
+    # the screen and the voice; the ease-off answer goes to the gesture panel.
+    from posecoach.coach import Coach, CoachState
+    from posecoach.exercises.roller import CUE_HEAD, RollerAnalyzer
+    from posecoach.overlay.gesture import GestureAnnotator
+    from tests.test_fixtures import load, pose_of, roller_step
+
+    fixture = load("roller_head_unsupported")
+    sequence = sorted([*fixture["sequence"], fixture], key=lambda f: f["t"])
+    step = roller_step(RollerAnalyzer())
+    coach, state, stage = Coach(), CoachState(), GestureStage()
+    out = []
+    for i in range(frames(6.0)):
+        shown = sequence[i % len(sequence)]
+        pose = pose_of(shown["landmarks_px"])
+        t = i / FPS
+        reading = step(pose, shown.get("prop"), t)  # the head hangs whatever the arm does
+        if t >= 2.5:
+            pose = raise_arm(pose, body_geometry(pose).near_side.upper())
+        state, decision = coach.step(state, t, reading.checks, True, "roller")
+        result = FrameResult(frame_index=i, t=t, pose=pose, inference_ms=0.0,
+                             cue=decision.cue, cue_started=decision.started is not None,
+                             selection=selected("roller"))
+        out.append(stage.update(make_frame(i, t=t), result))
+    assert [g for _, g in stage.recognised] == [Gesture.PRESSURE]
+    recognised_at = next(i for i, r in enumerate(out) if r.gesture.recognised is not None)
+    assert out[recognised_at - 1].cue == CUE_HEAD  # the head cue was up before the gesture
+    after = out[recognised_at:]
+    assert all(r.cue == CUE_HEAD for r in after)
+    assert not any(r.cue_started for r in after[:frames(4.0)])  # nothing new is spoken
+    assert all(r.gesture.shown is Gesture.PRESSURE and r.gesture.answer == CUE_EASE_FLOOR
+               for r in after[:frames(3.0)])
+    # The panel shows the answer under the recognised gesture: a taller panel.
+    annotator = GestureAnnotator()
+    blank = make_frame().image
+    with_answer = annotator.annotate(blank.copy(), after[0])
+    bare = annotator.annotate(blank.copy(), replace(after[0], gesture=replace(
+        after[0].gesture, answer=None)))
+    def rows(image):  # rows the panel covers
+        return int((image != blank).any(axis=(1, 2)).sum())
+
+    assert rows(with_answer) > rows(bare) > 0
+
+
+def test_an_information_cue_waits_while_the_answer_is_shown():
+    # Set-up guidance ("Turn side-on") is no correction: the answer may take its place.
+    guidance = Cue("guidance.view", "Turn side-on to the camera", Severity.INFO)
+    out = run_stage(GestureStage(), raise_arm(lying(), "LEFT"), 1.5, cue=guidance)
+    assert out[-1].cue == CUE_EASE_FLOOR and out[-1].gesture.answer is None

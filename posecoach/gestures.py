@@ -56,6 +56,16 @@ LYING_ELBOW_ABOVE_SHOULDER = 0.35
 #: the hips (the arm's length); an arm raised straight up has ≈ 0 along the trunk, one raised
 #: 45° toward the feet ≈ 0.65. (A false "too much pressure" seen on a rendered roller clip.)
 LYING_TOWARD_HIPS_MAX = 0.75
+#: A hand raised above the head is raised by the upper arm: the shoulder lifts the elbow more
+#: than it moves it sideways, so the shoulder → elbow line is within 45° of straight up in the
+#: picture (shoulder flexion or abduction past 45° from the horizontal), lying or standing.
+#: Folding the arms on the chest, resting the hands on the belly and getting on or off a roller
+#: put the wrist high while the upper arm stays low and the forearm does the rising: on the
+#: rendered dev roller and ball clips (getting on and off included) the upper arm of every
+#: non-gesture frame with the wrist ≥ 0.55 torso above its shoulder was 58° or more from
+#: vertical, and in every raised-hand frame of the gesture clips (samples/guided) 18° or less.
+#: A ratio of lengths, so independent of how much the view foreshortens the torso.
+UPPER_ARM_FROM_VERTICAL_MAX_DEG = 45.0
 #: The crown: beyond the ears along the hip → shoulder direction by this range (torso
 #: lengths; ear to the top of the head ≈ 12 cm ≈ 0.25 torso), and within CROWN_ACROSS of the
 #: body line. Hands behind a lying head sit 0–0.1 beyond the ears and toward the floor.
@@ -100,6 +110,9 @@ def _raised(pose: Pose, wrist: L, elbow: L, shoulder: L, top_y: float,
         top_y = float(pose.xy[shoulder, 1])
     wrist_up = (top_y - float(pose.xy[wrist, 1])) / torso
     elbow_up = (float(pose.xy[shoulder, 1]) - float(pose.xy[elbow, 1])) / torso
+    elbow_aside = abs(float(pose.xy[elbow, 0] - pose.xy[shoulder, 0])) / torso
+    if elbow_aside > elbow_up * np.tan(np.radians(UPPER_ARM_FROM_VERTICAL_MAX_DEG)):
+        return False  # the upper arm is not raised: a forearm lifted from a low elbow
     if lying:
         to_hips = (geometry.mid_hip - geometry.mid_shoulder) / torso
         toward_hips = float((pose.xy[wrist] - pose.xy[shoulder]) @ to_hips) / torso

@@ -406,3 +406,26 @@ def test_an_information_cue_waits_while_the_answer_is_shown():
     guidance = Cue("guidance.view", "Turn side-on to the camera", Severity.INFO)
     out = run_stage(GestureStage(), raise_arm(lying(), "LEFT"), 1.5, cue=guidance)
     assert out[-1].cue == CUE_EASE_FLOOR and out[-1].gesture.answer is None
+
+
+@pytest.mark.parametrize("foreshortened", [1.0, 1.4])
+def test_a_forearm_lifted_from_a_low_elbow_is_not_a_raised_hand(foreshortened):
+    # Getting on or off a roller, the upper arm rests low beside the body (shoulder flexed
+    # ~40°) and the forearm points up; seen obliquely the torso looks shorter, so in torso
+    # lengths the wrist ends as high as a raised hand's (dev roller_on_off clips: wrist 0.77
+    # above its shoulder, elbow 0.25, upper arm 60° from vertical). The upper arm decides.
+    pose = lying()
+    g = body_geometry(pose)
+    to_hips = np.sign(g.mid_hip[0] - g.mid_shoulder[0])
+    xy = pose.xy.copy()
+    shoulder = xy[L.LEFT_SHOULDER]
+    elbow = shoulder + np.array([0.6 * to_hips, -0.38]) * TORSO * foreshortened
+    xy[L.LEFT_ELBOW] = elbow
+    xy[L.LEFT_WRIST] = elbow + np.array([0.05 * to_hips, -0.45]) * TORSO * foreshortened
+    forearm_up = pose.with_xy(xy)
+    assert classify(forearm_up, body_geometry(forearm_up)) is None
+    # The same arm with the upper arm lifted to the ceiling is a raised hand.
+    xy[L.LEFT_ELBOW] = shoulder + np.array([0.1 * to_hips, -0.5]) * TORSO
+    xy[L.LEFT_WRIST] = shoulder + np.array([0.3 * to_hips, -0.95]) * TORSO
+    raised = pose.with_xy(xy)
+    assert classify(raised, body_geometry(raised)) is Gesture.PRESSURE

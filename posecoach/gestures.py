@@ -79,6 +79,17 @@ MIN_VISIBILITY = 0.5
 FAR_MIN_VISIBILITY = 0.15
 
 
+#: A held gesture is held still: its hand stays within this distance (torso lengths, ≈ 12 cm
+#: on an adult torso of ≈ 50 cm) of where the hold began, or the hold starts again from where
+#: the hand is. A hand held up sways a few cm (the rendered holds of samples/guided move the
+#: model's wrist ≤ 0.06 torso once up); getting on or off a roller, pushing up from the floor or
+#: reaching for the ball moves it much further within the hold's 1 s.
+STILL_RADIUS = 0.25
+
+#: A hand's position (x, y), torso lengths from its shoulder.
+Point = tuple[float, float]
+
+
 class Gesture(Enum):
     PRESSURE = "too much pressure"
     PAUSE = "pause or resume"
@@ -133,21 +144,28 @@ def _on_crown(pose: Pose, wrist: L, ears: np.ndarray, geometry: BodyGeometry) ->
 
 def classify(pose: Pose, geometry: BodyGeometry) -> Gesture | None:
     """The gesture this one frame shows, or None."""
+    return classify_hold(pose, geometry)[0]
+
+
+def classify_hold(pose: Pose, geometry: BodyGeometry) -> tuple[Gesture | None, Point | None]:
+    """The gesture this one frame shows and where its hand is (for the stillness of a hold):
+    the best-seen wrist making it, from its own shoulder, in torso lengths; (None, None)."""
     ears = (pose.xy[L.LEFT_EAR] + pose.xy[L.RIGHT_EAR]) / 2
     lying = geometry.posture is BodyPosture.LYING
     top_y = float(pose.xy[[L.LEFT_EAR, L.RIGHT_EAR], 1].min())
-    raised = [_seen(pose, (wrist, elbow), geometry)
-              and _raised(pose, wrist, elbow, shoulder, top_y, geometry, lying)
-              for wrist, elbow, shoulder in ((L.LEFT_WRIST, L.LEFT_ELBOW, L.LEFT_SHOULDER),
-                                             (L.RIGHT_WRIST, L.RIGHT_ELBOW, L.RIGHT_SHOULDER))]
-    if all(raised):
-        return Gesture.PAUSE
-    if any(raised):
-        return Gesture.PRESSURE
-    if _on_crown(pose, L.LEFT_WRIST, ears, geometry) or \
-            _on_crown(pose, L.RIGHT_WRIST, ears, geometry):
-        return Gesture.END_SET
-    return None
+    arms = ((L.LEFT_WRIST, L.LEFT_ELBOW, L.LEFT_SHOULDER),
+            (L.RIGHT_WRIST, L.RIGHT_ELBOW, L.RIGHT_SHOULDER))
+    raised = [arm for arm in arms if _seen(pose, arm[:2], geometry)
+              and _raised(pose, *arm, top_y, geometry, lying)]
+    gesture = Gesture.PAUSE if len(raised) == 2 else Gesture.PRESSURE if raised else None
+    if gesture is None:
+        raised = [arm for arm in arms if _on_crown(pose, arm[0], ears, geometry)]
+        gesture = Gesture.END_SET if raised else None
+    if gesture is None:
+        return None, None
+    wrist, _, shoulder = max(raised, key=lambda arm: float(pose.visibility[arm[0]]))
+    offset = (pose.xy[wrist] - pose.xy[shoulder]) / geometry.torso_px
+    return gesture, (float(offset[0]), float(offset[1]))
 
 
 @dataclass(frozen=True)
@@ -160,12 +178,15 @@ class GestureState:
         last_seen_t: when the held (or fired) gesture was last seen (s).
         fired: the gesture that fired and is still held; it must be let go before anything
             else can fire.
+        anchor: where the hand was when the hold began (torso lengths from its shoulder), or
+            None when the frames gave no position.
     """
 
     holding: Gesture | None = None
     since: float = 0.0
     last_seen_t: float = 0.0
     fired: Gesture | None = None
+    anchor: Point | None = None
 
 
 @dataclass(frozen=True)
@@ -196,26 +217,34 @@ class GestureTracker:
 
     Landmarks flicker: a gesture missing for less than ``gap_s`` does not break its hold; a
     different gesture does (raising the second hand turns "one hand" into "both hands", which
-    starts afresh, so "pause" never sends a "pressure" on the way).
+    starts afresh, so "pause" never sends a "pressure" on the way), and so does a hand that
+    moves more than ``still_radius`` from where the hold began (the hold starts again there):
+    a gesture is a pose held still, not an arm passing through it.
 
     Args:
         gap_s: longest dropout bridged within a hold, and how long a fired gesture must be
             absent to count as let go (s).
         hold_s: hold needed per gesture (s); defaults to HOLD_S.
+        still_radius: how far the hand may move during a hold (torso lengths).
     """
 
-    def __init__(self, gap_s: float = 0.25, hold_s: dict[Gesture, float] | None = None) -> None:
+    def __init__(self, gap_s: float = 0.25, hold_s: dict[Gesture, float] | None = None,
+                 still_radius: float = STILL_RADIUS) -> None:
         if gap_s < 0:
             raise ValueError(f"gap_s must be >= 0, got {gap_s}")
+        if still_radius <= 0:
+            raise ValueError(f"still_radius must be > 0, got {still_radius}")
+        self.still_radius = still_radius
         self.gap_s = gap_s
         self.hold_s = dict(HOLD_S if hold_s is None else hold_s)
         for gesture, seconds in self.hold_s.items():
             if seconds <= 0:
                 raise ValueError(f"hold for {gesture.name} must be > 0, got {seconds}")
 
-    def step(self, state: GestureState, seen: Gesture | None,
-             t: float) -> tuple[GestureState, GestureReading]:
-        """One frame at ``t`` (s) showing ``seen``."""
+    def step(self, state: GestureState, seen: Gesture | None, t: float,
+             at: Point | None = None) -> tuple[GestureState, GestureReading]:
+        """One frame at ``t`` (s) showing ``seen`` with its hand ``at`` (torso lengths from
+        its shoulder; None: not known, stillness not judged)."""
         if state.fired is not None:
             if seen is state.fired:
                 state = replace(state, last_seen_t=t)
@@ -226,10 +255,11 @@ class GestureTracker:
         if seen is None:
             if state.holding is not None and t - state.last_seen_t >= self.gap_s:
                 state = GestureState()
-        elif seen is state.holding:
-            state = replace(state, last_seen_t=t)
+        elif seen is state.holding and not self._moved(state.anchor, at):
+            state = replace(state, last_seen_t=t,
+                            anchor=state.anchor if state.anchor is not None else at)
         else:
-            state = GestureState(holding=seen, since=t, last_seen_t=t)
+            state = GestureState(holding=seen, since=t, last_seen_t=t, anchor=at)
         if state.holding is None:
             return state, GestureReading(None, 0.0, 0.0)
         needed = self.hold_s[state.holding]
@@ -239,6 +269,12 @@ class GestureTracker:
             return (GestureState(fired=fired, last_seen_t=t),
                     GestureReading(None, held, needed, recognised=fired))
         return state, GestureReading(state.holding, held, needed)
+
+
+    def _moved(self, anchor: Point | None, at: Point | None) -> bool:
+        if anchor is None or at is None:
+            return False
+        return bool(np.hypot(at[0] - anchor[0], at[1] - anchor[1]) > self.still_radius)
 
 
 def gestures_apply(exercise: str | None, posture: BodyPosture) -> bool:
@@ -281,12 +317,12 @@ class GestureStage:
 
     def update(self, frame: Frame, result: FrameResult) -> FrameResult:
         pose = result.pose
-        seen = None
+        seen, at = None, None
         if pose is not None:
             geometry = result.geometry or body_geometry(pose)
             if gestures_apply(result.exercise_name, geometry.posture):
-                seen = classify(pose, geometry)
-        self.state, reading = self.tracker.step(self.state, seen, frame.t)
+                seen, at = classify_hold(pose, geometry)
+        self.state, reading = self.tracker.step(self.state, seen, frame.t, at)
         metrics = result.metrics
         cue, started = result.cue, result.cue_started
         if reading.recognised is not None:

@@ -193,9 +193,43 @@ def test_every_gesture_leaves_its_state(seq):
         assert j - i >= frames(min(HOLD_S.values())) - 1
 
 
+@settings(max_examples=100, deadline=None)
+@given(speed=st.floats(0.3, 3.0), sway=st.floats(0.0, 0.08), start=st.floats(-1.0, 1.0))
+def test_a_hand_that_keeps_moving_never_holds_a_gesture_and_one_that_sways_does(speed, sway,
+                                                                              start):
+    # speed: torso lengths per second, as an arm passing through a "raised" pose while getting
+    # off a roller; sway: how far a hand held up wobbles (torso lengths).
+    tracker = GestureTracker()
+    state, fired = GestureState(), []
+    for i in range(frames(4.0)):
+        t = i / FPS
+        state, reading = tracker.step(state, Gesture.PRESSURE, t, (start + speed * t, -0.9))
+        fired += [reading.recognised] if reading.recognised else []
+    assert fired == []
+    state = GestureState()
+    for i in range(frames(1.5)):
+        wobble = sway * np.sin(7.0 * i / FPS)
+        state, reading = tracker.step(state, Gesture.PRESSURE, i / FPS, (start + wobble, -0.9))
+        fired += [reading.recognised] if reading.recognised else []
+    assert fired == [Gesture.PRESSURE]
+
+
+def test_a_raised_hand_that_settles_fires_one_second_after_it_stops():
+    tracker = GestureTracker()
+    state, fired_at = GestureState(), []
+    for i in range(frames(3.0)):
+        t = i / FPS
+        y = -0.3 - 0.6 * min(t, 1.0)  # rises for 1 s, then held
+        state, reading = tracker.step(state, Gesture.PRESSURE, t, (0.1, y))
+        fired_at += [t] if reading.recognised else []
+    assert len(fired_at) == 1 and 1.5 <= fired_at[0] <= 2.1
+
+
 def test_tracker_rejects_bad_settings():
     with pytest.raises(ValueError, match="gap_s"):
         GestureTracker(gap_s=-1)
+    with pytest.raises(ValueError, match="still_radius"):
+        GestureTracker(still_radius=0.0)
     with pytest.raises(ValueError, match="PAUSE"):
         GestureTracker(hold_s={Gesture.PAUSE: 0.0})
 

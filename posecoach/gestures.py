@@ -81,9 +81,10 @@ FAR_MIN_VISIBILITY = 0.15
 
 #: A held gesture is held still: its hand stays within this distance (torso lengths, ≈ 12 cm
 #: on an adult torso of ≈ 50 cm) of where the hold began, or the hold starts again from where
-#: the hand is. A hand held up sways a few cm (the rendered holds of samples/guided move the
-#: model's wrist ≤ 0.06 torso once up); getting on or off a roller, pushing up from the floor or
-#: reaching for the ball moves it much further within the hold's 1 s.
+#: the hand is. A hand held up sways a few cm (on the rendered holds of samples/guided the
+#: model's wrist moved ≤ 0.18 torso in a hold's first second, the end of the rise included);
+#: getting on or off a roller, pushing up from the floor or reaching for the ball moves it
+#: further within the hold's 1 s.
 STILL_RADIUS = 0.25
 
 #: A hand's position (x, y), torso lengths from its shoulder.

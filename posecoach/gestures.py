@@ -6,11 +6,13 @@
 - **both hands raised**, held 1 s: pause coaching, or resume it;
 - **a hand on top of the head**, held 2 s: end the set (rest).
 
-Each pose is classified per frame (:func:`classify`), then :class:`GestureTracker`, a pure
-state machine fed with timestamps, turns a pose held long enough into one event. Rolling moves
-the arms: hands behind the head support it (docs/coaching.md §3.3) and sit at or below the ears,
-arms crossed on the chest sit below the shoulders; neither is a raised hand, and the hand on
-the head means the crown, beyond the ears along the body, not the back of the head.
+Each pose is classified per frame (:func:`classify_hold`), then :class:`GestureTracker`, a
+pure state machine fed with timestamps, turns a pose held still long enough into one event. A
+raised hand is raised by the upper arm (a forearm lifted from a low elbow is not), and an arm
+passing through a raised pose does not hold it. Rolling moves the arms: hands behind the
+head support it (docs/coaching.md §3.3) and sit at or below the ears, arms crossed on the chest
+sit below the shoulders; neither is a raised hand, and the hand on the head means the crown,
+beyond the ears along the body, not the back of the head.
 
 "Up" for a raised hand is up in the picture (against gravity, for an upright camera): for
 someone lying on their back that is toward the ceiling, for someone standing at a wall above

@@ -78,6 +78,11 @@ MIN_VISIBILITY = 0.5
 #: The far arm in a side view stays behind the body, the near arm or the head even when it is
 #: raised or on the head, and the model says so (visibility 0.2–0.5 on the rendered gesture
 #: clips, samples/guided, while its position was right); below this it is a blind guess.
+#: That lower bar is for the far arm beside a raised near arm (both hands up) or on the head:
+#: a far arm raised *alone* needs MIN_VISIBILITY like the near one. Guessing a hidden far arm,
+#: the model may copy the near one or take another person's: on a mirrored dev floor-ball clip
+#: it put the far arm straight up (1.1 torso above its shoulder, visibility 0.17–0.42) while
+#: both true arms lay folded on the chest.
 FAR_MIN_VISIBILITY = 0.15
 
 
@@ -160,6 +165,8 @@ def classify_hold(pose: Pose, geometry: BodyGeometry) -> tuple[Gesture | None, P
             (L.RIGHT_WRIST, L.RIGHT_ELBOW, L.RIGHT_SHOULDER))
     raised = [arm for arm in arms if _seen(pose, arm[:2], geometry)
               and _raised(pose, *arm, top_y, geometry, lying)]
+    if len(raised) == 1 and float(pose.visibility[list(raised[0][:2])].min()) < MIN_VISIBILITY:
+        raised = []  # a far arm raised alone, barely seen: a guess, not a gesture
     gesture = Gesture.PAUSE if len(raised) == 2 else Gesture.PRESSURE if raised else None
     if gesture is None:
         raised = [arm for arm in arms if _on_crown(pose, arm[0], ears, geometry)]

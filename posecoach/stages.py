@@ -203,8 +203,9 @@ class RollerStage:
         geometry = frame_geometry(result)
         detection = result.roller_detection
         contact = detection.contact_px if detection is not None else None
-        reading = self.analyzer.update(pose, geometry, contact,
-                                       detection.method if detection else "", frame.t)
+        reading = self.analyzer.update(
+            pose, geometry, contact, detection.method if detection else "", frame.t,
+            contact_sigma_cm=detection.contact_sigma_cm if detection is not None else 0.0)
         prop = None
         if reading.fraction is not None:
             prop = PropPosition(reading.contact_px, reading.fraction, reading.px_per_cm)

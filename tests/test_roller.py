@@ -147,6 +147,48 @@ def test_roller_seen_but_contact_unknown_says_so_and_judges_no_zone():
     assert gone.state is RollState.RESTING
 
 
+def _zone_checks(reading):
+    return {c.key: c.value for c in reading.checks
+            if c.key in ("roller.lumbar", "roller.cervical")}
+
+
+@pytest.mark.parametrize("border", [T12_FRACTION, NECK_LIMIT_FRACTION])
+def test_contact_that_may_lie_either_side_of_a_border_gives_no_zone(border):
+    # Issue 11: a contact read from the end cap alone is known to ~5 cm along the spine; 3 cm
+    # past the neck (or lower-back) border it may still be on the upper back, so that border
+    # is not judged ("can't tell", no confident wrong zone), and no safety cue comes of it.
+    past = border + (3.0 / 47.5 if border == NECK_LIMIT_FRACTION else -3.0 / 47.5)
+    analyzer = RollerAnalyzer()
+    pose = make_lying_pose()
+    geometry = body_geometry(pose)
+    readings = [analyzer.update(pose, geometry, roller_contact(pose, past), "colour", i / FPS,
+                                contact_sigma_cm=5.0) for i in range(60)]
+    key = "roller.cervical" if border == NECK_LIMIT_FRACTION else "roller.lumbar"
+    assert all(_zone_checks(r)[key] is None for r in readings)
+    assert all(r.zone is None and r.fraction == pytest.approx(past) for r in readings)
+    state, cues = CoachState(), []
+    coach = Coach()
+    for i, r in enumerate(readings):
+        state, decision = coach.step(state, i / FPS, r.checks, True)
+        cues.append(decision.cue.key if decision.cue else None)
+    assert key not in cues
+
+
+@pytest.mark.parametrize("sigma_cm", [0.0, 2.0, 5.0])
+def test_contact_past_a_border_by_more_than_its_uncertainty_is_judged(sigma_cm):
+    analyzer = RollerAnalyzer()
+    pose = make_lying_pose()
+    geometry = body_geometry(pose)
+    neck = NECK_LIMIT_FRACTION + (sigma_cm + 1.0) / 47.5
+    reading = analyzer.update(pose, geometry, roller_contact(pose, neck), "colour", 0.0,
+                              contact_sigma_cm=sigma_cm)
+    assert bad(reading, "roller.cervical") and reading.zone is Zone.CERVICAL
+    upper_back = analyzer.update(pose, geometry, roller_contact(pose, 0.8), "colour", 0.1,
+                                 contact_sigma_cm=sigma_cm)
+    assert not bad(upper_back, "roller.cervical") and not bad(upper_back, "roller.lumbar")
+    assert upper_back.zone is Zone.THORACIC
+
+
 def test_head_hanging_back_without_hands_is_flagged():
     pose = make_lying_pose(head_hang_deg=30)
     assert head_hang_deg(pose, body_geometry(pose)) == pytest.approx(30, abs=1)

@@ -121,6 +121,16 @@ def zone_of(fraction: float) -> Zone:
     return Zone.THORACIC
 
 
+def judged_side(fraction: float | None, limit: float, margin: float) -> float | None:
+    """``fraction`` when it lies clear of the zone border at ``limit`` by at least ``margin``
+    (the contact's along-spine uncertainty, as a fraction of hip → shoulder), else None:
+    a contact that may lie on either side of the border gives no zone (issue 11: "can't
+    tell" rather than a confident wrong zone)."""
+    if fraction is None or abs(fraction - limit) < margin:
+        return None
+    return fraction
+
+
 def head_hang_deg(pose: Pose, geometry: BodyGeometry) -> float:
     """How far the head is tipped back, relative to the trunk (°).
 
@@ -227,9 +237,12 @@ class RollerAnalyzer:
         self._t = 0.0
 
     def update(self, pose: Pose | None, geometry: BodyGeometry | None,
-               contact_px: np.ndarray | None, method: str, t: float) -> RollerReading:
+               contact_px: np.ndarray | None, method: str, t: float,
+               contact_sigma_cm: float = 0.0) -> RollerReading:
         """One frame. ``contact_px`` is where the roller touches the back (None: no roller,
-        or, with a seeing ``method``, a roller whose contact cannot be told)."""
+        or, with a seeing ``method``, a roller whose contact cannot be told);
+        ``contact_sigma_cm`` how far along the spine the true contact may lie from it (cm):
+        a zone border within that distance is not judged (:func:`judged_side`)."""
         dt = 0.0 if self._last_t is None else max(0.0, min(t - self._last_t, 0.5))
         self._last_t = t
         self._t = t
@@ -250,7 +263,8 @@ class RollerAnalyzer:
                                  passes=self._motion.passes, set_s=self._set_s,
                                  sets=self._sets, method=method,
                                  px_per_cm=geometry.px_per_cm,
-                                 checks=self._checks(pose, geometry, None, None, 0.0))
+                                 checks=self._checks(pose, geometry, (None, None), None,
+                                                     0.0))
         axis = geometry.mid_shoulder - geometry.mid_hip
         fraction = float((np.asarray(contact_px) - geometry.mid_hip) @ axis / (axis @ axis))
         position = fraction * self.shoulder_hip_cm
@@ -268,9 +282,15 @@ class RollerAnalyzer:
             self._hold_since = None
         hold_s = 0.0 if self._hold_since is None else t - self._hold_since
         state = RollState.HOLDING if hold_s >= 1.0 else RollState.ROLLING
-        checks = self._checks(pose, geometry, fraction if seen else None, speed, hold_s)
+        margin = max(0.0, contact_sigma_cm) / self.shoulder_hip_cm
+        lumbar = judged_side(fraction if seen else None, LOWER_BACK_LIMIT_FRACTION, margin)
+        cervical = judged_side(fraction if seen else None, NECK_LIMIT_FRACTION, margin)
+        checks = self._checks(pose, geometry, (lumbar, cervical), speed, hold_s)
+        sure = judged_side(judged_side(fraction, LOWER_BACK_LIMIT_FRACTION, margin),
+                           NECK_LIMIT_FRACTION, margin)
         return RollerReading(state=state, on_roller=True, fraction=fraction,
-                             zone=zone_of(fraction), position_cm=position, speed_cm_s=speed,
+                             zone=None if sure is None else zone_of(sure),
+                             position_cm=position, speed_cm_s=speed,
                              passes=self._motion.passes, set_s=self._set_s,
                              sets=self._sets, hold_s=hold_s, method=method,
                              contact_px=np.asarray(contact_px),
@@ -297,14 +317,14 @@ class RollerAnalyzer:
         self._last_position = (t, position)
         return self._motion.update(t, position)
 
-    def _checks(self, pose: Pose, geometry: BodyGeometry, fraction: float | None,
-                speed: float | None, hold_s: float) -> tuple[Check, ...]:
+    def _checks(self, pose: Pose, geometry: BodyGeometry,
+                zone: tuple[float | None, float | None], speed: float | None,
+                hold_s: float) -> tuple[Check, ...]:
         angle = head_hang_deg(pose, geometry)
         reference = self._head.update(self._t, angle)
         supported = hand_near_head(pose, geometry, HAND_NEAR_HEAD_CM)
         hang = 0.0 if supported else angle - reference
-        return _checks(fraction, speed, hang, knee_angle_deg(pose, geometry), hold_s,
-                       self._set_s)
+        return _checks(zone, speed, hang, knee_angle_deg(pose, geometry), hold_s, self._set_s)
 
     def _off(self, t: float, lost: bool) -> RollerReading:
         """Not on the roller. ``lost``: no roller found at all, so every roller check is
@@ -316,7 +336,8 @@ class RollerAnalyzer:
         self._hold_since = None
         resting = self._sets > 0
         state = RollState.RESTING if resting else RollState.SETTING_UP
-        checks = tuple(c.withdraw() for c in _checks(None, None, None, None, None, None)) \
+        checks = tuple(c.withdraw() for c in _checks((None, None), None, None, None, None,
+                                                     None)) \
             if lost else ()
         return RollerReading(state=state, passes=self._motion.passes, set_s=self._set_s,
                              sets=self._sets, checks=checks)
@@ -327,14 +348,17 @@ class RollerAnalyzer:
         self._motion.reset()
 
 
-def _checks(fraction: float | None, speed: float | None, hang: float | None,
-            knee: float | None, hold_s: float | None, set_s: float | None) -> tuple[Check, ...]:
-    """The roller's checks; a None value is not judged this frame."""
+def _checks(zone: tuple[float | None, float | None], speed: float | None,
+            hang: float | None, knee: float | None, hold_s: float | None,
+            set_s: float | None) -> tuple[Check, ...]:
+    """The roller's checks; a None value is not judged this frame. ``zone``: the contact's
+    fraction as judged against the lower-back and the neck border (:func:`judged_side`)."""
+    lumbar, cervical = zone
     return (
-        Check(CUE_LUMBAR, fraction, LOWER_BACK_LIMIT_FRACTION,
+        Check(CUE_LUMBAR, lumbar, LOWER_BACK_LIMIT_FRACTION,
               LOWER_BACK_LIMIT_FRACTION + ZONE_CLEAR_MARGIN,
               higher_is_worse=False, source="T12, lowest ribs"),
-        Check(CUE_CERVICAL, fraction, NECK_LIMIT_FRACTION,
+        Check(CUE_CERVICAL, cervical, NECK_LIMIT_FRACTION,
               NECK_LIMIT_FRACTION - ZONE_CLEAR_MARGIN, source="T1, top of the thoracic spine"),
         Check(CUE_TOO_FAST, speed, TOO_FAST_CM_S, TOO_FAST_CLEAR_CM_S, unit=" cm/s",
               source="2–4 s per pass"),

@@ -267,6 +267,32 @@ def test_scene_a_lost_roller_withdraws_its_cues_at_once():
     assert all(key is None for t, key in frames if t >= 3.0)
 
 
+def test_scene_head_hanging_while_the_roller_drops_out_of_sight_is_still_coached():
+    """Issue 11, head hang missed: the arms unfold as the head falls back and hide the roller
+    for a few frames now and then; the head is seen in the pose all along, so its check must
+    not be withdrawn with the roller's (zone and pace) checks."""
+    analyzer = RollerAnalyzer()
+    resting, hanging = make_lying_pose(), make_lying_pose(head_hang_deg=32)
+
+    def read(t, pose, fraction):
+        geometry = body_geometry(pose)
+        contact = None if fraction is None else roller_contact(pose, fraction)
+        return analyzer.update(pose, geometry, contact, "colour" if contact is not None
+                               else "", t).checks
+
+    # 4 s rolling with the head at rest, then 4 s hanging: the roller seen 3 frames in 5.
+    segments = [(4.0, resting, 0.8)]
+    for _ in range(12):
+        segments += [(0.2, hanging, 0.8), (2 / FPS, hanging, None)]
+    frames = coached_cues(segments, read, FPS)
+    assert any(key == "roller.head" for t, key in frames if t >= 4.0)
+    # The roller's own checks still go with it: nothing about the zone is made up meanwhile.
+    readings = [analyzer.update(hanging, body_geometry(hanging), None, "", 20.0 + i / FPS)
+                for i in range(3)]
+    zone = [c for c in readings[-1].checks if c.key in ("roller.lumbar", "roller.cervical")]
+    assert zone and all(c.value is None for c in zone)
+
+
 def roll_with_coach(fractions):
     coach, state, analyzer = Coach(), CoachState(), RollerAnalyzer()
     pose = make_lying_pose()

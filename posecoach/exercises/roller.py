@@ -96,6 +96,10 @@ CUE_HOLD = Cue("roller.hold", "Hold this spot and breathe slowly", Severity.INFO
 CUE_REST = Cue("roller.rest", "Rest — that's a full set", Severity.INFO)
 
 
+#: The checks judged from the pose alone (not from where the roller is).
+FORM_KEYS = (CUE_HEAD.key, CUE_KNEES.key)
+
+
 class Zone(Enum):
     LUMBAR = "lumbar"
     THORACIC = "thoracic"
@@ -249,7 +253,12 @@ class RollerAnalyzer:
         lying = geometry is not None and geometry.posture is BodyPosture.LYING
         unsure = contact_px is None and method in ROLLER_SEEN_METHODS
         if pose is None or geometry is None or not lying or (contact_px is None and not unsure):
-            return self._off(t, lost=contact_px is None and not unsure)
+            lost = contact_px is None and not unsure
+            # Lying in roller mode with the roller out of sight for a moment (an arm or the
+            # head moving in front of it): the head and the knees are still seen in the pose.
+            form = (pose, geometry) if lost and lying and pose is not None \
+                and geometry is not None else None
+            return self._off(t, lost=lost, form=form)
         if self._off_since is not None or self._sets == 0:
             if self._sets == 0 or t - (self._off_since or t) >= SET_BREAK_S:
                 self._start_set()
@@ -326,19 +335,27 @@ class RollerAnalyzer:
         hang = 0.0 if supported else angle - reference
         return _checks(zone, speed, hang, knee_angle_deg(pose, geometry), hold_s, self._set_s)
 
-    def _off(self, t: float, lost: bool) -> RollerReading:
+    def _off(self, t: float, lost: bool,
+             form: tuple[Pose, BodyGeometry] | None = None) -> RollerReading:
         """Not on the roller. ``lost``: no roller found at all, so every roller check is
         withdrawn (its cue goes at once); otherwise (sitting up, the pose unclear) they are
-        simply not judged and the coach drops them if that lasts."""
+        simply not judged and the coach drops them if that lasts. ``form``: the pose and
+        geometry of someone still lying, whose head and knees are judged all the same (their
+        cues do not depend on where the roller is)."""
         if self._off_since is None and self._sets > 0:
             self._off_since = t
         self._motion.break_track()
         self._hold_since = None
         resting = self._sets > 0
         state = RollState.RESTING if resting else RollState.SETTING_UP
-        checks = tuple(c.withdraw() for c in _checks((None, None), None, None, None, None,
-                                                     None)) \
-            if lost else ()
+        checks: tuple[Check, ...] = ()
+        if lost:
+            checks = tuple(c.withdraw() for c in _checks((None, None), None, None, None, None,
+                                                         None))
+        if form is not None:
+            judged = {c.key: c for c in self._checks(*form, (None, None), None, 0.0)
+                      if c.key in FORM_KEYS}
+            checks = tuple(judged.get(c.key, c) for c in checks)
         return RollerReading(state=state, passes=self._motion.passes, set_s=self._set_s,
                              sets=self._sets, checks=checks)
 

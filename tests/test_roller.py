@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from posecoach.coach import Coach, CoachState
 from posecoach.exercises.roller import (
     NECK_LIMIT_FRACTION,
+    SPINE_LINE_SIGMA_CM,
     T12_FRACTION,
     RollerAnalyzer,
     RollState,
@@ -179,7 +180,9 @@ def test_contact_past_a_border_by_more_than_its_uncertainty_is_judged(sigma_cm):
     analyzer = RollerAnalyzer()
     pose = make_lying_pose()
     geometry = body_geometry(pose)
-    neck = NECK_LIMIT_FRACTION + (sigma_cm + 1.0) / 47.5
+    # The margin is the contact's uncertainty with the spine line's own added.
+    margin_cm = math.hypot(sigma_cm, SPINE_LINE_SIGMA_CM) if sigma_cm > 0 else 0.0
+    neck = NECK_LIMIT_FRACTION + (margin_cm + 1.0) / 47.5
     reading = analyzer.update(pose, geometry, roller_contact(pose, neck), "colour", 0.0,
                               contact_sigma_cm=sigma_cm)
     assert bad(reading, "roller.cervical") and reading.zone is Zone.CERVICAL

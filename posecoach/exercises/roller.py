@@ -46,6 +46,11 @@ LOWER_BACK_LIMIT_FRACTION = T12_FRACTION
 NECK_LIMIT_FRACTION = T1_FRACTION
 #: Hysteresis on the zone borders, as a fraction of the hip–shoulder length (~2 cm).
 ZONE_CLEAR_MARGIN = 0.04
+#: How well the pose's hip → shoulder line places a point along the spine, cm: the zones are
+#: fractions of that line, and the model's hips and shoulders (the far side's a guess) put
+#: the true contact ~2.5 cm off it (median over the dev roller clips of the samples, ±1–4 cm
+#: by clip). Added to the contact's own uncertainty before a zone border is judged.
+SPINE_LINE_SIGMA_CM = 2.5
 
 TOO_FAST_CM_S = 15.0
 TOO_FAST_CLEAR_CM_S = 12.0
@@ -246,7 +251,8 @@ class RollerAnalyzer:
         """One frame. ``contact_px`` is where the roller touches the back (None: no roller,
         or, with a seeing ``method``, a roller whose contact cannot be told);
         ``contact_sigma_cm`` how far along the spine the true contact may lie from it (cm):
-        a zone border within that distance is not judged (:func:`judged_side`)."""
+        a zone border within that distance (with SPINE_LINE_SIGMA_CM added) is not judged
+        (:func:`judged_side`); 0 for a contact known exactly (no margin)."""
         dt = 0.0 if self._last_t is None else max(0.0, min(t - self._last_t, 0.5))
         self._last_t = t
         self._t = t
@@ -291,7 +297,9 @@ class RollerAnalyzer:
             self._hold_since = None
         hold_s = 0.0 if self._hold_since is None else t - self._hold_since
         state = RollState.HOLDING if hold_s >= 1.0 else RollState.ROLLING
-        margin = max(0.0, contact_sigma_cm) / self.shoulder_hip_cm
+        margin = 0.0
+        if contact_sigma_cm > 0:
+            margin = math.hypot(contact_sigma_cm, SPINE_LINE_SIGMA_CM) / self.shoulder_hip_cm
         lumbar = judged_side(fraction if seen else None, LOWER_BACK_LIMIT_FRACTION, margin)
         cervical = judged_side(fraction if seen else None, NECK_LIMIT_FRACTION, margin)
         checks = self._checks(pose, geometry, (lumbar, cervical), speed, hold_s)

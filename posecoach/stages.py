@@ -207,9 +207,10 @@ class RollerStage:
         geometry = frame_geometry(result)
         detection = result.roller_detection
         contact = detection.contact_px if detection is not None else None
-        reading = self.analyzer.update(pose, geometry, contact,
-                                       detection.method if detection else "", frame.t,
-                                       anchor_px=detection.center_px if detection else None)
+        reading = self.analyzer.update(
+            pose, geometry, contact, detection.method if detection else "", frame.t,
+            anchor_px=detection.center_px if detection else None,
+            contact_sigma_cm=detection.contact_sigma_cm if detection is not None else 0.0)
         prop = None
         if reading.fraction is not None:
             prop = PropPosition(reading.contact_px, reading.fraction, reading.px_per_cm)

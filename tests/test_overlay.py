@@ -41,3 +41,17 @@ def test_long_cues_shrink_to_fit_the_frame():
     rows, columns = np.nonzero(white)
     assert columns.min() > 0 and columns.max() < 319  # not clipped at either side
     assert rows.max() - rows.min() > 20  # wrapped onto two lines rather than clipped
+
+
+def test_roller_panel_says_it_cannot_tell_the_zone_of_a_contact_near_a_border():
+    # Issue 11: a roller placed, but too near a zone border for how well its contact is known,
+    # has no zone: the panel says so instead of a blank (or a guessed zone).
+    from posecoach.exercises.roller import RollerReading, RollState, Zone
+    from posecoach.overlay.roller import _zone_text
+
+    near = RollerReading(state=RollState.ROLLING, on_roller=True, fraction=1.1, zone=None)
+    placed = RollerReading(state=RollState.ROLLING, on_roller=True, fraction=0.8,
+                           zone=Zone.THORACIC)
+    assert _zone_text(near) == "can't tell"
+    assert _zone_text(placed) == "thoracic"
+    assert _zone_text(RollerReading(state=RollState.SETTING_UP)) == "—"

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from posecoach.coach import Coach, CoachState
 from posecoach.exercises.roller import (
     NECK_LIMIT_FRACTION,
+    SPINE_LINE_SIGMA_CM,
     T12_FRACTION,
     RollerAnalyzer,
     RollState,
@@ -147,6 +148,50 @@ def test_roller_seen_but_contact_unknown_says_so_and_judges_no_zone():
     assert gone.state is RollState.RESTING
 
 
+def _zone_checks(reading):
+    return {c.key: c.value for c in reading.checks
+            if c.key in ("roller.lumbar", "roller.cervical")}
+
+
+@pytest.mark.parametrize("border", [T12_FRACTION, NECK_LIMIT_FRACTION])
+def test_contact_that_may_lie_either_side_of_a_border_gives_no_zone(border):
+    # Issue 11: a contact read from the end cap alone is known to ~5 cm along the spine; 3 cm
+    # past the neck (or lower-back) border it may still be on the upper back, so that border
+    # is not judged ("can't tell", no confident wrong zone), and no safety cue comes of it.
+    past = border + (3.0 / 47.5 if border == NECK_LIMIT_FRACTION else -3.0 / 47.5)
+    analyzer = RollerAnalyzer()
+    pose = make_lying_pose()
+    geometry = body_geometry(pose)
+    readings = [analyzer.update(pose, geometry, roller_contact(pose, past), "colour", i / FPS,
+                                contact_sigma_cm=5.0) for i in range(60)]
+    key = "roller.cervical" if border == NECK_LIMIT_FRACTION else "roller.lumbar"
+    assert all(_zone_checks(r)[key] is None for r in readings)
+    assert all(r.zone is None and r.fraction == pytest.approx(past) for r in readings)
+    state, cues = CoachState(), []
+    coach = Coach()
+    for i, r in enumerate(readings):
+        state, decision = coach.step(state, i / FPS, r.checks, True)
+        cues.append(decision.cue.key if decision.cue else None)
+    assert key not in cues
+
+
+@pytest.mark.parametrize("sigma_cm", [0.0, 2.0, 5.0])
+def test_contact_past_a_border_by_more_than_its_uncertainty_is_judged(sigma_cm):
+    analyzer = RollerAnalyzer()
+    pose = make_lying_pose()
+    geometry = body_geometry(pose)
+    # The margin is the contact's uncertainty with the spine line's own added.
+    margin_cm = math.hypot(sigma_cm, SPINE_LINE_SIGMA_CM) if sigma_cm > 0 else 0.0
+    neck = NECK_LIMIT_FRACTION + (margin_cm + 1.0) / 47.5
+    reading = analyzer.update(pose, geometry, roller_contact(pose, neck), "colour", 0.0,
+                              contact_sigma_cm=sigma_cm)
+    assert bad(reading, "roller.cervical") and reading.zone is Zone.CERVICAL
+    upper_back = analyzer.update(pose, geometry, roller_contact(pose, 0.8), "colour", 0.1,
+                                 contact_sigma_cm=sigma_cm)
+    assert not bad(upper_back, "roller.cervical") and not bad(upper_back, "roller.lumbar")
+    assert upper_back.zone is Zone.THORACIC
+
+
 def test_head_hanging_back_without_hands_is_flagged():
     pose = make_lying_pose(head_hang_deg=30)
     assert head_hang_deg(pose, body_geometry(pose)) == pytest.approx(30, abs=1)
@@ -223,6 +268,32 @@ def test_scene_a_lost_roller_withdraws_its_cues_at_once():
     frames = coach_scene([(3.0, 0.3, "colour"), (6.0, None, "")])
     assert frames[int(3.0 * FPS) - 1][1] == "roller.lumbar"
     assert all(key is None for t, key in frames if t >= 3.0)
+
+
+def test_scene_head_hanging_while_the_roller_drops_out_of_sight_is_still_coached():
+    """Issue 11, head hang missed: the arms unfold as the head falls back and hide the roller
+    for a few frames now and then; the head is seen in the pose all along, so its check must
+    not be withdrawn with the roller's (zone and pace) checks."""
+    analyzer = RollerAnalyzer()
+    resting, hanging = make_lying_pose(), make_lying_pose(head_hang_deg=32)
+
+    def read(t, pose, fraction):
+        geometry = body_geometry(pose)
+        contact = None if fraction is None else roller_contact(pose, fraction)
+        return analyzer.update(pose, geometry, contact, "colour" if contact is not None
+                               else "", t).checks
+
+    # 4 s rolling with the head at rest, then 4 s hanging: the roller seen 3 frames in 5.
+    segments = [(4.0, resting, 0.8)]
+    for _ in range(12):
+        segments += [(0.2, hanging, 0.8), (2 / FPS, hanging, None)]
+    frames = coached_cues(segments, read, FPS)
+    assert any(key == "roller.head" for t, key in frames if t >= 4.0)
+    # The roller's own checks still go with it: nothing about the zone is made up meanwhile.
+    readings = [analyzer.update(hanging, body_geometry(hanging), None, "", 20.0 + i / FPS)
+                for i in range(3)]
+    zone = [c for c in readings[-1].checks if c.key in ("roller.lumbar", "roller.cervical")]
+    assert zone and all(c.value is None for c in zone)
 
 
 def roll_with_coach(fractions):

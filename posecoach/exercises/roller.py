@@ -46,6 +46,11 @@ LOWER_BACK_LIMIT_FRACTION = T12_FRACTION
 NECK_LIMIT_FRACTION = T1_FRACTION
 #: Hysteresis on the zone borders, as a fraction of the hip–shoulder length (~2 cm).
 ZONE_CLEAR_MARGIN = 0.04
+#: How well the pose's hip → shoulder line places a point along the spine, cm: the zones are
+#: fractions of that line, and the model's hips and shoulders (the far side's a guess) put
+#: the true contact ~2.5 cm off it (median over the dev roller clips of the samples, ±1–4 cm
+#: by clip). Added to the contact's own uncertainty before a zone border is judged.
+SPINE_LINE_SIGMA_CM = 2.5
 
 TOO_FAST_CM_S = 15.0
 TOO_FAST_CLEAR_CM_S = 12.0
@@ -94,6 +99,8 @@ CUE_HEAD = Cue("roller.head", "Support your head with your hands", Severity.FORM
 CUE_KNEES = Cue("roller.knees", "Bend your knees, feet flat on the floor", Severity.FORM)
 CUE_HOLD = Cue("roller.hold", "Hold this spot and breathe slowly", Severity.INFO)
 CUE_REST = Cue("roller.rest", "Rest — that's a full set", Severity.INFO)
+#: The checks judged from the pose alone (not from where the roller is).
+FORM_KEYS = (CUE_HEAD.key, CUE_KNEES.key)
 
 
 class Zone(Enum):
@@ -119,6 +126,16 @@ def zone_of(fraction: float) -> Zone:
     if fraction > NECK_LIMIT_FRACTION:
         return Zone.CERVICAL
     return Zone.THORACIC
+
+
+def judged_side(fraction: float | None, limit: float, margin: float) -> float | None:
+    """``fraction`` when it lies clear of the zone border at ``limit`` by at least ``margin``
+    (the contact's along-spine uncertainty, as a fraction of hip → shoulder), else None:
+    a contact that may lie on either side of the border gives no zone (issue 11: "can't
+    tell" rather than a confident wrong zone)."""
+    if fraction is None or abs(fraction - limit) < margin:
+        return None
+    return fraction
 
 
 def head_hang_deg(pose: Pose, geometry: BodyGeometry) -> float:
@@ -228,20 +245,28 @@ class RollerAnalyzer:
 
     def update(self, pose: Pose | None, geometry: BodyGeometry | None,
                contact_px: np.ndarray | None, method: str, t: float,
-               anchor_px: np.ndarray | None = None) -> RollerReading:
+               anchor_px: np.ndarray | None = None,
+               contact_sigma_cm: float = 0.0) -> RollerReading:
         """One frame. ``contact_px`` is where the roller touches the back (None: no roller,
         or, with a seeing ``method``, a roller whose contact cannot be told). ``anchor_px``:
         a point fixed on the roller (its end disc's centre), from which the pace is measured
         when given: the pace only needs the roller's movement along the body, and a point the
         detector sees directly jitters less than the contact it derives (and is there when the
-        contact cannot be told)."""
+        contact cannot be told). ``contact_sigma_cm``: how far along the spine the true contact
+        may lie from it (cm): a zone border within that distance (with SPINE_LINE_SIGMA_CM
+        added) is not judged (:func:`judged_side`); 0 for a contact known exactly."""
         dt = 0.0 if self._last_t is None else max(0.0, min(t - self._last_t, 0.5))
         self._last_t = t
         self._t = t
         lying = geometry is not None and geometry.posture is BodyPosture.LYING
         unsure = contact_px is None and method in ROLLER_SEEN_METHODS
         if pose is None or geometry is None or not lying or (contact_px is None and not unsure):
-            return self._off(t, lost=contact_px is None and not unsure, lying=lying)
+            lost = contact_px is None and not unsure
+            # Lying in roller mode with the roller out of sight for a moment (an arm or the
+            # head moving in front of it): the head and the knees are still seen in the pose.
+            form = (pose, geometry) if lost and lying and pose is not None \
+                and geometry is not None else None
+            return self._off(t, lost=lost, lying=lying, form=form)
         if self._off_since is not None or self._sets == 0:
             if self._sets == 0 or t - (self._off_since or t) >= SET_BREAK_S:
                 self._start_set()
@@ -262,7 +287,8 @@ class RollerAnalyzer:
                                  passes=self._motion.passes, set_s=self._set_s,
                                  sets=self._sets, method=method,
                                  px_per_cm=geometry.px_per_cm,
-                                 checks=self._checks(pose, geometry, None, speed, 0.0))
+                                 checks=self._checks(pose, geometry, (None, None), speed,
+                                                     0.0))
         fraction = self._along_spine_cm(geometry, contact_px) / self.shoulder_hip_cm
         position = fraction * self.shoulder_hip_cm
         if speed is not None and speed < HOLD_SPEED_CM_S:
@@ -271,9 +297,17 @@ class RollerAnalyzer:
             self._hold_since = None
         hold_s = 0.0 if self._hold_since is None else t - self._hold_since
         state = RollState.HOLDING if hold_s >= 1.0 else RollState.ROLLING
-        checks = self._checks(pose, geometry, fraction if seen else None, speed, hold_s)
+        margin = 0.0
+        if contact_sigma_cm > 0:
+            margin = math.hypot(contact_sigma_cm, SPINE_LINE_SIGMA_CM) / self.shoulder_hip_cm
+        lumbar = judged_side(fraction if seen else None, LOWER_BACK_LIMIT_FRACTION, margin)
+        cervical = judged_side(fraction if seen else None, NECK_LIMIT_FRACTION, margin)
+        checks = self._checks(pose, geometry, (lumbar, cervical), speed, hold_s)
+        sure = judged_side(judged_side(fraction, LOWER_BACK_LIMIT_FRACTION, margin),
+                           NECK_LIMIT_FRACTION, margin)
         return RollerReading(state=state, on_roller=True, fraction=fraction,
-                             zone=zone_of(fraction), position_cm=position, speed_cm_s=speed,
+                             zone=None if sure is None else zone_of(sure),
+                             position_cm=position, speed_cm_s=speed,
                              passes=self._motion.passes, set_s=self._set_s,
                              sets=self._sets, hold_s=hold_s, method=method,
                              contact_px=np.asarray(contact_px),
@@ -319,22 +353,25 @@ class RollerAnalyzer:
         self._last_position = (t, position)
         return self._motion.update(t, position)
 
-    def _checks(self, pose: Pose, geometry: BodyGeometry, fraction: float | None,
-                speed: float | None, hold_s: float) -> tuple[Check, ...]:
+    def _checks(self, pose: Pose, geometry: BodyGeometry,
+                zone: tuple[float | None, float | None], speed: float | None,
+                hold_s: float) -> tuple[Check, ...]:
         angle = head_hang_deg(pose, geometry)
         reference = self._head.update(self._t, angle)
         supported = hand_near_head(pose, geometry, HAND_NEAR_HEAD_CM)
         hang = 0.0 if supported else angle - reference
-        return _checks(fraction, speed, hang, knee_angle_deg(pose, geometry), hold_s,
-                       self._set_s)
+        return _checks(zone, speed, hang, knee_angle_deg(pose, geometry), hold_s, self._set_s)
 
-    def _off(self, t: float, lost: bool, lying: bool = False) -> RollerReading:
+    def _off(self, t: float, lost: bool, lying: bool = False,
+             form: tuple[Pose, BodyGeometry] | None = None) -> RollerReading:
         """Not on the roller. ``lost``: no roller found at all, so every roller check is
         withdrawn (its cue goes at once); otherwise (sitting up, the pose unclear) they are
         simply not judged and the coach drops them if that lasts. The pace is the exception
         while the person still lies there: a detector that misses the roller for a frame or
         two does not stop the rolling, so the last pace stands for a short gap
-        (SpineMotion.hold) and is withdrawn after it."""
+        (SpineMotion.hold) and is withdrawn after it. ``form``: the pose and geometry of
+        someone still lying, whose head and knees are judged all the same (their cues do not
+        depend on where the roller is)."""
         if self._off_since is None and self._sets > 0:
             self._off_since = t
         pace = self._motion.hold(t) if lost and lying else None
@@ -347,7 +384,11 @@ class RollerAnalyzer:
         if lost:
             checks = tuple(c if c.key == CUE_TOO_FAST.key and pace is not None
                            else c.withdraw()
-                           for c in _checks(None, pace, None, None, None, None))
+                           for c in _checks((None, None), pace, None, None, None, None))
+        if form is not None:
+            judged = {c.key: c for c in self._checks(*form, (None, None), None, 0.0)
+                      if c.key in FORM_KEYS}
+            checks = tuple(judged.get(c.key, c) for c in checks)
         return RollerReading(state=state, passes=self._motion.passes, set_s=self._set_s,
                              sets=self._sets, checks=checks)
 
@@ -359,14 +400,17 @@ class RollerAnalyzer:
         self._motion.reset_passes()
 
 
-def _checks(fraction: float | None, speed: float | None, hang: float | None,
-            knee: float | None, hold_s: float | None, set_s: float | None) -> tuple[Check, ...]:
-    """The roller's checks; a None value is not judged this frame."""
+def _checks(zone: tuple[float | None, float | None], speed: float | None,
+            hang: float | None, knee: float | None, hold_s: float | None,
+            set_s: float | None) -> tuple[Check, ...]:
+    """The roller's checks; a None value is not judged this frame. ``zone``: the contact's
+    fraction as judged against the lower-back and the neck border (:func:`judged_side`)."""
+    lumbar, cervical = zone
     return (
-        Check(CUE_LUMBAR, fraction, LOWER_BACK_LIMIT_FRACTION,
+        Check(CUE_LUMBAR, lumbar, LOWER_BACK_LIMIT_FRACTION,
               LOWER_BACK_LIMIT_FRACTION + ZONE_CLEAR_MARGIN,
               higher_is_worse=False, source="T12, lowest ribs"),
-        Check(CUE_CERVICAL, fraction, NECK_LIMIT_FRACTION,
+        Check(CUE_CERVICAL, cervical, NECK_LIMIT_FRACTION,
               NECK_LIMIT_FRACTION - ZONE_CLEAR_MARGIN, source="T1, top of the thoracic spine"),
         Check(CUE_TOO_FAST, speed, TOO_FAST_CM_S, TOO_FAST_CLEAR_CM_S, unit=" cm/s",
               source="2–4 s per pass"),

@@ -87,8 +87,8 @@ class RollerAnnotator:
         top = int(round(HUD_HEIGHT_PX * scale))
         lines = [
             (f"roller · {reading.state.value}", NEUTRAL),
-            (f"zone: {reading.zone.value if reading.zone else '—'}"
-             f" ({reading.method or 'not found'})", _zone_colour(reading)),
+            (f"zone: {_zone_text(reading)} ({reading.method or 'not found'})",
+             _zone_colour(reading)),
             (f"set {reading.sets}: {clock(reading.set_s)} · passes {reading.passes}", NEUTRAL),
         ]
         if reading.hold_s >= 1.0:
@@ -114,6 +114,13 @@ class RollerAnnotator:
         label = "speed —" if speed is None else f"speed {speed:.0f} cm/s"
         draw_text(image, f"{label} (limit {TOO_FAST_CM_S:.0f})",
                   (x0 + pad, bar_y + size // 2 + pad // 2), max(10, size - 2), NEUTRAL)
+
+
+def _zone_text(reading: RollerReading) -> str:
+    if reading.zone is not None:
+        return reading.zone.value
+    # Placed, but too near a zone border for how well the contact is known.
+    return "can't tell" if reading.fraction is not None else "—"
 
 
 def _zone_colour(reading: RollerReading) -> tuple[int, int, int]:

@@ -42,7 +42,7 @@ from posecoach.props.colour import RollerColorModel
 from posecoach.props.geometry import axis_frame, band_box, floorward_normal, spine_coords
 from posecoach.props.hints import BodyHint
 from posecoach.props.methods import RollerMethod
-from posecoach.props.roller_axis import roller_contact
+from posecoach.props.roller_axis import END_ON_SIGMA_CM, roller_contact_estimate
 from posecoach.props.tracking import CircleSmoother
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,8 @@ class RollerDetection:
             :mod:`posecoach.props.roller_axis`).
         confidence: in [0, 1]; body-pivot guesses stay <= 0.45.
         method: how it was found (:class:`RollerMethod`; a name is accepted and converted).
+        contact_sigma_cm: how far along the spine the true contact may lie from
+            ``contact_px``, cm, >= 0 (:class:`posecoach.props.roller_axis.ContactEstimate`).
     """
 
     center_px: np.ndarray
@@ -93,6 +95,7 @@ class RollerDetection:
     contact_px: np.ndarray | None
     confidence: float
     method: RollerMethod
+    contact_sigma_cm: float = END_ON_SIGMA_CM
 
     def __post_init__(self) -> None:
         for name in ("center_px", "contact_px"):
@@ -108,6 +111,9 @@ class RollerDetection:
             raise ValueError(f"RollerDetection.confidence must be in [0, 1], "
                              f"got {self.confidence}")
         object.__setattr__(self, "method", RollerMethod(self.method))
+        if not self.contact_sigma_cm >= 0:
+            raise ValueError(f"RollerDetection.contact_sigma_cm must be >= 0, "
+                             f"got {self.contact_sigma_cm}")
 
 
 def _check_frame(frame_bgr: np.ndarray) -> None:
@@ -458,7 +464,8 @@ def _relocate(shaped: ShapeResult, frame_bgr: np.ndarray, hint: BodyHint
     if now is None:
         return None
     return RollerDetection(now.center_px, now.radius_px, now.contact_px,
-                           detection.confidence, RollerMethod.SHAPE), model
+                           detection.confidence, RollerMethod.SHAPE,
+                           now.contact_sigma_cm), model
 
 
 class RollerTracker:
@@ -604,15 +611,18 @@ class RollerTracker:
         if found is not None and hint is not None:
             self._misses = 0
             center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
-            contact = roller_contact(frame_bgr, center, radius, hint, self.model)
-            self._last = RollerDetection(center, radius, contact, found.confidence, found.method)
+            contact = roller_contact_estimate(frame_bgr, center, radius, hint, self.model)
+            self._last = RollerDetection(
+                center, radius, None if contact is None else contact.point, found.confidence,
+                found.method, END_ON_SIGMA_CM if contact is None else contact.sigma_cm)
             return self._last
         self._misses += 1
         if self._last is not None and self._misses <= self.max_misses:
             fade = 1.0 - self._misses / (self.max_misses + 1)
             last = self._last
             return RollerDetection(last.center_px, last.radius_px, last.contact_px,
-                                   last.confidence * fade, RollerMethod.HOLD)
+                                   last.confidence * fade, RollerMethod.HOLD,
+                                   last.contact_sigma_cm)
         self._last = None
         self._smoother.reset()
         return None if hint is None else roller_from_body(hint)

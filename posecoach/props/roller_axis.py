@@ -76,6 +76,14 @@ MAX_SPREAD_CM = 4.0
 #: 6–9 cm measured on the side-view renders of samples/synthetic), so the bound sits above
 #: that; props.roller allows 15 cm for it (NEAR_END_DROP_CM).
 END_ON_DROP_CM = 12.0
+#: How far along the spine a contact taken from the end cap alone (a roller seen "end-on",
+#: no axis in its silhouette) may lie from the true one, cm. The near end of a roller seen
+#: az off the side view sits (L/2)·sin(az) along the spine from its middle; a silhouette
+#: shows no axis (MIN_ELONGATION) up to about 10° off (the visible part of a 90 cm roller
+#: then runs ~8 cm beside its 15 cm cap), where a common 60 cm roller's end is
+#: 30 cm · sin 10° ≈ 5 cm from its middle. The zone checks do not judge a contact this
+#: close to a zone border (exercises.roller: "can't tell" rather than a wrong zone).
+END_ON_SIGMA_CM = 5.0
 #: The same bound when the silhouette could not be separated at all: a 45 cm roller turned
 #: 20° from a camera 12° up drops its near end ~4.5 cm, and nothing else tells it apart.
 NO_SILHOUETTE_DROP_CM = 4.0
@@ -160,6 +168,20 @@ class RollerAxis:
     elongation: float
     extent_px: float
     back_px: float = 0.0
+
+
+@dataclass(frozen=True)
+class ContactEstimate:
+    """Where the roller touches the back, and how well that is known along the spine.
+
+    Attributes:
+        point: (2,) px.
+        sigma_cm: how far along the spine the true contact may lie from ``point``, cm (the
+            crossing's spread, or END_ON_SIGMA_CM for a contact from the end cap alone).
+    """
+
+    point: np.ndarray
+    sigma_cm: float
 
 
 def _silhouette(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
@@ -285,6 +307,13 @@ def axis_contact(center_px: np.ndarray, radius_px: float, hint: BodyHint,
                  axis: RollerAxis | None) -> np.ndarray | None:
     """(2,) contact px from the cap and the image axis (module docstring), or None when
     it cannot be told."""
+    found = axis_contact_estimate(center_px, radius_px, hint, axis)
+    return None if found is None else found.point
+
+
+def axis_contact_estimate(center_px: np.ndarray, radius_px: float, hint: BodyHint,
+                          axis: RollerAxis | None) -> ContactEstimate | None:
+    """:func:`axis_contact` with the contact's along-spine uncertainty."""
     center = np.asarray(center_px, dtype=np.float64)
     down = floorward_normal(hint.hip_px, hint.shoulder_px)
     # The roller axis's height below the spine line where it crosses the midline.
@@ -299,7 +328,7 @@ def axis_contact(center_px: np.ndarray, radius_px: float, hint: BodyHint,
             return None  # may be an oblique near end: not a cross-section
         if axis is not None and _runs_along_spine(axis, hint):
             return None  # an end of a roller seen from the side of the hips or the head
-        return cap_contact(center, radius_px, hint)
+        return ContactEstimate(cap_contact(center, radius_px, hint), END_ON_SIGMA_CM)
     # The distance t from the cap along the image axis to the roller's middle: it reaches
     # the axis height below the spine line (``climb`` px toward the spine per px along the
     # axis). When the axis crosses that line too flatly, a second line helps: the middle
@@ -328,7 +357,7 @@ def axis_contact(center_px: np.ndarray, radius_px: float, hint: BodyHint,
         # The crossing lies off the visible roller: the axis is not trusted.
         return _midpoint_contact(center, radius_px, hint, axis)
     middle = center + min(max(t, 0.0), axis.extent_px) * axis.direction
-    return middle - radius_px * down
+    return ContactEstimate(middle - radius_px * down, spread_cm)
 
 
 def _runs_along_spine(axis: RollerAxis, hint: BodyHint) -> bool:
@@ -343,7 +372,7 @@ def _runs_along_spine(axis: RollerAxis, hint: BodyHint) -> bool:
 
 
 def _midpoint_contact(center: np.ndarray, radius_px: float, hint: BodyHint,
-                      axis: RollerAxis) -> np.ndarray | None:
+                      axis: RollerAxis) -> ContactEstimate | None:
     """The contact above the middle of the silhouette's run along its axis, or None.
 
     A camera near the floor shows the roller's axis nearly parallel to the spine line, so
@@ -370,7 +399,8 @@ def _midpoint_contact(center: np.ndarray, radius_px: float, hint: BodyHint,
     fraction = float((contact - hint.hip_px) @ spine / (spine @ spine))
     if not MIDPOINT_FRACTIONS[0] <= fraction <= MIDPOINT_FRACTIONS[1]:
         return None
-    return contact
+    # Both ends of the run are blurred edges, each known to about LINE_SIGMA_CM.
+    return ContactEstimate(contact, LINE_SIGMA_CM)
 
 
 def band_axis(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
@@ -444,8 +474,16 @@ def band_axis(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
 
 def roller_contact(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
                    hint: BodyHint, model: RollerColorModel | None) -> np.ndarray | None:
-    """The contact of the roller whose cap is at ``center_px`` (see module docstring);
-    with no colour model, the cap's own contact.
+    """The contact point of :func:`roller_contact_estimate`, or None."""
+    found = roller_contact_estimate(frame_bgr, center_px, radius_px, hint, model)
+    return None if found is None else found.point
+
+
+def roller_contact_estimate(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
+                            hint: BodyHint, model: RollerColorModel | None
+                            ) -> ContactEstimate | None:
+    """The contact of the roller whose cap is at ``center_px`` (see module docstring) and
+    its along-spine uncertainty; with no colour model, the cap's own contact.
 
     When the colour silhouette gives no contact (a cap too low for an end-on roller whose
     side the colour does not find: a printed or two-tone cover, a roller the colour of the
@@ -456,12 +494,12 @@ def roller_contact(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: floa
     clothing and floor beside an end-on cap looks like one.
     """
     if model is None:
-        return cap_contact(center_px, radius_px, hint)
+        return ContactEstimate(cap_contact(center_px, radius_px, hint), END_ON_SIGMA_CM)
     axis = roller_axis(frame_bgr, center_px, radius_px, hint, model)
-    contact = axis_contact(center_px, radius_px, hint, axis)
+    contact = axis_contact_estimate(center_px, radius_px, hint, axis)
     if contact is not None:
         return contact
     band = band_axis(frame_bgr, center_px, radius_px, hint)
     if band is None or band.extent_px < BAND_MIN_RUN * 2.0 * radius_px:
         return None
-    return axis_contact(center_px, radius_px, hint, band)
+    return axis_contact_estimate(center_px, radius_px, hint, band)

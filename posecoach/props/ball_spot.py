@@ -169,7 +169,8 @@ def _band_corners(hint: BodyHint, back: np.ndarray) -> np.ndarray:
 
 
 def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
-              prior_px: np.ndarray | None = None, min_contrast: float = 0.0) -> Spot | None:
+              prior_px: np.ndarray | None = None, min_contrast: float = 0.0,
+              window: tuple[int, int, int, int] | None = None) -> Spot | None:
     """The most ball-like spot behind the trunk, however weak (the caller judges it).
 
     Args:
@@ -180,6 +181,8 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
         prior_px: (2,) the tracked ball's last centre, or None.
         min_contrast: spots weaker than this are not checked for their size (the caller
             rejects them anyway; the check costs a little per spot).
+        window: (x0, y0, x1, y1) frame pixels (x1, y1 exclusive): only centres in it are
+            considered (a tracked ball's neighbourhood, posecoach.props.schedule), or None.
 
     Returns:
         The best spot, or None when the band lies outside the frame.
@@ -199,6 +202,9 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
     x0, y0 = (max(int(math.floor(v - pad)), 0) for v in corners.min(axis=0))
     x1 = min(int(math.ceil(corners[:, 0].max() + pad)) + 1, w)
     y1 = min(int(math.ceil(corners[:, 1].max() + pad)) + 1, h)
+    if window is not None:  # the ring around a centre in the window reaches pad beyond it
+        x0, y0 = max(x0, int(window[0] - pad)), max(y0, int(window[1] - pad))
+        x1, y1 = min(x1, int(math.ceil(window[2] + pad))), min(y1, int(math.ceil(window[3] + pad)))
     if x1 - x0 < 4 or y1 - y0 < 4:
         return None
     crop = frame_bgr[y0:y1, x0:x1]
@@ -217,6 +223,9 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
     behind_cm = (rx * back[0] + ry * back[1]) / hint.px_per_cm
     inside = ((fraction >= BAND_FRACTIONS[0]) & (fraction <= BAND_FRACTIONS[1])
               & (behind_cm >= BAND_BACK_CM[0]) & (behind_cm <= BAND_BACK_CM[1]))
+    if window is not None:
+        inside &= ((gx >= window[0]) & (gx < window[2]) & (gy >= window[1])
+                   & (gy < window[3]))
     if hint.head_px is not None:  # not the neck itself: skin between shirt, hair and wall
         inside &= _distance_to_segment(gx, gy, hint.shoulder_px, hint.head_px) >= (
             NECK_CLEAR_CM * hint.px_per_cm)

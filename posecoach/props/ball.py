@@ -37,6 +37,10 @@ MIN_CONFIDENCE = 0.3
 # Tracking window half-size in ball radii: at 15 fps a brisk 30 cm/s roll moves the ball
 # 2 cm (0.6 radius) per frame; 5 radii also leave room for its circle to fit whole.
 TRACK_WINDOW_RADII = 5.0
+#: The spot search's window around a tracked ball, half-size in ball radii: the same brisk
+#: roll moves it 0.6 radius a frame, and spots beyond TRACK_FREE_RADII (2) pay a penalty
+#: anyway (posecoach.props.ball_spot); the ring around each centre reaches 2 radii further.
+SPOT_WINDOW_RADII = 3.0
 _NO_HINT_RADIUS_PX = (6.0, 80.0)  # no scale known: a ball farther than ~4 m is ignored
 _COARSE_WINDOWS = 3  # ball-coloured blobs examined at full resolution after the body band
 #: Least contrast (CIELAB ΔE, see :mod:`posecoach.props.ball_spot`) of a spot taken for the
@@ -277,7 +281,7 @@ class BallTracker:
     (JUMP_CONFIRM_FRAMES); meanwhile the last position is held.
 
     While the ball is tracked, most frames look behind the back only within
-    TRACK_WINDOW_RADII of it (:class:`~posecoach.props.schedule.SearchCadence`); every
+    SPOT_WINDOW_RADII of it (:class:`~posecoach.props.schedule.SearchCadence`); every
     ``full_every``-th frame, every frame a jump waits for confirmation, and any frame whose
     local look finds nothing search the whole band.
 
@@ -333,7 +337,7 @@ class BallTracker:
         if hint is not None and hint.back_normal is not None:
             tracked = self._last is not None and self._misses == 0 and self._jump is None
             if self.cadence.local(tracked) and prior is not None:
-                window = window_around(prior[0], TRACK_WINDOW_RADII * max(prior[1], 1.0),
+                window = window_around(prior[0], SPOT_WINDOW_RADII * max(prior[1], 1.0),
                                        frame_bgr.shape)
         self.last_window = window
         found = detect_ball(frame_bgr, hint, self.model, prior, window)

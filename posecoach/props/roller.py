@@ -483,10 +483,10 @@ class RollerTracker:
     While the roller is tracked by its colour, most frames look for it only within
     TRACK_WINDOW_RADII of its last centre, and every ``full_every``-th frame (and any frame
     where it is not found there) under the whole trunk
-    (:class:`~posecoach.props.schedule.SearchCadence`); its contact with the back (the
-    roller's axis, :func:`~posecoach.props.roller_axis.roller_contact`) is measured every
-    ``contact_every`` frames and carried with the roller in between, or at once when the
-    roller or the body moved (:class:`~posecoach.props.schedule.HeldOffset`).
+    (:class:`~posecoach.props.schedule.SearchCadence`). Its contact with the back (the
+    roller's axis, :func:`~posecoach.props.roller_axis.roller_contact`) can be measured
+    every ``contact_every`` frames only and carried with the roller in between, or at once
+    when the roller or the body moved (:class:`~posecoach.props.schedule.HeldOffset`).
 
     Args:
         model: a calibrated colour model (always kept), or None to learn one from a
@@ -507,7 +507,9 @@ class RollerTracker:
         full_every: while tracked, one colour search under the whole trunk per this many
             frames, >= 1.
         contact_every: while tracked, one measurement of the contact per this many frames,
-            >= 1.
+            >= 1. 1 by default: the contact of an oblique roller can flip between the cap's
+            and the axis's (~8 cm along the spine) on a centre change of 0.2 px, so a held
+            contact may keep the wrong one for a few frames.
 
     Raises:
         ValueError: a parameter is out of range.
@@ -516,7 +518,7 @@ class RollerTracker:
     def __init__(self, model: RollerColorModel | None = None, max_misses: int = 5,
                  shape_interval_s: float = 0.5, time_constant_s: float = 0.1,
                  recheck_interval_s: float = 2.0, work_budget: int | None = 4,
-                 full_every: int = 8, contact_every: int = 3) -> None:
+                 full_every: int = 8, contact_every: int = 1) -> None:
         if max_misses < 0:
             raise ValueError(f"max_misses must be >= 0, got {max_misses}")
         if shape_interval_s < 0:
@@ -642,8 +644,8 @@ class RollerTracker:
         _check_frame(frame_bgr)
         found = None if hint is None else self._visual(frame_bgr, hint, t_s)
         if found is not None and hint is not None:
-            if self._misses:
-                self.contact.reset()
+            if self._misses or self._last is None or found.method != self._last.method:
+                self.contact.reset()  # a new sighting: measure its contact now
             self._misses = 0
             center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
             contact = self.contact.point(

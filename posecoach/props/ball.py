@@ -24,6 +24,7 @@ from posecoach.props.colour import BallColorModel
 from posecoach.props.geometry import band_box
 from posecoach.props.hints import BodyHint
 from posecoach.props.methods import BallMethod
+from posecoach.props.schedule import SearchCadence, window_around
 from posecoach.props.tracking import CircleSmoother
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ MIN_CONFIDENCE = 0.3
 # Tracking window half-size in ball radii: at 15 fps a brisk 30 cm/s roll moves the ball
 # 2 cm (0.6 radius) per frame; 5 radii also leave room for its circle to fit whole.
 TRACK_WINDOW_RADII = 5.0
+#: The spot search's window around a tracked ball, half-size in ball radii: the same brisk
+#: roll moves it 0.6 radius a frame, and spots beyond TRACK_FREE_RADII (2) pay a penalty
+#: anyway (posecoach.props.ball_spot); the ring around each centre reaches 2 radii further.
+SPOT_WINDOW_RADII = 3.0
 _NO_HINT_RADIUS_PX = (6.0, 80.0)  # no scale known: a ball farther than ~4 m is ignored
 _COARSE_WINDOWS = 3  # ball-coloured blobs examined at full resolution after the body band
 #: Least contrast (CIELAB ΔE, see :mod:`posecoach.props.ball_spot`) of a spot taken for the
@@ -188,7 +193,8 @@ def _coarse_windows(frame_bgr: np.ndarray, model: BallColorModel,
 
 def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
                 model: BallColorModel | None = None,
-                prior: tuple[np.ndarray, float] | None = None) -> BallDetection | None:
+                prior: tuple[np.ndarray, float] | None = None,
+                window: tuple[int, int, int, int] | None = None) -> BallDetection | None:
     """Find the ball in one frame.
 
     With a hint that knows the back side, the most ball-like spot behind the back
@@ -202,6 +208,8 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
         hint: where the trunk is and the image scale, or None (whole frame, radius 6–80 px).
         model: the ball's colour; default fluorescent yellow.
         prior: ((2,) centre, radius) in pixels from the previous frame, or None.
+        window: (x0, y0, x1, y1) frame pixels to look behind the back in, or None (the
+            whole band; see :class:`BallTracker`). The colour search ignores it.
 
     Returns:
         The best detection with confidence >= MIN_CONFIDENCE, or None.
@@ -212,7 +220,7 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
     _check_frame(frame_bgr)
     if hint is not None and hint.back_normal is not None:
         spot = find_spot(frame_bgr, hint, hint.back_normal,
-                         None if prior is None else prior[0], MIN_SPOT_CONTRAST)
+                         None if prior is None else prior[0], MIN_SPOT_CONTRAST, window)
         if spot is None or spot.contrast < MIN_SPOT_CONTRAST:
             return None
         return BallDetection(spot.center_px, spot.radius_px, spot.confidence, BallMethod.SPOT)
@@ -267,21 +275,30 @@ class BallTracker:
         max_misses: frames without a detection during which the last position is held
             (method "hold", fading confidence) before the ball counts as lost, >= 0.
         time_constant_s: smoothing of centre and radius, seconds, >= 0.
+        full_every: while tracked, one search of the whole band per this many frames, >= 1.
 
     A detection far from the track (JUMP_RADII) is held back until it is confirmed
     (JUMP_CONFIRM_FRAMES); meanwhile the last position is held.
+
+    While the ball is tracked, most frames look behind the back only within
+    SPOT_WINDOW_RADII of it (:class:`~posecoach.props.schedule.SearchCadence`); every
+    ``full_every``-th frame, every frame a jump waits for confirmation, and any frame whose
+    local look finds nothing search the whole band.
 
     Raises:
         ValueError: a parameter is out of range.
     """
 
     def __init__(self, model: BallColorModel | None = None, max_misses: int = 5,
-                 time_constant_s: float = 0.08) -> None:
+                 time_constant_s: float = 0.08, full_every: int = 8) -> None:
         if max_misses < 0:
             raise ValueError(f"max_misses must be >= 0, got {max_misses}")
         self.model = model or BallColorModel.default()
         self.max_misses = max_misses
         self._smoother = CircleSmoother(time_constant_s)
+        self.cadence = SearchCadence(full_every)
+        #: The window looked in on the last frame (None: the whole band), for tests.
+        self.last_window: tuple[int, int, int, int] | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -290,6 +307,7 @@ class BallTracker:
         self._last: BallDetection | None = None
         self._misses = 0
         self._jump: tuple[np.ndarray, int] | None = None  # (where, frames seen there)
+        self.cadence.reset()
 
     @property
     def lost(self) -> bool:
@@ -315,7 +333,18 @@ class BallTracker:
                t_s: float) -> BallDetection | None:
         """Detect in one frame at time ``t_s`` (s); None once the ball is lost."""
         prior = None if self._last is None else (self._last.center_px, self._last.radius_px)
-        found = detect_ball(frame_bgr, hint, self.model, prior)
+        window = None
+        if hint is not None and hint.back_normal is not None:
+            tracked = self._last is not None and self._misses == 0 and self._jump is None
+            if self.cadence.local(tracked) and prior is not None:
+                window = window_around(prior[0], SPOT_WINDOW_RADII * max(prior[1], 1.0),
+                                       frame_bgr.shape)
+        self.last_window = window
+        found = detect_ball(frame_bgr, hint, self.model, prior, window)
+        if found is None and window is not None:  # not where it was: look everywhere now
+            self.cadence.missed_locally()
+            self.last_window = None
+            found = detect_ball(frame_bgr, hint, self.model, prior)
         if found is not None and self._jumped(found):
             found = None
         if found is None:

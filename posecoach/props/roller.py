@@ -43,6 +43,7 @@ from posecoach.props.geometry import axis_frame, band_box, floorward_normal, spi
 from posecoach.props.hints import BodyHint
 from posecoach.props.methods import RollerMethod
 from posecoach.props.roller_axis import END_ON_SIGMA_CM, roller_contact_estimate
+from posecoach.props.schedule import HeldOffset, SearchCadence, intersect, window_around
 from posecoach.props.tracking import CircleSmoother
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,11 @@ _KMEANS_K = 8
 _GOOD_SCORE = 0.5  # below this after single clusters, all pairs of clusters are tried
 _SEED_SCORE = 0.2  # a cluster scoring this alone is tried in pairs even after a good one
 _KMEANS_MAX_PIXELS = 6000
+#: A tracked roller is looked for within this many radii of its last centre (see
+#: RollerTracker): its end disc plus a radius and a half of its side, which is all the
+#: circle fit uses; it moves a fraction of a radius between frames (5–15 cm/s,
+#: docs/coaching.md §3).
+TRACK_WINDOW_RADII = 3.0
 
 
 @dataclass(frozen=True)
@@ -276,15 +282,18 @@ def _detection(fit: CircleFit, center: np.ndarray, score: float, hint: BodyHint,
                            min(1.0, score), method)
 
 
-def detect_roller_colour(frame_bgr: np.ndarray, hint: BodyHint,
-                         model: RollerColorModel) -> RollerDetection | None:
-    """Find the roller with a known colour model in the region under the trunk.
+def detect_roller_colour(frame_bgr: np.ndarray, hint: BodyHint, model: RollerColorModel,
+                         window: tuple[int, int, int, int] | None = None
+                         ) -> RollerDetection | None:
+    """Find the roller with a known colour model in the region under the trunk (only the
+    part of it inside ``window``, (x0, y0, x1, y1) frame pixels, when one is given).
 
     Raises:
         ValueError: the frame is not (H, W, 3) uint8.
     """
     _check_frame(frame_bgr)
     box = search_box(hint, frame_bgr.shape)
+    box = None if box is None else intersect(box, window)
     if box is None:
         return None
     x0, y0, x1, y1 = box
@@ -478,6 +487,14 @@ class RollerTracker:
     ends, the roller it found is looked up with its colour in the current frame. A periodic
     re-check of a colour that still finds the roller advances every other frame only.
 
+    While the roller is tracked by its colour, most frames look for it only within
+    TRACK_WINDOW_RADII of its last centre, and every ``full_every``-th frame (and any frame
+    where it is not found there) under the whole trunk
+    (:class:`~posecoach.props.schedule.SearchCadence`). Its contact with the back (the
+    roller's axis, :func:`~posecoach.props.roller_axis.roller_contact`) can be measured
+    every ``contact_every`` frames only and carried with the roller in between, or at once
+    when the roller or the body moved (:class:`~posecoach.props.schedule.HeldOffset`).
+
     Args:
         model: a calibrated colour model (always kept), or None to learn one from a
             "shape" detection (learned again whenever the colour stops matching and the
@@ -494,6 +511,12 @@ class RollerTracker:
             one unit ≈ one circle fit), >= WORK_CLUSTER, or None to finish each search in
             the frame it starts on. The tracker's first search gets twice as much, so the
             roller is seen sooner when the person first lies on it.
+        full_every: while tracked, one colour search under the whole trunk per this many
+            frames, >= 1.
+        contact_every: while tracked, one measurement of the contact per this many frames,
+            >= 1. 1 by default: the contact of an oblique roller can flip between the cap's
+            and the axis's (~8 cm along the spine) on a centre change of 0.2 px, so a held
+            contact may keep the wrong one for a few frames.
 
     Raises:
         ValueError: a parameter is out of range.
@@ -501,7 +524,8 @@ class RollerTracker:
 
     def __init__(self, model: RollerColorModel | None = None, max_misses: int = 5,
                  shape_interval_s: float = 0.5, time_constant_s: float = 0.1,
-                 recheck_interval_s: float = 2.0, work_budget: int | None = 4) -> None:
+                 recheck_interval_s: float = 2.0, work_budget: int | None = 4,
+                 full_every: int = 8, contact_every: int = 1) -> None:
         if max_misses < 0:
             raise ValueError(f"max_misses must be >= 0, got {max_misses}")
         if shape_interval_s < 0:
@@ -518,6 +542,12 @@ class RollerTracker:
         self.shape_interval_s = shape_interval_s
         self.work_budget = work_budget
         self._smoother = CircleSmoother(time_constant_s)
+        self.cadence = SearchCadence(full_every)
+        self.contact = HeldOffset(contact_every)
+        # The along-spine uncertainty of the last measured contact (a held one keeps it).
+        self._contact_sigma_cm = END_ON_SIGMA_CM
+        #: The window the colour search looked in on the last frame (None: everywhere).
+        self.last_window: tuple[int, int, int, int] | None = None
         self.searches_started = 0
         # One-off costs paid here, at start-up, rather than in the first frame that
         # searches: OpenCV fills its Lab conversion tables on the first BGR→Lab call
@@ -528,6 +558,8 @@ class RollerTracker:
     def reset(self) -> None:
         """Forget the track (keeps a calibrated colour model)."""
         self._smoother.reset()
+        self.cadence.reset()
+        self.contact.reset()
         self._last: RollerDetection | None = None
         self._misses = 0
         self._next_shape_t = -math.inf
@@ -545,14 +577,25 @@ class RollerTracker:
         self.model = RollerColorModel.from_region(frame_bgr, box)
         self._calibrated = True
         self._search = None
+        self.contact.reset()
         return self.model
 
     def _visual(self, frame_bgr: np.ndarray, hint: BodyHint, t_s: float
                 ) -> RollerDetection | None:
         self.last_work = 0
+        self.last_window = None
         found = None
         if self.model is not None:
-            found = detect_roller_colour(frame_bgr, hint, self.model)
+            last = self._last
+            tracked = last is not None and last.method.seen and self._misses == 0
+            if self.cadence.local(tracked) and last is not None:
+                self.last_window = window_around(
+                    last.center_px, TRACK_WINDOW_RADII * last.radius_px, frame_bgr.shape)
+            found = detect_roller_colour(frame_bgr, hint, self.model, self.last_window)
+            if found is None and self.last_window is not None:  # not there: look everywhere
+                self.cadence.missed_locally()
+                self.last_window = None
+                found = detect_roller_colour(frame_bgr, hint, self.model)
             if self._search is None and found is not None and (
                     self._calibrated or t_s < self._recheck_t):
                 return found
@@ -601,6 +644,7 @@ class RollerTracker:
         self._recheck_gap = self.recheck_interval_s
         self._recheck_t = t_s + self._recheck_gap
         found, self.model = shaped  # (re)learn the colour: the light may have changed
+        self.contact.reset()
         return found
 
     def update(self, frame_bgr: np.ndarray, hint: BodyHint | None,
@@ -609,12 +653,21 @@ class RollerTracker:
         _check_frame(frame_bgr)
         found = None if hint is None else self._visual(frame_bgr, hint, t_s)
         if found is not None and hint is not None:
+            if self._misses or self._last is None or found.method != self._last.method:
+                self.contact.reset()  # a new sighting: measure its contact now
             self._misses = 0
             center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
-            contact = roller_contact_estimate(frame_bgr, center, radius, hint, self.model)
-            self._last = RollerDetection(
-                center, radius, None if contact is None else contact.point, found.confidence,
-                found.method, END_ON_SIGMA_CM if contact is None else contact.sigma_cm)
+
+            def measure() -> np.ndarray | None:
+                estimate = roller_contact_estimate(frame_bgr, center, radius, hint, self.model)
+                self._contact_sigma_cm = (END_ON_SIGMA_CM if estimate is None
+                                          else estimate.sigma_cm)
+                return None if estimate is None else estimate.point
+
+            contact = self.contact.point(center, radius, hint.hip_px, hint.shoulder_px,
+                                         measure)
+            self._last = RollerDetection(center, radius, contact, found.confidence,
+                                         found.method, self._contact_sigma_cm)
             return self._last
         self._misses += 1
         if self._last is not None and self._misses <= self.max_misses:

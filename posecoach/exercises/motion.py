@@ -86,9 +86,6 @@ class SpineMotion:
     def hold(self, t: float) -> float | None:
         """A frame at ``t`` (s) without a position: the last pace while it is at most
         ``max_gap_s`` old, else None."""
-        return self._current(t)
-
-    def _current(self, t: float) -> float | None:
         if not self._speeds or t - self._speeds[-1][0] > self.max_gap_s:
             return None
         return self._pace
@@ -105,7 +102,7 @@ class SpineMotion:
         while self._positions and t - self._positions[0][0] > self.window_s:
             self._positions.popleft()
         if len(self._positions) < 3 or t - self._positions[0][0] < 0.6 * self.window_s:
-            return self._current(t)
+            return self.hold(t)
         times = np.array([p[0] for p in self._positions])
         values = np.array([p[1] for p in self._positions])
         self._speeds.append((t, abs(robust_slope(times, values))))

@@ -16,6 +16,8 @@ Conditions (docs/coaching.md §7 gives the reasoning and numbers):
   with a median, robust to edges).
 - **people**: several poses in the frame (the pipeline counts them before picking one).
 - **prop**: in roller mode, a roller the detectors cannot see.
+- **distance**: a ball too few pixels across to be found (from the body's scale), in ball
+  mode or while someone lies on the floor with no prop found yet.
 - **camera height**: for someone lying on the floor seen from the side, a camera above hip
   height sees the far shoulder higher in the picture than the near one, by the shoulder
   width times the sine of the camera's downward angle.
@@ -38,6 +40,7 @@ from posecoach.geometry import (
     body_geometry,
 )
 from posecoach.landmarks import Landmark as L
+from posecoach.props.ball import BALL_RADIUS_CM
 from posecoach.selector import Exercise
 from posecoach.types import Check, Cue, Frame, FrameResult, Pose, Severity
 
@@ -48,6 +51,9 @@ CUE_GRAINY = Cue("guide.grainy", "More light, please", Severity.INFO)
 CUE_ONE_PERSON = Cue("guide.one_person", "Only one person in view, please", Severity.INFO)
 CUE_ROLLER_UNSEEN = Cue("guide.roller_unseen", "Keep the roller in view", Severity.INFO)
 CUE_CAMERA_HIGH = Cue("guide.camera_high", "Lower the camera to hip height", Severity.INFO)
+CUE_CLOSER = Cue("guide.closer", "Move the camera closer so I can see the ball", Severity.INFO)
+#: The same cue while no prop has been found yet (someone lying on the floor).
+CLOSER_ANY_PROP_TEXT = "Move the camera closer so I can see the roller or ball"
 
 #: Width ratio (widest of shoulder / hip span ÷ torso length) above which the person faces the
 #: camera (geometry.py's front-view limit); back below CLEAR (its side-view limit) counts as
@@ -71,6 +77,11 @@ GRAIN_CLEAR = 9.0
 #: reached 29° (90th percentile), so the cue starts only at 40°.
 CAMERA_HIGH_ONSET_DEG = 40.0
 CAMERA_HIGH_CLEAR_DEG = 30.0
+#: A ball narrower than this in the picture (px across) is rarely found: on the dev split of
+#: samples/generalisation, balls under 5 px across were found in 1 of 7 clips, balls of 5-6.5 px
+#: in 3 of 5 (docs/coaching.md §7). The cue goes once the ball would be 6 px across.
+CLOSER_ONSET_PX = 5.0
+CLOSER_CLEAR_PX = 6.0
 #: Hip landmark span of an adult, cm: measured on the rendered skeletons of the dev split
 #: (≈ 21 cm, against ≈ 35 cm for the shoulders, SHOULDER_SPAN_CM).
 HIP_SPAN_CM = 21.0
@@ -303,6 +314,7 @@ class GuidanceStage:
             checks.append(Check(CUE_CAMERA_HIGH, down, CAMERA_HIGH_ONSET_DEG,
                                 CAMERA_HIGH_CLEAR_DEG, unit="°", source="docs/coaching.md §7"))
         checks.append(self._roller_check(exercise, result))
+        checks.append(closer_check(exercise, geometry, result.ball_detection is not None))
         return replace(result, checks=(*result.checks, *checks), metrics=metrics,
                        framing=framing)
 
@@ -316,6 +328,31 @@ class GuidanceStage:
         detection = result.roller_detection
         seen = detection is not None and detection.method.seen
         return replace(check, value=0.0 if seen else 1.0)
+
+
+def expected_ball_px(geometry: BodyGeometry) -> float:
+    """How many pixels across a tennis ball at the body would be."""
+    return 2.0 * BALL_RADIUS_CM * geometry.px_per_cm
+
+
+def closer_check(exercise: str | None, geometry: BodyGeometry | None,
+                 ball_seen: bool = False) -> Check:
+    """"Move the camera closer" while the ball would be too small to find: in ball mode, or
+    while someone lies on the floor and no roller or ball has been found (a ball a few pixels
+    across is never found, so ball mode would never start). Withdrawn in every other case;
+    unjudged while a ball is being found anyway (no advice against what works)."""
+    check = Check(CUE_CLOSER, None, CLOSER_ONSET_PX, CLOSER_CLEAR_PX, higher_is_worse=False,
+                  unit=" px", source="docs/coaching.md §7")
+    if exercise == Exercise.BALL.value:
+        cue = CUE_CLOSER
+    elif (exercise == Exercise.NONE.value and geometry is not None
+          and geometry.posture is BodyPosture.LYING):
+        cue = Cue(CUE_CLOSER.key, CLOSER_ANY_PROP_TEXT, Severity.INFO)
+    else:
+        return check.withdraw()
+    if geometry is None or ball_seen:
+        return check  # nobody in view, or the ball is found anyway: unjudged
+    return replace(check, cue=cue, value=expected_ball_px(geometry))
 
 
 def _step_back_text(needed: tuple[str, ...]) -> str:

@@ -13,6 +13,7 @@ from posecoach.coach import Coach, CoachState
 from posecoach.geometry import body_geometry
 from posecoach.guidance import (
     CUE_CAMERA_HIGH,
+    CUE_CLOSER,
     CUE_GRAINY,
     CUE_ONE_PERSON,
     CUE_ROLLER_UNSEEN,
@@ -338,3 +339,55 @@ def test_the_pipeline_counts_the_people_in_view_for_the_guidance():
     assert result.metrics["scene.people"] == 2.0
     people = next(c for c in result.checks if c.key == CUE_ONE_PERSON.key)
     assert people.is_bad(False)
+
+
+def test_a_far_camera_asks_for_it_closer_at_the_wall_and_stops_once_close():
+    """A torso 30 px long puts a tennis ball ~4 px across: too small to find."""
+    scene = Scene()
+    far = make_side_pose(sitting=False, torso_px=30.0, hip=(320.0, 300.0))
+    cues = scene.run(3.0, far, exercise="ball")
+    assert cues[:10] == [None] * 10  # information onset, not on a glance
+    assert cues[-1] == CUE_CLOSER.key
+    assert scene.step(far, exercise="ball").cue.text == CUE_CLOSER.text
+    cues = scene.run(2.5, make_side_pose(sitting=False, torso_px=60.0, hip=(320.0, 300.0)),
+                     exercise="ball")
+    assert cues[-1] is None
+
+
+def test_someone_far_away_on_the_floor_with_no_prop_found_is_asked_for_the_camera_closer():
+    scene = Scene()
+    cues = scene.run(3.0, make_lying_pose(trunk_px=30.0, hip=(300.0, 350.0)), exercise="none")
+    assert cues[-1] == CUE_CLOSER.key
+    result = scene.step(make_lying_pose(trunk_px=30.0, hip=(300.0, 350.0)), exercise="none")
+    assert "roller or ball" in result.cue.text
+    # Close enough: the same person at a normal distance gets nothing.
+    cues = scene.run(3.0, good_lying(), exercise="none")
+    assert cues[-1] is None
+
+
+@pytest.mark.parametrize("exercise", ["posture", "roller", "none"])
+def test_a_small_person_is_not_asked_for_the_camera_closer_without_a_ball_to_find(exercise):
+    """Sitting or standing far from the camera needs no ball; a roller is big enough."""
+    scene = Scene()
+    pose = (make_lying_pose(trunk_px=30.0, hip=(300.0, 350.0)) if exercise == "roller"
+            else make_side_pose(sitting=exercise == "posture", torso_px=30.0))
+    fields = ROLLER_SEEN if exercise == "roller" else None
+    cues = scene.run(4.0, pose, exercise=exercise, fields=fields)
+    assert CUE_CLOSER.key not in cues
+
+
+def test_leaving_ball_mode_drops_the_closer_cue_at_once():
+    scene = Scene()
+    far = make_side_pose(sitting=False, torso_px=30.0, hip=(320.0, 300.0))
+    scene.run(3.0, far, exercise="ball")
+    result = scene.step(make_side_pose(torso_px=30.0), exercise="posture")
+    assert result.cue is None or result.cue.key != CUE_CLOSER.key
+    assert CUE_CLOSER.key not in result.active
+
+
+def test_a_small_ball_that_is_found_anyway_gets_no_closer_cue():
+    scene = Scene()
+    far = make_side_pose(sitting=False, torso_px=30.0, hip=(320.0, 300.0))
+    seen = {"ball_detection": SimpleNamespace(center_px=np.array([330.0, 280.0]), radius_px=2.0)}
+    cues = scene.run(4.0, far, exercise="ball", fields=seen)
+    assert CUE_CLOSER.key not in cues

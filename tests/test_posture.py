@@ -158,6 +158,18 @@ def test_uncalibrated_front_lean_is_judged_from_level_even_if_it_started_leaning
     assert not judged_bad(upright, "posture.lean")
 
 
+def test_a_caught_front_lean_clears_when_sitting_up_to_a_three_quarter_views_tilt():
+    """Judged from level, upright sitters in a three-quarter view read 3.5-5° of shoulder tilt
+    (camera height, body yaw): sitting up to that must end "Sit evenly", not keep it."""
+    analyzer = PostureAnalyzer()
+    feed(analyzer, lambda: make_front_pose(shoulder_tilt_deg=4.5), 0.0, 3.0)
+    leaning = analyzer.update(make_front_pose(shoulder_tilt_deg=17.0), 3.0)
+    assert judged_bad(leaning, "posture.lean")
+    upright = analyzer.update(make_front_pose(shoulder_tilt_deg=4.5), 3.1)
+    lean = next(c for c in upright.checks if c.key == "posture.lean")
+    assert lean.is_bad(was_bad=True) is False
+
+
 def test_uncalibrated_side_view_judges_change_from_the_learned_upright_posture():
     """MediaPipe's upright trunk angle differs between people by several degrees (issue 10 dev
     split): a person whose upright trunk measures -9° who slouches to +4° is caught, although

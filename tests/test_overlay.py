@@ -55,3 +55,17 @@ def test_roller_panel_says_it_cannot_tell_the_zone_of_a_contact_near_a_border():
     assert _zone_text(near) == "can't tell"
     assert _zone_text(placed) == "thoracic"
     assert _zone_text(RollerReading(state=RollState.SETTING_UP)) == "—"
+
+
+def test_the_exercise_line_fits_a_small_picture():
+    """A 320×240 webcam: "exercise: none — lying down — no prop seen" ran off the right edge."""
+    from posecoach.selector import Exercise, ExerciseDecision
+
+    image = np.zeros((240, 320, 3), np.uint8)
+    result = make_result(pose=make_pose(),
+                         selection=ExerciseDecision(Exercise.NONE, "lying down — no prop seen"))
+    HudAnnotator().annotate(image, result)
+    text = (image[18:45] > 150).all(axis=2)  # the second line's light text
+    columns = np.flatnonzero(text.any(axis=0))
+    assert columns.size and columns.max() < 320 - 3, "the line reaches the frame's edge"
+    assert columns.max() > 200  # and is still drawn, not dropped

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from posecoach.overlay.base import BAD, GOOD, NEUTRAL, PANEL
-from posecoach.overlay.text import draw_panel, draw_text
+from posecoach.overlay.text import draw_panel, draw_text, fitting_size
 from posecoach.types import FrameResult
 
 
@@ -44,7 +44,8 @@ class HudAnnotator:
             width, _ = draw_text(image, text, (x, pad), size, colour)
             x += width + 3 * pad
         if exercise:
-            draw_text(image, exercise, (pad, size + 2 * pad), size, NEUTRAL)
+            line_size = fitting_size(exercise, size, image.shape[1] - 2 * pad)
+            draw_text(image, exercise, (pad, size + 2 * pad), line_size, NEUTRAL)
         return image
 
 

@@ -65,6 +65,18 @@ def text_size(text: str, size_px: int, bold: bool = False) -> tuple[int, int]:
     return width, height
 
 
+def fitting_size(text: str, size_px: int, max_width: int, min_px: int = 9) -> int:
+    """The text height, at most ``size_px`` and at least ``min_px``, at which ``text`` is no
+    wider than ``max_width`` (small pictures: a 320×240 webcam's line must not run off)."""
+    width, _ = text_size(text, size_px)
+    if width <= max_width:
+        return size_px
+    size = max(min_px, int(size_px * max_width / width))
+    while size > min_px and text_size(text, size)[0] > max_width:
+        size -= 1  # glyph widths do not scale exactly with the height
+    return size
+
+
 def draw_text(image: np.ndarray, text: str, origin: tuple[int, int], size_px: int,
               color_bgr: tuple[int, int, int], bold: bool = False) -> tuple[int, int]:
     """Draw ``text`` with its top-left corner at ``origin``; clipped to the image.

@@ -69,3 +69,24 @@ def test_the_exercise_line_fits_a_small_picture():
     columns = np.flatnonzero(text.any(axis=0))
     assert columns.size and columns.max() < 320 - 3, "the line reaches the frame's edge"
     assert columns.max() > 200  # and is still drawn, not dropped
+
+
+def test_the_posture_panel_shows_only_while_posture_is_coached():
+    """Someone lying on the floor with no prop found ("none") saw "posture · side view" and a
+    neck angle that means nothing lying down."""
+    from posecoach.exercises.posture import PostureAnalyzer
+    from posecoach.overlay.posture import PostureAnnotator
+    from posecoach.selector import Exercise, ExerciseDecision
+    from tests.factories import make_side_pose
+
+    pose = make_side_pose()
+    reading = PostureAnalyzer().update(pose, 0.0)
+
+    def drawn(exercise: Exercise) -> int:
+        image = np.zeros((480, 640, 3), np.uint8)
+        PostureAnnotator().annotate(image, make_result(
+            pose=pose, posture=reading, selection=ExerciseDecision(exercise, "")))
+        return int((image > 0).any(axis=2).sum())
+
+    assert drawn(Exercise.POSTURE) > 500
+    assert drawn(Exercise.NONE) == 0

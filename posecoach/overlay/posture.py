@@ -23,6 +23,7 @@ from posecoach.overlay.base import (
     point,
 )
 from posecoach.overlay.text import draw_panel, draw_text, text_size
+from posecoach.selector import Exercise
 from posecoach.types import Check, FrameResult
 
 
@@ -49,6 +50,8 @@ class PostureAnnotator:
         reading: PostureReading | None = result.posture
         if reading is None or reading.geometry is None or result.pose is None:
             return image
+        if result.exercise is Exercise.NONE:
+            return image  # measured for calibration and logs, but nobody is being coached
         scale = max(1.0, image.shape[1] / 640.0)
         size = int(round(self.size_px * scale))
         checks = {check.key: check for check in reading.checks}

@@ -86,18 +86,16 @@ class ContactConsensus:
         offset = float((np.asarray(estimate.point, np.float64) - center) @ unit) / hint.px_per_cm
         new = _Reading(t, offset, max(estimate.sigma_cm, MIN_SIGMA_CM), estimate, center)
         self._readings.append(new)
-        best = max(reversed(self._readings), key=self._support)  # ties: the newest
-        if best is new or _agree(best, new):
+        offsets = np.array([r.offset_cm for r in self._readings])
+        sigmas = np.array([r.sigma_cm for r in self._readings])
+        agree = (np.abs(offsets[:, None] - offsets[None, :])
+                 <= AGREE_SIGMAS * np.hypot(sigmas[:, None], sigmas[None, :]))
+        support = agree @ (1.0 / sigmas ** 2)
+        # The best-supported reading; on a tie the newest.
+        best = len(support) - 1 - int(np.argmax(support[::-1]))
+        if agree[best, -1]:
             return estimate
         self.replaced += 1
-        moved = best.estimate.point + (center - best.center)
-        return ContactEstimate(moved, best.estimate.sigma_cm)
-
-    def _support(self, reading: _Reading) -> float:
-        return sum(1.0 / other.sigma_cm ** 2 for other in self._readings
-                   if _agree(reading, other))
-
-
-def _agree(a: _Reading, b: _Reading) -> bool:
-    return abs(a.offset_cm - b.offset_cm) <= AGREE_SIGMAS * float(np.hypot(a.sigma_cm,
-                                                                            b.sigma_cm))
+        chosen = self._readings[best]
+        moved = chosen.estimate.point + (center - chosen.center)
+        return ContactEstimate(moved, chosen.estimate.sigma_cm)

@@ -14,8 +14,10 @@ only changes when the roller turns or the body moves sideways, which takes longe
 ``window_s``. So each new reading is checked against the readings of the last ``window_s``:
 the reading with the most support (the summed weight, 1/sigma², of the readings that agree
 with it within twice their combined uncertainty) stands, and a new reading that disagrees
-with it is replaced by it, moved with the disc. Each reading counts by its own claimed
-uncertainty, floored at MIN_SIGMA_CM, so one precise reading does not outvote many that agree.
+with it and claims less certainty is replaced by it, moved with the disc (one that is at
+least as certain stands: two equally uncertain readings say nothing against each other).
+Each reading counts by its own claimed uncertainty, floored at MIN_SIGMA_CM, so one precise
+reading does not outvote many that agree.
 A jump of the disc itself (the detector took the other end of the roller) starts afresh.
 """
 
@@ -93,9 +95,11 @@ class ContactConsensus:
         support = agree @ (1.0 / sigmas ** 2)
         # The best-supported reading; on a tie the newest.
         best = len(support) - 1 - int(np.argmax(support[::-1]))
-        if agree[best, -1]:
+        chosen = self._readings[best]
+        if agree[best, -1] or chosen.sigma_cm >= new.sigma_cm:
+            # Agreeing, or the consensus is no more certain than this reading (it then
+            # says nothing against it).
             return estimate
         self.replaced += 1
-        chosen = self._readings[best]
         moved = chosen.estimate.point + (center - chosen.center)
         return ContactEstimate(moved, chosen.estimate.sigma_cm)

@@ -91,3 +91,15 @@ def test_agreeing_readings_of_a_rolling_roller_pass_unchanged(speed_px, sigma, j
 def test_window_must_be_positive():
     with pytest.raises(ValueError, match="window_s"):
         ContactConsensus(window_s=0.0)
+
+
+def test_equally_uncertain_readings_that_disagree_are_left_alone():
+    """The end cap and the middle of a run, both known to ~5 cm, 15 cm apart (a body sliding
+    over the roller, mirrored dev clip): neither says anything against the other, so each
+    frame keeps its own reading instead of the more frequent one taking over."""
+    cap_reading = ContactEstimate(np.array([168.0, 141.0]), 5.0)
+    run_middle = ContactEstimate(np.array([183.0, 141.0]), 5.0)
+    consensus = ContactConsensus()
+    for i, reading in enumerate([run_middle] * 8 + [cap_reading] * 4):
+        assert consensus.update(i / FPS, CAP, RADIUS, HINT, reading) is reading
+    assert consensus.replaced == 0

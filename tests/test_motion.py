@@ -162,3 +162,20 @@ def test_a_slow_down_without_a_stop_reads_slow_within_a_second():
 def test_reversal_speed_must_be_positive():
     with pytest.raises(ValueError, match="reversal_cm_s"):
         SpineMotion(reversal_cm_s=0.0)
+
+
+def test_slowing_down_at_a_turn_reads_slow_promptly():
+    """Fast passes (20 cm/s) whose last one ends in a turn, the roll going on at 8 cm/s from
+    there: the bridging of the turn must not carry the fast passes over for long; the pace
+    is under 12 cm/s within 0.75 s of the turn (a mirrored dev clip kept "Slow down" 3 s
+    past the slow-down when the bridging lasted as long as a slope window)."""
+    low, high = 20.0, 33.0
+    one_pass = (high - low) / 20.0  # s
+    fast = triangle(20.0, 4 * one_pass, low=low, high=high)
+    slow = triangle(8.0, 4.0, low=low, high=high, start=fast[-1])
+    positions = smoothed(fast + slow, 0.15)
+    motion = SpineMotion(reversal_cm_s=2.0)
+    paces = [motion.update(i / FPS, x) for i, x in enumerate(positions)]
+    turn = len(fast)
+    later = paces[turn + int(0.75 * FPS)]
+    assert later is not None and later < 12.0, paces[turn:turn + int(1.2 * FPS)]

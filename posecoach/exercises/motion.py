@@ -36,7 +36,7 @@ class SpineMotion:
       ``window_s / 2 + recent_s`` instead of remembering the passes for the whole span.
       With ``reversal_cm_s`` set, that look-back reaches ``window_s`` further while the
       movement has just turned round (a slope of at least ``reversal_cm_s`` each way within
-      the last ``window_s``): the slopes whose window straddles the turn of a short fast pass
+      the last ``recent_s``): the slopes whose window straddles the turn of a short fast pass
       read low although the prop never stopped, and a cap from them alone would read every
       turn as a slow-down. A stop or a slow-down without a turn is followed as before.
 
@@ -123,11 +123,13 @@ class SpineMotion:
         return self._pace
 
     def _turned(self, t: float) -> bool:
-        """The movement turned round within the last ``window_s``: slopes of at least
-        ``reversal_cm_s`` both ways (never with ``reversal_cm_s`` None)."""
+        """The movement turned round within the last ``recent_s``: slopes of at least
+        ``reversal_cm_s`` both ways (never with ``reversal_cm_s`` None). Only that long:
+        the slopes measured after it soon tell a fast pass back from a slow one (a roll
+        that slows down at a turn must still read slow within ~1 s)."""
         if self.reversal_cm_s is None:
             return False
-        recent = [v for s, v in self._speeds if t - s <= self.window_s]
+        recent = [v for s, v in self._speeds if t - s <= self.recent_s]
         return (max(recent) >= self.reversal_cm_s
                 and min(recent) <= -self.reversal_cm_s)
 

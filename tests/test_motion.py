@@ -110,3 +110,72 @@ def test_turns_of_fast_passes_do_not_read_as_slow():
     paces = [motion.update(i / FPS, x) for i, x in enumerate(triangle(25.0, 6.0))]
     warm = [p for p in paces[int(1.5 * FPS):]]
     assert sum(p > 15.0 for p in warm) >= 0.8 * len(warm)
+
+
+def smoothed(positions: list[float], tau_s: float) -> list[float]:
+    """``positions`` through a first-order low-pass of time constant ``tau_s`` (the landmark
+    smoothing and the pose model round the turns of a pass and delay them ~0.13 s)."""
+    alpha = 1.0 / (1.0 + tau_s * FPS)
+    out, y = [], positions[0]
+    for x in positions:
+        y += alpha * (x - y)
+        out.append(y)
+    return out
+
+
+@pytest.mark.parametrize("stretch_cm", [13.0, 20.0])
+def test_turns_of_short_fast_passes_do_not_read_as_slowing_down(stretch_cm):
+    """Passes of 0.65-1 s at 20 cm/s, their turns rounded as measured positions are: with
+    reversals recognised (the roller's setting) the pace stays above the 15 cm/s limit on
+    every frame once warm; the slopes straddling a rounded turn alone read ~12 cm/s, so
+    without it a fast roll reads slow at every turn."""
+    positions = smoothed(triangle(20.0, 6.0, low=20.0, high=20.0 + stretch_cm), 0.15)
+    motion = SpineMotion(reversal_cm_s=2.0)
+    paces = [motion.update(i / FPS, x) for i, x in enumerate(positions)]
+    warm = [p for p in paces[int(1.5 * FPS):]]
+    assert all(p is not None and p > 15.0 for p in warm), min(p or 0.0 for p in warm)
+
+
+def test_a_stop_after_fast_passes_still_reads_slow_promptly():
+    """Recognising turns does not hide a real stop: still for 0.6 s after fast passes, the
+    pace is under the 12 cm/s clearing level."""
+    positions = smoothed(triangle(20.0, 4.0, low=20.0, high=33.0), 0.15)
+    positions += [positions[-1]] * int(2 * FPS)
+    motion = SpineMotion(reversal_cm_s=2.0)
+    paces = [motion.update(i / FPS, x) for i, x in enumerate(positions)]
+    after = paces[int((4.0 + 0.6) * FPS)]
+    assert after is not None and after < 12.0
+
+
+def test_a_slow_down_without_a_stop_reads_slow_within_a_second():
+    """From 20 cm/s passes to 8 cm/s passes (still turning at both ends): the pace is under
+    12 cm/s within 1 s of the change, so the coach's clearing (0.6 s) takes the cue off
+    within 2 s (issue 11)."""
+    fast = smoothed(triangle(20.0, 3.0, low=20.0, high=33.0), 0.15)
+    slow = triangle(8.0, 4.0, low=20.0, high=33.0, start=fast[-1])
+    positions = smoothed(fast + slow, 0.15)
+    motion = SpineMotion(reversal_cm_s=2.0)
+    paces = [motion.update(i / FPS, x) for i, x in enumerate(positions)]
+    assert paces[int(4.0 * FPS)] is not None and paces[int(4.0 * FPS)] < 12.0
+
+
+def test_reversal_speed_must_be_positive():
+    with pytest.raises(ValueError, match="reversal_cm_s"):
+        SpineMotion(reversal_cm_s=0.0)
+
+
+def test_slowing_down_at_a_turn_reads_slow_promptly():
+    """Fast passes (20 cm/s) whose last one ends in a turn, the roll going on at 8 cm/s from
+    there: the bridging of the turn must not carry the fast passes over for long; the pace
+    is under 12 cm/s within 0.75 s of the turn (a mirrored dev clip kept "Slow down" 3 s
+    past the slow-down when the bridging lasted as long as a slope window)."""
+    low, high = 20.0, 33.0
+    one_pass = (high - low) / 20.0  # s
+    fast = triangle(20.0, 4 * one_pass, low=low, high=high)
+    slow = triangle(8.0, 4.0, low=low, high=high, start=fast[-1])
+    positions = smoothed(fast + slow, 0.15)
+    motion = SpineMotion(reversal_cm_s=2.0)
+    paces = [motion.update(i / FPS, x) for i, x in enumerate(positions)]
+    turn = len(fast)
+    later = paces[turn + int(0.75 * FPS)]
+    assert later is not None and later < 12.0, paces[turn:turn + int(1.2 * FPS)]

@@ -34,6 +34,11 @@ class SpineMotion:
       near-miss pace);
     - the highest over the last ``recent_s``: it follows a stop within about
       ``window_s / 2 + recent_s`` instead of remembering the passes for the whole span.
+      With ``reversal_cm_s`` set, that look-back reaches ``window_s`` further while the
+      movement has just turned round (a slope of at least ``reversal_cm_s`` each way within
+      the last ``recent_s``): the slopes whose window straddles the turn of a short fast pass
+      read low although the prop never stopped, and a cap from them alone would read every
+      turn as a slow-down. A stop or a slow-down without a turn is followed as before.
 
     So a fast stretch reads fast about 0.5 s after it starts and a slow-down reads slow
     about 0.6 s after it (docs/coaching.md §3.2, "Measuring the pace"): with the coach's 1 s
@@ -48,21 +53,24 @@ class SpineMotion:
 
     def __init__(self, window_s: float = 0.5, speed_span_s: float = 1.0,
                  percentile: float = 80.0, pass_min_cm: float = 4.0, recent_s: float = 0.3,
-                 max_gap_s: float = 0.5) -> None:
+                 max_gap_s: float = 0.5, reversal_cm_s: float | None = None) -> None:
         if window_s <= 0 or speed_span_s <= 0 or recent_s <= 0:
             raise ValueError(f"windows must be > 0, got {window_s}, {speed_span_s}, "
                              f"{recent_s}")
         if max_gap_s < 0:
             raise ValueError(f"max_gap_s must be >= 0, got {max_gap_s}")
+        if reversal_cm_s is not None and reversal_cm_s <= 0:
+            raise ValueError(f"reversal_cm_s must be > 0 or None, got {reversal_cm_s}")
         self.window_s = window_s
         self.speed_span_s = speed_span_s
         self.percentile = percentile
         self.pass_min_cm = pass_min_cm
         self.recent_s = recent_s
         self.max_gap_s = max_gap_s
+        self.reversal_cm_s = reversal_cm_s
         self.passes = 0
         self._positions: deque[tuple[float, float]] = deque()
-        self._speeds: deque[tuple[float, float]] = deque()
+        self._speeds: deque[tuple[float, float]] = deque()  # (t, signed slope)
         self._pace: float | None = None
         self._direction = 0
         self._extreme: float | None = None
@@ -105,13 +113,25 @@ class SpineMotion:
             return self.hold(t)
         times = np.array([p[0] for p in self._positions])
         values = np.array([p[1] for p in self._positions])
-        self._speeds.append((t, abs(robust_slope(times, values))))
+        self._speeds.append((t, robust_slope(times, values)))
         while t - self._speeds[0][0] > self.speed_span_s:
             self._speeds.popleft()
-        recent = max(v for s, v in self._speeds if t - s <= self.recent_s)
-        span = float(np.percentile([v for _, v in self._speeds], self.percentile))
+        look_back = self.recent_s + (self.window_s if self._turned(t) else 0.0)
+        recent = max(abs(v) for s, v in self._speeds if t - s <= look_back)
+        span = float(np.percentile([abs(v) for _, v in self._speeds], self.percentile))
         self._pace = min(span, recent)
         return self._pace
+
+    def _turned(self, t: float) -> bool:
+        """The movement turned round within the last ``recent_s``: slopes of at least
+        ``reversal_cm_s`` both ways (never with ``reversal_cm_s`` None). Only that long:
+        the slopes measured after it soon tell a fast pass back from a slow one (a roll
+        that slows down at a turn must still read slow within ~1 s)."""
+        if self.reversal_cm_s is None:
+            return False
+        recent = [v for s, v in self._speeds if t - s <= self.recent_s]
+        return (max(recent) >= self.reversal_cm_s
+                and min(recent) <= -self.reversal_cm_s)
 
     def _count_pass(self, position: float) -> None:
         if self._extreme is None:

@@ -232,7 +232,9 @@ class RollerAnalyzer:
 
     def __init__(self, shoulder_hip_cm: float = 47.5) -> None:
         self.shoulder_hip_cm = shoulder_hip_cm
-        self._motion = SpineMotion()
+        # A turn at the end of a short pass is not a slow-down: movement both ways faster
+        # than holding still (HOLD_SPEED_CM_S) keeps the pace from before the turn.
+        self._motion = SpineMotion(reversal_cm_s=HOLD_SPEED_CM_S)
         self._last_t: float | None = None
         self._set_s = 0.0
         self._sets = 0

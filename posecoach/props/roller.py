@@ -43,6 +43,7 @@ from posecoach.props.geometry import axis_frame, band_box, floorward_normal, spi
 from posecoach.props.hints import BodyHint
 from posecoach.props.methods import RollerMethod
 from posecoach.props.roller_axis import END_ON_SIGMA_CM, roller_contact_estimate
+from posecoach.props.roller_consensus import ContactConsensus
 from posecoach.props.schedule import HeldOffset, SearchCadence, intersect, window_around
 from posecoach.props.tracking import CircleSmoother
 
@@ -544,6 +545,9 @@ class RollerTracker:
         self._smoother = CircleSmoother(time_constant_s)
         self.cadence = SearchCadence(full_every)
         self.contact = HeldOffset(contact_every)
+        #: Each measured contact checked against the recent ones (a less certain reading
+        #: does not overrule a better-supported one: props.roller_consensus).
+        self.consensus = ContactConsensus()
         # The along-spine uncertainty of the last measured contact (a held one keeps it).
         self._contact_sigma_cm = END_ON_SIGMA_CM
         #: The window the colour search looked in on the last frame (None: everywhere).
@@ -560,6 +564,7 @@ class RollerTracker:
         self._smoother.reset()
         self.cadence.reset()
         self.contact.reset()
+        self.consensus.reset()
         self._last: RollerDetection | None = None
         self._misses = 0
         self._next_shape_t = -math.inf
@@ -659,7 +664,9 @@ class RollerTracker:
             center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
 
             def measure() -> np.ndarray | None:
-                estimate = roller_contact_estimate(frame_bgr, center, radius, hint, self.model)
+                estimate = self.consensus.update(
+                    t_s, center, radius, hint,
+                    roller_contact_estimate(frame_bgr, center, radius, hint, self.model))
                 self._contact_sigma_cm = (END_ON_SIGMA_CM if estimate is None
                                           else estimate.sigma_cm)
                 return None if estimate is None else estimate.point

@@ -16,7 +16,7 @@ from posecoach.props.ball import MIN_SPOT_CONTRAST, BallTracker, detect_ball
 from posecoach.props.ball_spot import find_spot, spot_contrast, unmixed
 from posecoach.props.hints import BodyHint
 
-from .synth import H, LIGHTS, SHIRTS, W, _texture, ball_at_wall, camera, draw_ball
+from .synth import LIGHTS, SHIRTS, H, W, ball_at_wall, camera, draw_ball
 
 #: BGR balls: red, blue, pink, green and a dark purple massage ball. (A white ball is left
 #: out: the drawn wall is near-white, and a ball the colour of both its neighbours cannot
@@ -232,7 +232,7 @@ def _on_the_floor(seed: int, ball: bool, colour: str, px_per_cm: float = 2.0
     s = px_per_cm
     img = np.zeros((H, W, 3), np.float32)
     img[:] = (130, 132, 128)  # the room's far wall
-    img += _texture(rng, (H, W), 3.0)
+    img += 3.0 * rng.standard_normal((H, W, 1)).astype(np.float32)  # paint's grain
     hip, shoulder = np.array([200.0, 300.0]), np.array([200.0 + 47 * s, 300.0])
     radius = 3.35 * s
     # The back rests on the ball (its top hidden), the ball sinks a little into the mat.
@@ -246,7 +246,7 @@ def _on_the_floor(seed: int, ball: bool, colour: str, px_per_cm: float = 2.0
     cv2.ellipse(torso, tuple(int(v) for v in (hip + shoulder) / 2),
                 (int(30 * s), int(10.5 * s)), 0, 0, 360, 1, -1)
     img[torso > 0] = SHIRTS[colour]
-    img[torso > 0] += _texture(rng, (H, W), 4.0)[torso > 0]
+    img[torso > 0] += 4.0 * rng.standard_normal((int(torso.sum()), 1)).astype(np.float32)
     head = shoulder + np.array([13 * s, -4 * s])
     cv2.circle(img, tuple(int(v) for v in head), int(9 * s), (120, 150, 200), -1, cv2.LINE_AA)
     hint = BodyHint(shoulder_px=shoulder, hip_px=hip, px_per_cm=s, lying=True,

@@ -222,12 +222,14 @@ def test_the_back_of_the_head_is_not_a_ball() -> None:
         assert (found is not None) == is_ball, knot_y
 
 
-def _on_the_floor(seed: int, ball: bool, colour: str, px_per_cm: float = 2.0
-                  ) -> tuple[np.ndarray, BodyHint, np.ndarray]:
+def _on_the_floor(seed: int, ball: bool, colour: str, px_per_cm: float = 2.0,
+                  shade: float = 0.0) -> tuple[np.ndarray, BodyHint, np.ndarray]:
     """Lying on a mat seen from the side by a camera near floor level, a ball under the upper
     back: the room's wall shows through the gap between back and mat on either side of the
     ball, the mat (another colour) lies under it, and the shirt is the ball's own colour.
-    Returns the image, the hint (back toward the floor) and the ball's centre."""
+    ``shade`` in [0, 1) blends the ball's colour toward the gap's grey (the back settling
+    over it shades it). Returns the image, the hint (back toward the floor) and the ball's
+    centre."""
     rng = np.random.default_rng(seed)
     s = px_per_cm
     img = np.zeros((H, W, 3), np.float32)
@@ -240,7 +242,8 @@ def _on_the_floor(seed: int, ball: bool, colour: str, px_per_cm: float = 2.0
     mat_top = int(round(center[1] + 0.85 * radius))
     img[mat_top + int(8 * s):] = (90, 110, 120)  # the floor
     if ball:
-        draw_ball(img, rng, center, radius, SHIRTS[colour])
+        bgr = (1 - shade) * np.array(SHIRTS[colour]) + shade * np.array((130, 132, 128))
+        draw_ball(img, rng, center, radius, tuple(int(v) for v in bgr))
     img[mat_top:mat_top + int(8 * s)] = (150, 50, 110)  # a purple mat, in front of the ball
     torso = np.zeros((H, W), np.uint8)
     cv2.ellipse(torso, tuple(int(v) for v in (hip + shoulder) / 2),
@@ -269,3 +272,24 @@ def test_a_ball_the_colour_of_the_shirt_is_found_on_the_floor(colour: str) -> No
         assert np.hypot(*(found.center_px - center)) / hint.px_per_cm <= 1.5, (colour, seed)
         img, hint, _ = _on_the_floor(seed, False, colour)
         assert detect_ball(img, hint) is None, (colour, seed)
+
+
+def test_a_tracked_ball_that_grows_faint_keeps_its_track() -> None:
+    """Issue 11: on the floor, a ball found at 15–22 ΔE read 10–15 for seconds once the back
+    settled over it, below the contrast a new sighting needs; the track was lost and the coach
+    said "The ball dropped" with the ball on the back. Where the ball was a moment ago, less
+    contrast keeps it (KEEP_SPOT_CONTRAST); the same faint spot is no ball for a tracker that
+    has not seen it."""
+    tracker, fresh = BallTracker(), BallTracker()
+    for i in range(5):
+        img, hint, _ = _on_the_floor(1 + i % 3, True, "red")
+        assert tracker.update(img, hint, i / 15) is not None
+    seen = 0
+    for i in range(5, 35):
+        img, hint, center = _on_the_floor(1 + i % 3, True, "red", shade=0.5)
+        kept = tracker.update(img, hint, i / 15)
+        assert kept is not None, i  # never lost (a frame at the edge may be held over)
+        seen += kept.method.seen
+        assert np.hypot(*(kept.center_px - center)) / hint.px_per_cm <= 1.5, i
+        assert fresh.update(img, hint, i / 15) is None, i
+    assert seen >= 0.6 * 30

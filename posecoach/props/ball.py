@@ -231,9 +231,16 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
                          None if prior is None else prior[0], least, window)
         if spot is None or spot.contrast < least:
             return None
-        if spot.contrast < MIN_SPOT_CONTRAST and prior is not None and float(
-                np.hypot(*(spot.center_px - prior[0]))) > TRACK_FREE_RADII * max(prior[1], 1.0):
-            return None  # weak and away from the track: not the tracked ball
+        if spot.contrast < MIN_SPOT_CONTRAST and prior is not None:
+            reach = TRACK_FREE_RADII * max(prior[1], 1.0)
+            if float(np.hypot(*(spot.center_px - prior[0]))) > reach:
+                return None  # weak and away from the track: not the tracked ball
+            # Weak where the ball was: unless the ball has moved on to a spot that stands out
+            # anywhere in the band (a faint mark left behind must not hold the track).
+            strong = find_spot(frame_bgr, hint, hint.back_normal, None, MIN_SPOT_CONTRAST)
+            if strong is not None and strong.contrast >= MIN_SPOT_CONTRAST and float(
+                    np.hypot(*(strong.center_px - spot.center_px))) > reach:
+                spot = strong
         return BallDetection(spot.center_px, spot.radius_px, spot.confidence, BallMethod.SPOT)
     model = model or BallColorModel.default()
     h, w = frame_bgr.shape[:2]

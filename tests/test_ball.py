@@ -13,7 +13,7 @@ from posecoach.exercises.ball import (
     Surface,
 )
 from posecoach.geometry import body_geometry
-from tests.factories import coached_cues, make_side_pose
+from tests.factories import coached_cues, make_lying_pose, make_side_pose
 
 FPS = 15.0
 
@@ -335,3 +335,37 @@ def test_fast_passes_stay_judged_through_frames_the_ball_is_not_found():
     cue still comes within 1.7 s (a third fewer positions make the pace ~0.2 s later)."""
     shown = [t for t, key in _fast_passes(3) if key == "ball.too_fast"]
     assert shown and shown[0] <= 2.0 + 1.7
+
+
+def lying_on_ball(lift_cm: float, toe_down_cm: float = 0.0):
+    """Lying with the ball under the upper back, the hips ``lift_cm`` off their start
+    (hips, knees and thighs moved up, shoulders and feet where they were); the far foot's
+    toe landmark reads ``toe_down_cm`` below the floor line (a flexed foot, landmark jitter)."""
+    pose = make_lying_pose(tilt_deg=5.0)
+    scale = body_geometry(make_lying_pose(tilt_deg=5.0)).px_per_cm
+    xy = pose.xy.copy()
+    xy[[23, 24, 25, 26]] += np.array([0.0, -lift_cm * scale])  # hips and knees up
+    xy[32] += np.array([0.0, toe_down_cm * scale])  # the far foot's index
+    return pose.with_xy(xy), scale
+
+
+def test_on_the_floor_the_feet_landmarks_moving_is_not_a_hip_lift():
+    """Issue 11: only the hips lifting off the floor is more weight on the ball. On the dev
+    floor clips the lowest foot landmark sank a few pixels while the hips rose (heel and toe
+    landmarks jitter, a heel blinks in and out of view), reading a 6 cm lift as 10 cm. A
+    7 cm lift (within the 8–10 cm the range calls fine, docs/coaching.md §4) while the toe
+    landmark reads 4 cm lower is not pressure; a 13 cm lift is."""
+    for lift_cm, expected in ((7.0, False), (13.0, True)):
+        analyzer = BallAnalyzer()
+        readings = []
+        for i in range(int(5 * FPS)):
+            t = i / FPS
+            lifted = t >= 2.0
+            pose, scale = lying_on_ball(lift_cm if lifted else 0.0, 4.0 if lifted else 0.0)
+            geometry = body_geometry(pose)
+            ball = geometry.mid_hip + 0.85 * (geometry.mid_shoulder - geometry.mid_hip)
+            readings.append(analyzer.update(pose, geometry, ball + np.array([0.0, 10 * scale]),
+                                            True, t))
+        assert readings[-1].surface is Surface.FLOOR
+        assert bad(readings[-1], "ball.pressure") is expected, lift_cm
+        assert readings[-1].pressure == pytest.approx(lift_cm, abs=1.0)

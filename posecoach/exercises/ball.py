@@ -84,6 +84,12 @@ LEAN_MARGIN_DEG = 7.0
 #: lift reads within ~1 cm), so a lift of 8 cm, which the range still calls fine, must not be
 #: told at its first jitter.
 HIP_LIFT_MARGIN_CM = 10.0
+#: On the floor, the floor line (the lowest foot landmark seen) and the image scale are
+#: taken once per placement, at its start, and the lift is the hips' rise against them: the
+#: feet stay planted during a lift, but their landmarks do not (a heel's visibility flickers
+#: and the lowest point jumps between heel and toe by a few pixels), and the trunk's length
+#: in the image, which gives the scale, grows as it tilts up off the floor. On the dev clips
+#: both read a hip lift ~1.5× too high (a 6 cm lift as 10 cm).
 #: Off the back (or out of sight) this long, the ball's return is a new placement with its own
 #: pressure start; a shorter gap is the same placement (the spot search loses a pinned ball
 #: for a few frames when the body moves over it, e.g. as the hips lift).
@@ -162,6 +168,7 @@ class BallAnalyzer:
         self._pressure_start: float | None = None
         self._pressure_t0: float | None = None
         self._pressure_surface: Surface | None = None
+        self._floor: tuple[float, float] | None = None  # (floor line y px, px/cm) at the start
         self._off_since: float | None = None
         self._placement_until: float | None = None
         self._last_t = 0.0
@@ -294,6 +301,7 @@ class BallAnalyzer:
         self._pressure_start = None
         self._pressure_t0 = None
         self._pressure_surface = None
+        self._floor = None
 
     def _pressure(self, pose: Pose, geometry: BodyGeometry, surface: Surface,
                   t: float) -> float | None:
@@ -302,8 +310,15 @@ class BallAnalyzer:
         if surface is not self._pressure_surface:  # from the wall to the floor: a new start
             self._reset_pressure()
             self._pressure_surface = surface
-        value = (_trunk_lean_deg(geometry) if surface is Surface.WALL
-                 else _hip_height_cm(pose, geometry))
+        if surface is Surface.WALL:
+            value: float | None = _trunk_lean_deg(geometry)
+        else:
+            if self._floor is None:
+                floor_y = _floor_y_px(pose)
+                if floor_y is not None:
+                    self._floor = (floor_y, geometry.px_per_cm)
+            value = None if self._floor is None else (
+                (self._floor[0] - float(geometry.mid_hip[1])) / self._floor[1])
         if value is None:
             return None
         if self._pressure_t0 is None:
@@ -346,12 +361,12 @@ def _trunk_lean_deg(geometry: BodyGeometry) -> float:
     return angle_from_vertical_deg(geometry.mid_hip, geometry.mid_shoulder)
 
 
-def _hip_height_cm(pose: Pose, geometry: BodyGeometry) -> float | None:
-    """Hips above the feet's floor line (cm), lying on the floor."""
+def _floor_y_px(pose: Pose) -> float | None:
+    """The floor line under someone lying: the lowest foot landmark seen (image row, px), or
+    None when no foot is seen."""
     feet = [L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]
     seen = pose.visibility[feet] >= 0.5
     if not seen.any():
         return None
     floor_y = float(pose.xy[feet][seen, 1].max())
-    return (floor_y - float(geometry.mid_hip[1])) / geometry.px_per_cm if math.isfinite(
-        floor_y) else None
+    return floor_y if math.isfinite(floor_y) else None

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from posecoach.props.ball_spot import find_spot
+from posecoach.props.ball_spot import TRACK_FREE_RADII, find_spot
 from posecoach.props.circlefit import CircleFit, circles_in_mask
 from posecoach.props.colour import BallColorModel
 from posecoach.props.geometry import band_box
@@ -47,6 +47,12 @@ _COARSE_WINDOWS = 3  # ball-coloured blobs examined at full resolution after the
 #: ball: a just noticeable colour difference is ~2–3 ΔE, and webcam noise in a dim room
 #: reaches a few ΔE more after the blur, so a spot must stand well clear of that.
 MIN_SPOT_CONTRAST = 15.0
+#: A tracked ball keeps its track on less (hysteresis): a spot within the track's free reach
+#: (TRACK_FREE_RADII of posecoach.props.ball_spot) of where the ball was a moment ago needs
+#: only this contrast, still ~3 just noticeable differences above the webcam noise. On the dev
+#: floor clips a pinned ball the colour of the shirt read 10–15 ΔE for seconds at a time after
+#: it had been found at 15–22, and the track's loss was told as "The ball dropped".
+KEEP_SPOT_CONTRAST = 10.0
 #: A tracked ball does not jump: even a brisk 30 cm/s roll moves it ~1 cm between frames at
 #: 30 fps, so a spot this many radii (≈ 10 cm) from the track is another thing until it is
 #: seen there again on JUMP_CONFIRM_FRAMES frames in a row (a ball dropped and placed again
@@ -198,7 +204,8 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
     """Find the ball in one frame.
 
     With a hint that knows the back side, the most ball-like spot behind the back
-    (:func:`posecoach.props.ball_spot.find_spot`, any colour; ``model`` is not used).
+    (:func:`posecoach.props.ball_spot.find_spot`, any colour; ``model`` is not used), at
+    MIN_SPOT_CONTRAST, or KEEP_SPOT_CONTRAST near ``prior`` (a tracked ball).
     Otherwise by colour: a window around ``prior`` first, then a band around the hip →
     shoulder axis, then windows around the ball-coloured blobs of the whole frame (found at
     half resolution).
@@ -219,10 +226,21 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
     """
     _check_frame(frame_bgr)
     if hint is not None and hint.back_normal is not None:
+        least = MIN_SPOT_CONTRAST if prior is None else KEEP_SPOT_CONTRAST
         spot = find_spot(frame_bgr, hint, hint.back_normal,
-                         None if prior is None else prior[0], MIN_SPOT_CONTRAST, window)
-        if spot is None or spot.contrast < MIN_SPOT_CONTRAST:
+                         None if prior is None else prior[0], least, window)
+        if spot is None or spot.contrast < least:
             return None
+        if spot.contrast < MIN_SPOT_CONTRAST and prior is not None:
+            reach = TRACK_FREE_RADII * max(prior[1], 1.0)
+            if float(np.hypot(*(spot.center_px - prior[0]))) > reach:
+                return None  # weak and away from the track: not the tracked ball
+            # Weak where the ball was: unless the ball has moved on to a spot that stands out
+            # anywhere in the band (a faint mark left behind must not hold the track).
+            strong = find_spot(frame_bgr, hint, hint.back_normal, None, MIN_SPOT_CONTRAST)
+            if strong is not None and strong.contrast >= MIN_SPOT_CONTRAST and float(
+                    np.hypot(*(strong.center_px - spot.center_px))) > reach:
+                spot = strong
         return BallDetection(spot.center_px, spot.radius_px, spot.confidence, BallMethod.SPOT)
     model = model or BallColorModel.default()
     h, w = frame_bgr.shape[:2]

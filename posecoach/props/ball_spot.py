@@ -68,6 +68,12 @@ DIRECTIONS = 8
 #: not compared: a ball touching a flat back at RING_RADII radii sees the back within
 #: acos(1 / RING_RADII) = 60° either side, plus slack for a curved back and landmark error.
 BODY_SIDE_DEG = 75.0
+#: Lying on the floor, the ring points away from the back hold two surfaces, not one: the
+#: floor (or mat) the ball is pressed into, straight beyond it, and the gap between the back
+#: and the floor on either side, where a camera near floor level sees the room behind. Ring
+#: directions within this angle (degrees) of straight away from the back are the floor; the
+#: rest of the away directions are the gap. (At a wall the gap shows the same wall.)
+FLOOR_BEYOND_DEG = 60.0
 #: Weight of the colour spread inside the window against the contrast (both ΔE units).
 EVENNESS_WEIGHT = 2.0
 #: The search runs at a resolution where the ball has this radius (px): enough for a ring of
@@ -150,12 +156,14 @@ def _away_from_body(body_dir: np.ndarray | None) -> list[int]:
             + math.sin(2.0 * math.pi * k / DIRECTIONS) * body[1] < limit]
 
 
-def _contrast(bgr: np.ndarray, radius_px: float, body_dir: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _contrast(bgr: np.ndarray, radius_px: float, body_dir: np.ndarray | None = None,
+              lying: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The contrast all around (the second smallest difference to every ring point, minus
     the evenness penalty), the blurred (H, W, 3) Lab image, and with ``body_dir`` the
     contrast away from the body (the smallest difference to the ring points away from it,
     minus the same penalty; None without ``body_dir``). :func:`spot_contrast` is the larger.
+    ``lying``: the ball is on the floor, whose ring points away from the back are two
+    surfaces (FLOOR_BEYOND_DEG).
 
     Raises:
         ValueError: the image is not (H, W, 3) uint8, the radius is not > 0 or body_dir is
@@ -197,9 +205,29 @@ def _contrast(bgr: np.ndarray, radius_px: float, body_dir: np.ndarray | None = N
     # corner of the back's outline (the top of the shoulder) would pass. And what lies away
     # from the back must be one surface: where two regions meet beside a third (a corner of
     # furniture against two walls) the ring points away from it disagree among themselves.
-    surround = sum(rings) / len(rings)
-    disagree = np.max([np.sqrt(((ring - surround) ** 2).sum(axis=2)) for ring in rings], axis=0)
+    # On the floor, two surfaces (FLOOR_BEYOND_DEG): each must be one surface in itself.
+    groups = _surfaces(away, body_dir, lying)
+    disagree = np.zeros((h, w), dtype=np.float32)
+    for group in groups:
+        members = [rings[away.index(k)] for k in group]
+        surround = sum(members) / len(members)
+        for ring in members:
+            disagree = np.maximum(disagree, np.sqrt(((ring - surround) ** 2).sum(axis=2)))
     return around, mean, nearest_away - disagree - penalty
+
+
+def _surfaces(away: list[int], body_dir: np.ndarray | None, lying: bool) -> list[list[int]]:
+    """The ring directions of ``away`` grouped by the surface they should fall on: one group
+    at a wall; lying on the floor, those within FLOOR_BEYOND_DEG of straight away from the
+    body (the floor) and the rest (the gap), each group kept only when it is not empty."""
+    if not lying or body_dir is None:
+        return [away]
+    body_dir = np.asarray(body_dir, dtype=np.float64)
+    limit = math.cos(math.radians(180.0 - FLOOR_BEYOND_DEG))
+    beyond = [k for k in away if math.cos(2.0 * math.pi * k / DIRECTIONS) * body_dir[0]
+              + math.sin(2.0 * math.pi * k / DIRECTIONS) * body_dir[1] <= limit]
+    gap = [k for k in away if k not in beyond]
+    return [group for group in (beyond, gap) if group]
 
 
 def unmixed(lab: np.ndarray, x: int, y: int, radius_px: float,
@@ -277,7 +305,7 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
     sx, sy = crop.shape[1] / (x1 - x0), crop.shape[0] / (y1 - y0)
     body = -back  # from the ball toward the back: the shirt may be the ball's colour
-    around, lab, away = _contrast(crop, radius * scale, body)
+    around, lab, away = _contrast(crop, radius * scale, body, hint.lying)
     # Back to frame pixels at the centres of the work pixels.
     xs = x0 + (np.arange(crop.shape[1]) + 0.5) / sx - 0.5
     ys = y0 + (np.arange(crop.shape[0]) + 0.5) / sy - 0.5
@@ -309,11 +337,12 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
     # from the back alone (near a ball that stands out all around, the rim of that ball
     # would read stronger that way).
     scores = {False: np.where(inside, around - penalty, -np.inf)}
-    best = _best_spot(scores[False], False, lab, crop, radius * scale, body, min_contrast)
+    best = _best_spot(scores[False], False, lab, crop, radius * scale, body, min_contrast,
+                      hint.lying)
     if away is not None and (best is None or best[0] < min_contrast):
         scores[True] = np.where(inside & (around < min_contrast), away - penalty, -np.inf)
         fallback = _best_spot(scores[True], True, lab, crop, radius * scale, body,
-                              min_contrast)
+                              min_contrast, hint.lying)
         if fallback is not None and (best is None or fallback[0] > best[0]):
             best = fallback
     if best is None:
@@ -325,11 +354,12 @@ def find_spot(frame_bgr: np.ndarray, hint: BodyHint, back_normal: np.ndarray,
 
 
 def _best_spot(score: np.ndarray, merged: bool, lab: np.ndarray, crop: np.ndarray,
-               radius_px: float, body: np.ndarray, min_contrast: float
+               radius_px: float, body: np.ndarray, min_contrast: float, lying: bool = False
                ) -> tuple[float, int, int, bool] | None:
     """(value, x, y, merged) of the best of the CANDIDATES highest local maxima of ``score``
     that is not a blend (:func:`unmixed`) nor larger than a ball, or None. A merged spot is
-    judged by the ring points away from the body (``body``) alone."""
+    judged by the ring points away from the body (``body``) alone (``lying``: see
+    :func:`_contrast`)."""
     best: tuple[float, int, int, bool] | None = None
     side = body if merged else None
     for iy, ix in _peaks(score, CANDIDATES):  # highest first; a value never exceeds its score
@@ -340,7 +370,7 @@ def _best_spot(score: np.ndarray, merged: bool, lab: np.ndarray, crop: np.ndarra
         if best is not None and value <= best[0]:
             continue
         if value >= min_contrast and _contrast_at(
-                crop, ix, iy, SIZE_CHECK * radius_px, side) >= SIZE_KEEP * own:
+                crop, ix, iy, SIZE_CHECK * radius_px, side, lying) >= SIZE_KEEP * own:
             continue  # larger than a ball
         best = (value, ix, iy, merged)
     return best
@@ -356,14 +386,14 @@ def _distance_to_segment(gx: np.ndarray, gy: np.ndarray, a: np.ndarray, b: np.nd
 
 
 def _contrast_at(bgr: np.ndarray, x: int, y: int, radius_px: float,
-                 body_dir: np.ndarray | None = None) -> float:
-    """The contrast all around (with ``body_dir``: away from the body) at the one point
-    (x, y), from a window around it."""
+                 body_dir: np.ndarray | None = None, lying: bool = False) -> float:
+    """The contrast all around (with ``body_dir``: away from the body; ``lying``: see
+    :func:`_contrast`) at the one point (x, y), from a window around it."""
     half = int(math.ceil((RING_RADII + 3 * BLUR_RADII) * radius_px)) + 2
     h, w = bgr.shape[:2]
     x0, y0 = max(x - half, 0), max(y - half, 0)
     window = bgr[y0:min(y + half + 1, h), x0:min(x + half + 1, w)]
-    around, _, away = _contrast(window, radius_px, body_dir)
+    around, _, away = _contrast(window, radius_px, body_dir, lying)
     return float((around if away is None else away)[y - y0, x - x0])
 
 

@@ -16,7 +16,7 @@ from posecoach.props.ball import MIN_SPOT_CONTRAST, BallTracker, detect_ball
 from posecoach.props.ball_spot import find_spot, spot_contrast, unmixed
 from posecoach.props.hints import BodyHint
 
-from .synth import LIGHTS, SHIRTS, ball_at_wall
+from .synth import LIGHTS, SHIRTS, H, W, ball_at_wall, camera, draw_ball
 
 #: BGR balls: red, blue, pink, green and a dark purple massage ball. (A white ball is left
 #: out: the drawn wall is near-white, and a ball the colour of both its neighbours cannot
@@ -220,3 +220,76 @@ def test_the_back_of_the_head_is_not_a_ball() -> None:
         cv2.circle(img, (96, knot_y), 5, (30, 40, 60), -1, cv2.LINE_AA)
         found = detect_ball(cv2.GaussianBlur(img, (0, 0), 0.8), hint)
         assert (found is not None) == is_ball, knot_y
+
+
+def _on_the_floor(seed: int, ball: bool, colour: str, px_per_cm: float = 2.0,
+                  shade: float = 0.0) -> tuple[np.ndarray, BodyHint, np.ndarray]:
+    """Lying on a mat seen from the side by a camera near floor level, a ball under the upper
+    back: the room's wall shows through the gap between back and mat on either side of the
+    ball, the mat (another colour) lies under it, and the shirt is the ball's own colour.
+    ``shade`` in [0, 1) blends the ball's colour toward the gap's grey (the back settling
+    over it shades it). Returns the image, the hint (back toward the floor) and the ball's
+    centre."""
+    rng = np.random.default_rng(seed)
+    s = px_per_cm
+    img = np.zeros((H, W, 3), np.float32)
+    img[:] = (130, 132, 128)  # the room's far wall
+    img += 3.0 * rng.standard_normal((H, W, 1)).astype(np.float32)  # paint's grain
+    hip, shoulder = np.array([200.0, 300.0]), np.array([200.0 + 47 * s, 300.0])
+    radius = 3.35 * s
+    # The back rests on the ball (its top hidden), the ball sinks a little into the mat.
+    center = hip + 0.8 * (shoulder - hip) + np.array([0.0, 10.5 * s + radius * 0.6])
+    mat_top = int(round(center[1] + 0.85 * radius))
+    img[mat_top + int(8 * s):] = (90, 110, 120)  # the floor
+    if ball:
+        bgr = (1 - shade) * np.array(SHIRTS[colour]) + shade * np.array((130, 132, 128))
+        draw_ball(img, rng, center, radius, tuple(int(v) for v in bgr))
+    img[mat_top:mat_top + int(8 * s)] = (150, 50, 110)  # a purple mat, in front of the ball
+    torso = np.zeros((H, W), np.uint8)
+    cv2.ellipse(torso, tuple(int(v) for v in (hip + shoulder) / 2),
+                (int(30 * s), int(10.5 * s)), 0, 0, 360, 1, -1)
+    img[torso > 0] = SHIRTS[colour]
+    img[torso > 0] += 4.0 * rng.standard_normal((int(torso.sum()), 1)).astype(np.float32)
+    head = shoulder + np.array([13 * s, -4 * s])
+    cv2.circle(img, tuple(int(v) for v in head), int(9 * s), (120, 150, 200), -1, cv2.LINE_AA)
+    hint = BodyHint(shoulder_px=shoulder, hip_px=hip, px_per_cm=s, lying=True,
+                    head_px=head, back_normal=np.array([0.0, 1.0]))
+    return camera(img, rng), hint, center
+
+
+@pytest.mark.parametrize("colour", ["red", "navy", "yellow"])
+def test_a_ball_the_colour_of_the_shirt_is_found_on_the_floor(colour: str) -> None:
+    """Issue 11 (a pink ball under a pink shirt on a purple mat was never found on dev): on
+    the floor, what lies away from the back is two surfaces, the mat under the ball and the
+    room seen through the gap at its sides, not the one wall of a ball at a wall. The ball is
+    found within the 1.5 cm target, and the same scene without a ball has none. (The dark
+    green shirt is left out: against the grey wall its ball differs by about the least
+    contrast a spot needs, MIN_SPOT_CONTRAST.)"""
+    for seed in (1, 2):
+        img, hint, center = _on_the_floor(seed, True, colour)
+        found = detect_ball(img, hint)
+        assert found is not None, (colour, seed)
+        assert np.hypot(*(found.center_px - center)) / hint.px_per_cm <= 1.5, (colour, seed)
+        img, hint, _ = _on_the_floor(seed, False, colour)
+        assert detect_ball(img, hint) is None, (colour, seed)
+
+
+def test_a_tracked_ball_that_grows_faint_keeps_its_track() -> None:
+    """Issue 11: on the floor, a ball found at 15–22 ΔE read 10–15 for seconds once the back
+    settled over it, below the contrast a new sighting needs; the track was lost and the coach
+    said "The ball dropped" with the ball on the back. Where the ball was a moment ago, less
+    contrast keeps it (KEEP_SPOT_CONTRAST); the same faint spot is no ball for a tracker that
+    has not seen it."""
+    tracker, fresh = BallTracker(), BallTracker()
+    for i in range(5):
+        img, hint, _ = _on_the_floor(1 + i % 3, True, "red")
+        assert tracker.update(img, hint, i / 15) is not None
+    seen = 0
+    for i in range(5, 35):
+        img, hint, center = _on_the_floor(1 + i % 3, True, "red", shade=0.5)
+        kept = tracker.update(img, hint, i / 15)
+        assert kept is not None, i  # never lost (a frame at the edge may be held over)
+        seen += kept.method.seen
+        assert np.hypot(*(kept.center_px - center)) / hint.px_per_cm <= 1.5, i
+        assert fresh.update(img, hint, i / 15) is None, i
+    assert seen >= 0.6 * 30

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from posecoach.coach import Coach, CoachState
 from posecoach.exercises.ball import (
+    DROP_MIN_CM,
     FAST_CM_S,
     BallAnalyzer,
     BallState,
@@ -127,7 +130,8 @@ def test_a_dropped_ball_is_reported_and_clears_when_it_is_back():
     pose = standing_at_wall()
     geometry = body_geometry(pose)
     shown = []
-    timeline = [0.85] * 45 + [None] * 60 + [0.85] * 60
+    # Falling: two frames on its way down the back (9 cm), then gone.
+    timeline = [0.85] * 45 + [0.75, 0.6] + [None] * 58 + [0.85] * 60
     for i, fraction in enumerate(timeline):
         t = i / FPS
         center = None if fraction is None else ball_at(pose, fraction)
@@ -172,11 +176,12 @@ def ball_scene(segments):
 def test_scene_a_ball_that_drops_from_the_neck_says_it_dropped():
     """Issue 11, stuck cues: "Keep the ball off your neck" stayed up after the ball dropped,
     hiding "The ball dropped". A new scene: the ball on the neck for 4 s, then it falls."""
-    frames = ball_scene([(4.0, 1.25, True), (5.0, None, False)])
+    frames = ball_scene([(4.0, 1.25, True), (2 / FPS, 1.05, True), (5.0, None, False)])
     assert any(key == "ball.neck" for t, key in frames if t < 4.0)
-    after = [(t, key) for t, key in frames if t >= 4.0]
+    gone = 4.0 + 2 / FPS
+    after = [(t, key) for t, key in frames if t >= gone]
     assert all(key != "ball.neck" for _, key in after)
-    assert all(key == "ball.lost" for t, key in after if t >= 4.0 + 1.5)
+    assert all(key == "ball.lost" for t, key in after if t >= gone + 1.5)
 
 
 def test_scene_a_hidden_ball_does_not_freeze_its_cue():
@@ -369,3 +374,57 @@ def test_on_the_floor_the_feet_landmarks_moving_is_not_a_hip_lift():
         assert readings[-1].surface is Surface.FLOOR
         assert bad(readings[-1], "ball.pressure") is expected, lift_cm
         assert readings[-1].pressure == pytest.approx(lift_cm, abs=1.0)
+
+
+def test_scene_a_ball_that_vanishes_in_place_is_out_of_sight_not_dropped():
+    """Issue 11: "a ball on the back was declared dropped right after a walk-in". A new scene:
+    the ball pinned at the upper back for 3 s, then the detector loses it where it was (no
+    fall on the way), then finds it again. posecoach says it cannot see the ball (information)
+    and never "The ball dropped" (a corrective cue), and that ends once the ball is seen."""
+    frames = ball_scene([(3.0, 0.85, True), (4.0, None, False), (3.0, 0.85, True)])
+    keys = [key for _, key in frames]
+    assert "ball.lost" not in keys
+    during = [key for t, key in frames if 3.0 + 1.5 <= t < 7.0]
+    assert during and all(key == "ball.unseen" for key in during)
+    assert all(key != "ball.unseen" for t, key in frames if t >= 7.0 + 1.5)
+
+
+def test_a_ball_seen_off_the_back_is_dropped_even_without_a_fall():
+    """Seen away from the back (on the floor by the feet), it has left the back: dropped."""
+    analyzer, coach, state = BallAnalyzer(), Coach(), CoachState()
+    pose = standing_at_wall()
+    geometry = body_geometry(pose)
+    floor = geometry.mid_hip + np.array([60.0 * geometry.px_per_cm, 80.0 * geometry.px_per_cm])
+    shown = []
+    for i in range(int(7 * FPS)):
+        t = i / FPS
+        on_back = t < 3.0
+        center = ball_at(pose, 0.85) if on_back else floor
+        reading = analyzer.update(pose, geometry, center, True, t)
+        state, decision = coach.step(state, t, reading.checks, True)
+        shown.append(decision.cue.key if decision.cue else None)
+    assert reading.state is BallState.LOST
+    assert shown[-1] == "ball.lost"
+    assert "ball.unseen" not in shown
+
+
+@given(drop_cm=st.floats(0.0, 30.0), frames_falling=st.integers(0, 3))
+@settings(max_examples=40, deadline=None)
+def test_dropped_or_unseen_follows_the_fall_before_the_loss(drop_cm, frames_falling):
+    """Property: a ball that vanishes is told as dropped exactly when it went toward the hips
+    by DROP_MIN_CM or more on its last frames on the back."""
+    assume(abs(drop_cm - DROP_MIN_CM) > 1e-6)  # no float rounding at the limit
+    analyzer = BallAnalyzer()
+    pose = standing_at_wall()
+    geometry = body_geometry(pose)
+    start = 0.85
+    fractions = [start] * int(2 * FPS)
+    for k in range(1, frames_falling + 1):
+        fractions.append(start - drop_cm / analyzer.shoulder_hip_cm * k / frames_falling)
+    t = 0.0
+    for t_index, fraction in enumerate(fractions):
+        t = t_index / FPS
+        analyzer.update(pose, geometry, ball_at(pose, fraction), True, t)
+    reading = analyzer.update(pose, geometry, None, False, t + 1 / FPS)
+    fell = frames_falling > 0 and drop_cm >= DROP_MIN_CM
+    assert reading.state is (BallState.LOST if fell else BallState.UNSEEN)

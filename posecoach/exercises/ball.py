@@ -65,6 +65,15 @@ CONTACT_MAX_CM = 24.0
 #: Contact is settled (set-up over) after this long: the selector has already seen the ball at
 #: the back for a second (posecoach.selector.ENTER_PROP_S) before this analyzer runs.
 SETTLE_S = 0.5
+#: A ball that vanished is told as dropped only with evidence of the drop: seen off the back,
+#: or carried toward the hips by at least DROP_MIN_CM within its last DROP_LOOKBACK_S on the
+#: back. A falling ball does that within two frames at 15 fps (½·g·t²: 2 cm after 1/15 s,
+#: 9 cm after 2/15 s; the rendered drop fell 9 cm along the back in 0.13 s before it was lost),
+#: while a pass of the ball goes at 2-5 cm/s (docs/coaching.md §4). Without such evidence the
+#: detector lost sight of a ball still on the back (a walk-in, a faint ball), and saying
+#: "The ball dropped" would be a confident wrong cue: posecoach says it cannot see the ball.
+DROP_MIN_CM = 5.0
+DROP_LOOKBACK_S = 0.5
 #: The comfortable start (lean / hip height) is judged after this long on a placement: the
 #: proxy's least value so far, taken over PRESSURE_SMOOTH_S running medians so one jittery
 #: frame does not set it. A pressure fault can follow a placement within 1–2 s (push back as
@@ -99,6 +108,9 @@ CUE_LUMBAR = Cue("ball.lumbar", "Move the ball up to your upper back", Severity.
 CUE_NECK = Cue("ball.neck", "Keep the ball off your neck", Severity.SAFETY)
 CUE_FAST = Cue("ball.too_fast", "Slow down — move the ball slowly", Severity.FORM)
 CUE_LOST = Cue("ball.lost", "The ball dropped — place it back on your upper back", Severity.FORM)
+CUE_UNSEEN = Cue("ball.unseen",
+                 "I can't see the ball — if it dropped, place it back on your upper back",
+                 Severity.INFO)
 CUE_PRESSURE = Cue("ball.pressure", "Ease off the pressure", Severity.FORM)
 CUE_HOLD = Cue("ball.hold", "Hold this spot and breathe", Severity.INFO)
 CUE_MOVE_ON = Cue("ball.move_on", "Move to a new spot", Severity.INFO)
@@ -110,6 +122,7 @@ class BallState(Enum):
     SETTING_UP = "setting up"
     IN_CONTACT = "on your back"
     LOST = "ball lost"
+    UNSEEN = "ball out of sight"
 
 
 class Surface(Enum):
@@ -122,7 +135,8 @@ class BallReading:
     """The ball analyzer's output for one frame.
 
     Attributes:
-        state: setting up, on the back, or lost (after having been on the back).
+        state: setting up, on the back, lost (dropped: after having been on the back), or out
+            of sight (gone from the back with no sign of a drop).
         surface: wall (standing) or floor (lying).
         fraction: ball along mid-hip → mid-shoulder, or None.
         zone: spine zone at ``fraction``.
@@ -170,6 +184,10 @@ class BallAnalyzer:
         self._pressure_surface: Surface | None = None
         self._floor: tuple[float, float] | None = None  # (floor line y px, px/cm) at the start
         self._off_since: float | None = None
+        #: (t, position cm) of the ball seen on the back over the last DROP_LOOKBACK_S.
+        self._on_back: deque[tuple[float, float]] = deque()
+        #: Since the ball left the back: whether that was seen to be a drop (None: on it).
+        self._dropped: bool | None = None
         self._placement_until: float | None = None
         self._last_t = 0.0
 
@@ -179,7 +197,8 @@ class BallAnalyzer:
         held-over position)."""
         self._last_t = t
         if pose is None or geometry is None:
-            return BallReading(BallState.LOST if self._was_in_contact else BallState.SETTING_UP)
+            return BallReading(self._gone_state() if self._was_in_contact
+                               else BallState.SETTING_UP)
         surface = Surface.FLOOR if geometry.posture is BodyPosture.LYING else Surface.WALL
         if center_px is None:
             return self._no_contact(surface, t)
@@ -190,16 +209,22 @@ class BallAnalyzer:
         offset_cm = abs(float(axis[0] * rel[1] - axis[1] * rel[0]) / length) / geometry.px_per_cm
         touching = -0.2 <= fraction <= 1.4 and offset_cm <= CONTACT_MAX_CM
         if not touching:
-            return self._no_contact(surface, t, fraction=fraction, offset_cm=offset_cm)
+            return self._no_contact(surface, t, fraction=fraction, offset_cm=offset_cm,
+                                    seen_off_back=seen)
         if self._contact_since is None:
             self._contact_since = t
         if self._off_since is not None and t - self._off_since >= NEW_PLACEMENT_S:
             self._reset_pressure()  # a new placement has its own start
         self._off_since = None
+        self._dropped = None
+        if seen:
+            self._on_back.append((t, fraction * self.shoulder_hip_cm))
+        while self._on_back and t - self._on_back[0][0] > DROP_LOOKBACK_S:
+            self._on_back.popleft()
         settled = t - self._contact_since >= SETTLE_S
         if not settled:
             # Back on the back after a drop: the "dropped" problem is over.
-            back = (Check(CUE_LOST, 0.0, 0.5, 0.5),) if self._was_in_contact else ()
+            back = _back_on_checks() if self._was_in_contact else ()
             return BallReading(BallState.SETTING_UP, surface, fraction, zone_of(fraction),
                                offset_cm, center_px=np.asarray(center_px),
                                px_per_cm=geometry.px_per_cm, checks=back)
@@ -264,11 +289,17 @@ class BallAnalyzer:
         if self._placement_until is None:
             self._placement_until = self._contact_since + SETTLE_S + PLACEMENT_NOTE_S
         placing = 1.0 if self._last_t < self._placement_until else 0.0
-        return (Check(CUE_LOST, 0.0, 0.5, 0.5),  # on the back: clears a "dropped" cue
+        return (*_back_on_checks(),  # on the back: clears "dropped" and "can't see"
                 *_contact_checks(fraction, speed, hold_s, spot_s, pressure, placing, surface))
 
     def _no_contact(self, surface: Surface, t: float, fraction: float | None = None,
-                    offset_cm: float | None = None) -> BallReading:
+                    offset_cm: float | None = None, seen_off_back: bool = False) -> BallReading:
+        if self._was_in_contact:
+            # Decided when the ball leaves the back (from its last moves on it), and a drop
+            # once seen stays one until the ball is back.
+            self._dropped = bool(self._dropped) or seen_off_back or (
+                self._dropped is None and self._fell())
+        self._on_back.clear()
         self._contact_since = None
         if self._off_since is None:
             self._off_since = t
@@ -284,9 +315,22 @@ class BallAnalyzer:
         if not self._was_in_contact:
             return BallReading(BallState.SETTING_UP, surface, fraction, offset_cm=offset_cm,
                                checks=gone)
-        lost = Check(CUE_LOST, 1.0, 0.5, 0.5)
-        return BallReading(BallState.LOST, surface, fraction, offset_cm=offset_cm,
-                           spots=self._spots, checks=(lost, *gone))
+        if self._dropped:
+            lost = (Check(CUE_LOST, 1.0, 0.5, 0.5), _unseen_check(0.0).withdraw())
+        else:
+            lost = (Check(CUE_LOST, None, 0.5, 0.5).withdraw(), _unseen_check(1.0))
+        return BallReading(self._gone_state(), surface, fraction, offset_cm=offset_cm,
+                           spots=self._spots, checks=(*lost, *gone))
+
+    def _fell(self) -> bool:
+        """The ball went toward the hips by DROP_MIN_CM within its last moments on the back."""
+        if len(self._on_back) < 2:
+            return False
+        last = self._on_back[-1][1]
+        return max(p for _, p in self._on_back) - last >= DROP_MIN_CM
+
+    def _gone_state(self) -> BallState:
+        return BallState.LOST if self._dropped else BallState.UNSEEN
 
     def _spot(self, t: float, position: float) -> float:
         if self._spot_anchor is None or abs(position - self._spot_anchor) > SPOT_RADIUS_CM:
@@ -370,3 +414,12 @@ def _floor_y_px(pose: Pose) -> float | None:
         return None
     floor_y = float(pose.xy[feet][seen, 1].max())
     return floor_y if math.isfinite(floor_y) else None
+
+
+def _unseen_check(value: float) -> Check:
+    return Check(CUE_UNSEEN, value, 0.5, 0.5, source="docs/coaching.md §4")
+
+
+def _back_on_checks() -> tuple[Check, ...]:
+    """The ball is on the back: neither dropped nor out of sight."""
+    return (Check(CUE_LOST, 0.0, 0.5, 0.5), _unseen_check(0.0))

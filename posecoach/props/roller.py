@@ -514,9 +514,9 @@ class RollerTracker:
         full_every: while tracked, one colour search under the whole trunk per this many
             frames, >= 1.
         contact_every: while tracked, one measurement of the contact per this many frames,
-            >= 1. 1 by default: the contact of an oblique roller can flip between the cap's
-            and the axis's (~8 cm along the spine) on a centre change of 0.2 px, so a held
-            contact may keep the wrong one for a few frames.
+            >= 1. A contact that jumps (an oblique roller's can switch between the cap's
+            and the axis's, ~8 cm along the spine, on a centre change of 0.2 px) is taken
+            only when the next frame's measurement confirms it (HeldOffset).
 
     Raises:
         ValueError: a parameter is out of range.
@@ -525,7 +525,7 @@ class RollerTracker:
     def __init__(self, model: RollerColorModel | None = None, max_misses: int = 5,
                  shape_interval_s: float = 0.5, time_constant_s: float = 0.1,
                  recheck_interval_s: float = 2.0, work_budget: int | None = 4,
-                 full_every: int = 8, contact_every: int = 1) -> None:
+                 full_every: int = 8, contact_every: int = 3) -> None:
         if max_misses < 0:
             raise ValueError(f"max_misses must be >= 0, got {max_misses}")
         if shape_interval_s < 0:
@@ -658,14 +658,17 @@ class RollerTracker:
             self._misses = 0
             center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
 
+            sigma = [END_ON_SIGMA_CM]
+
             def measure() -> np.ndarray | None:
                 estimate = roller_contact_estimate(frame_bgr, center, radius, hint, self.model)
-                self._contact_sigma_cm = (END_ON_SIGMA_CM if estimate is None
-                                          else estimate.sigma_cm)
+                sigma[0] = END_ON_SIGMA_CM if estimate is None else estimate.sigma_cm
                 return None if estimate is None else estimate.point
 
             contact = self.contact.point(center, radius, hint.hip_px, hint.shoulder_px,
                                          measure)
+            if self.contact.taken:  # not a held point: its uncertainty is the new one
+                self._contact_sigma_cm = sigma[0]
             self._last = RollerDetection(center, radius, contact, found.confidence,
                                          found.method, self._contact_sigma_cm)
             return self._last

@@ -514,9 +514,10 @@ class RollerTracker:
         full_every: while tracked, one colour search under the whole trunk per this many
             frames, >= 1.
         contact_every: while tracked, one measurement of the contact per this many frames,
-            >= 1. A contact that jumps (an oblique roller's can switch between the cap's
-            and the axis's, ~8 cm along the spine, on a centre change of 0.2 px) is taken
-            only when the next frame's measurement confirms it (HeldOffset).
+            >= 1. A contact that jumps to a less certain one (an oblique roller's can switch
+            from its axis's to its cap's, ~8 cm along the spine, on a centre change of
+            0.2 px) is taken only when the next frame's measurement confirms it
+            (HeldOffset).
 
     Raises:
         ValueError: a parameter is out of range.
@@ -658,17 +659,16 @@ class RollerTracker:
             self._misses = 0
             center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
 
-            sigma = [END_ON_SIGMA_CM]
-
-            def measure() -> np.ndarray | None:
+            def measure() -> tuple[np.ndarray | None, float]:
                 estimate = roller_contact_estimate(frame_bgr, center, radius, hint, self.model)
-                sigma[0] = END_ON_SIGMA_CM if estimate is None else estimate.sigma_cm
-                return None if estimate is None else estimate.point
+                return (None, math.inf) if estimate is None else (estimate.point,
+                                                                   estimate.sigma_cm)
 
             contact = self.contact.point(center, radius, hint.hip_px, hint.shoulder_px,
                                          measure)
-            if self.contact.taken:  # not a held point: its uncertainty is the new one
-                self._contact_sigma_cm = sigma[0]
+            # The along-spine uncertainty of the contact held (none told: as an end cap's).
+            sigma = self.contact.uncertainty
+            self._contact_sigma_cm = sigma if math.isfinite(sigma) else END_ON_SIGMA_CM
             self._last = RollerDetection(center, radius, contact, found.confidence,
                                          found.method, self._contact_sigma_cm)
             return self._last

@@ -310,10 +310,14 @@ ShapeResult = tuple[RollerDetection, RollerColorModel]
 
 # Work units of the shape search's steps (one unit ≈ one circle fit, see props.budget),
 # from their measured costs on the 640×480 samples: clustering the box ≈ 4 fits (~2 ms),
-# assigning its pixels to the clusters ≈ 1, building and cleaning one candidate mask ≈ 1,
+# assigning LABEL_PIXELS of its pixels to the clusters ≈ 1, building and cleaning one candidate mask ≈ 1,
 # learning the colour model of the winner (its 64³ look-up table) ≈ 4.
 WORK_CLUSTER = 4
 WORK_LABELS = 1
+#: Pixels given their nearest cluster in one step (one work unit): the whole box at once
+#: (~75 000 pixels under a large person) cost up to ~13 ms, and a matrix product this size
+#: stays on one thread in OpenBLAS (whose idle threads otherwise spin on the model's core).
+LABEL_PIXELS = 8192
 WORK_MODEL = 4
 WORK_MASK = 1
 WORK_FIT = 1
@@ -386,11 +390,13 @@ def _shape_in_box(roi: np.ndarray, hint: BodyHint, box: tuple[int, int, int, int
     cv2.setRNGSeed(seed)  # OpenCV's own RNG (k-means++ seeding): repeatable results
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 1.0)
     _, _, centres = cv2.kmeans(sample, _KMEANS_K, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
-    yield WORK_LABELS
-    # Nearest centre by |p − c|² = |p|² − 2 p·c + |c|² (|p|² is the same for every c): one
-    # matrix product instead of an (n, k, 3) array, ~10× faster.
-    dist = (centres ** 2).sum(axis=1)[None, :] - 2.0 * (pixels @ centres.T)
-    labels = dist.argmin(axis=1).reshape(lab.shape[:2])
+    labels = np.empty(lab.shape[:2], np.intp)
+    rows = max(1, LABEL_PIXELS // lab.shape[1])
+    for top in range(0, lab.shape[0], rows):  # one step per band of LABEL_PIXELS or fewer
+        yield WORK_LABELS
+        labels[top:top + rows] = nearest_centre(
+            pixels[top * lab.shape[1]:(top + rows) * lab.shape[1]], centres
+        ).reshape(-1, lab.shape[1])
     offset = np.array([x0, y0], np.float64)
     best: tuple[CircleFit, np.ndarray, float] | None = None
     best_set: tuple[int, ...] = ()
@@ -432,6 +438,13 @@ def _shape_in_box(roi: np.ndarray, hint: BodyHint, box: tuple[int, int, int, int
     others = np.delete(centres, list(best_set), axis=0)
     model = RollerColorModel.from_pixels(roi[disc & np.isin(labels, keep)], others_lab=others)
     return _detection(fit, center, score, hint, RollerMethod.SHAPE), model
+
+
+def nearest_centre(pixels: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """(n,) index of the nearest of ``centres`` (k, 3) for each of ``pixels`` (n, 3)."""
+    # |p − c|² = |p|² − 2 p·c + |c|² (|p|² is the same for every c): one matrix product
+    # instead of an (n, k, 3) array, ~10× faster.
+    return ((centres ** 2).sum(axis=1)[None, :] - 2.0 * (pixels @ centres.T)).argmin(axis=1)
 
 
 def roller_from_body(hint: BodyHint) -> RollerDetection | None:

@@ -310,8 +310,8 @@ ShapeResult = tuple[RollerDetection, RollerColorModel]
 
 # Work units of the shape search's steps (one unit ≈ one circle fit, see props.budget),
 # from their measured costs on the 640×480 samples: clustering the box ≈ 4 fits (~2 ms),
-# assigning LABEL_PIXELS of its pixels to the clusters ≈ 1, building and cleaning one candidate mask ≈ 1,
-# learning the colour model of the winner (its 64³ look-up table) ≈ 4.
+# assigning LABEL_PIXELS of its pixels to the clusters ≈ 1, building and cleaning one
+# candidate mask ≈ 1, learning the colour model of the winner (its 64³ look-up table) ≈ 4.
 WORK_CLUSTER = 4
 WORK_LABELS = 1
 #: Pixels given their nearest cluster in one step (one work unit): the whole box at once

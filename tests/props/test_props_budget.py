@@ -14,8 +14,8 @@ import pytest
 
 from posecoach.evaluation.truth import load_truth
 from posecoach.geometry import body_geometry
-from posecoach.props.budget import BudgetedSearch
 from posecoach.props import roller
+from posecoach.props.budget import BudgetedSearch
 from posecoach.props.roller import (
     LABEL_PIXELS,
     WORK_CLUSTER,

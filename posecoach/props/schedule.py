@@ -117,11 +117,12 @@ class HeldOffset:
     on the prop, and anything faster is measured on that frame. The first ``every`` frames
     after :meth:`reset` are all measured: a new track's centre is still settling.
 
-    Each measurement comes with its uncertainty (any unit, smaller is better; a point that
-    cannot be told has ``inf``). One that jumps from the held point by more than
-    ``jump_radii`` radii (or appears or vanishes) is taken at once when it is more certain
-    than the held one, else only once ``confirm`` measurements in a row agree on it; until
-    then the held point is kept and the next frame measures again. A measurement that
+    Each measurement comes with its uncertainty (any unit, smaller is better). One that
+    jumps from the held point by more than ``jump_radii`` radii is taken at once when it is
+    more certain than the held one, else only once ``confirm`` measurements in a row agree
+    on it; until then the held point is kept and the next frame measures again. A point
+    that cannot be told (None) is taken at once: "unknown" is never a confident wrong
+    answer, while a held point could be. A measurement that
     switches between two ways of placing the point on a sub-pixel change (an oblique
     roller's contact from its axis, or from its end cap when the axis drops out, ~8 cm
     apart along the spine) would otherwise jump back and forth, and a held point would keep
@@ -202,7 +203,7 @@ class HeldOffset:
         offset = None if found is None else np.asarray(found, np.float64) - anchor[0]
         fresh = self._anchor is None
         self._anchor, self._radius, self._age = anchor, float(radius_px), 0
-        if (not fresh and not self._agree(offset, self._offset, radius_px)
+        if (not fresh and offset is not None and not self._agree(offset, self._offset, radius_px)
                 and not uncertainty < self.uncertainty):
             if self._votes and self._agree(offset, self._candidate, radius_px):
                 self._votes += 1

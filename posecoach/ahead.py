@@ -15,6 +15,7 @@ import contextlib
 import logging
 import multiprocessing as mp
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +26,10 @@ from typing import Protocol
 from posecoach.config import ModelSettings
 from posecoach.model import ModelFile
 from posecoach.types import Frame, Pose
+
+#: Python's thread switch interval while poses are estimated beside the analysis (see
+#: PosesBeside), seconds.
+GIL_SWITCH_S = 0.001
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +262,11 @@ class PosesBeside:
         self._depth = depth
 
     def __enter__(self) -> PosesBeside:
+        # When the model returns, its thread waits for the GIL until the analysis thread
+        # lets go of it: by default up to 5 ms (sys.getswitchinterval), a quarter of a
+        # frame's model time. A shorter interval, while this runs, keeps that wait short.
+        self._switch_s = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_s, GIL_SWITCH_S))
         self._thread.start()
         return self
 
@@ -266,6 +276,7 @@ class PosesBeside:
             with contextlib.suppress(queue.Empty):
                 self._queue.get(timeout=0.05)
         self._thread.join()
+        sys.setswitchinterval(self._switch_s)
 
     def _put(self, item: tuple) -> bool:
         while not self._stop.is_set():
@@ -276,16 +287,26 @@ class PosesBeside:
                 continue
         return False
 
+    def _read(self) -> Iterator[tuple[Frame, bool, object | None]]:
+        """On the reader thread: each frame, whether to estimate it, and the model's input
+        when the estimator makes it apart (``prepare``, as :class:`PoseEstimator`)."""
+        prepare = getattr(self._estimator, "prepare", None)
+        for frame in self._source:
+            estimate = self._skip is None or not self._skip(frame)
+            yield frame, estimate, (prepare(frame.image) if estimate and prepare else None)
+
     def _run(self) -> None:
         """The model thread: each frame's poses (unless skipped), in order; the frames are
-        decoded on a reader thread (:func:`read_ahead`)."""
+        decoded, and the model's input made, on a reader thread (:func:`read_ahead`), so
+        this thread needs the GIL only to start the model and to read its result."""
         try:
-            with contextlib.closing(read_ahead(self._source, self._depth + 2)) as frames:
-                for frame in frames:
+            with contextlib.closing(read_ahead(self._read(), self._depth + 2)) as frames:
+                for frame, estimate, prepared in frames:
                     poses = None
-                    if self._skip is None or not self._skip(frame):
-                        poses = (self._estimator(frame.image, frame.t),
-                                 self._estimator.last_inference_ms)
+                    if estimate:
+                        found = (self._estimator(frame.image, frame.t) if prepared is None
+                                 else self._estimator(frame.image, frame.t, prepared))
+                        poses = (found, self._estimator.last_inference_ms)
                     if not self._put(("frame", frame, poses)):
                         return
             self._put(("end",))

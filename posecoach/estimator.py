@@ -99,16 +99,25 @@ class PoseEstimator:
             with quiet_native_stderr():
                 landmarker.close()
 
-    def __call__(self, image_bgr: np.ndarray, t_s: float) -> list[Pose]:
-        """All people found in ``image_bgr`` (H, W, 3 uint8) taken at ``t_s`` seconds."""
-        if self._landmarker is None:
-            raise RuntimeError("PoseEstimator used after close()")
+    @staticmethod
+    def prepare(image_bgr: np.ndarray) -> object:
+        """The model's input for ``image_bgr`` (an RGB ``mp.Image``), for :meth:`__call__`'s
+        ``prepared``: made on another thread (the one that decodes the frames), it keeps
+        the colour conversion and its hand-overs of the GIL off the model thread."""
         import mediapipe as mp
 
+        return mp.Image(image_format=mp.ImageFormat.SRGB,
+                        data=cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB))
+
+    def __call__(self, image_bgr: np.ndarray, t_s: float,
+                 prepared: object | None = None) -> list[Pose]:
+        """All people found in ``image_bgr`` (H, W, 3 uint8) taken at ``t_s`` seconds;
+        ``prepared``: :meth:`prepare` of the same image, if already made."""
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator used after close()")
         timestamp_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = timestamp_ms
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        image = self.prepare(image_bgr) if prepared is None else prepared
         started = time.perf_counter()
         if self._calls == 0:
             # The first call prints one-time native warnings (memory alignment, ROI notes).

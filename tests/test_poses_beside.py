@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
 
-from posecoach.ahead import PosesBeside, read_ahead
+from posecoach.ahead import GIL_SWITCH_S, PosesBeside, read_ahead
 from posecoach.pipeline import Pipeline
 from posecoach.smoothing import OneEuroFilter, PoseSmoother
 from posecoach.tracking import PersonSelector
@@ -132,3 +133,41 @@ def test_read_ahead_keeps_order_raises_the_source_error_and_stops_when_closed() 
     assert next(frames).index == 0
     frames.close()
     assert next(endless).index < 10  # the reader stopped a few frames ahead
+
+
+class PreparingEstimator(RecordingEstimator):
+    """A RecordingEstimator whose input is made apart (as PoseEstimator.prepare)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prepared_on: list[tuple[int, str]] = []
+        self.given: list[object] = []
+
+    def prepare(self, image):
+        self.prepared_on.append((int(image[0, 0, 0]), threading.current_thread().name))
+        return ("input", int(image[0, 0, 0]))
+
+    def __call__(self, image, t_s: float, prepared=None):
+        self.given.append(prepared)
+        return super().__call__(image, t_s)
+
+
+def test_the_model_input_is_made_on_the_reader_thread_not_the_model_thread() -> None:
+    """The colour conversion and the model's image are made where the frames are decoded,
+    so the model thread needs the GIL only around the model itself; skipped frames (another
+    process estimates them) are not converted at all. The thread switch interval is
+    shortened only while the thread runs."""
+    frames = _frames(16)
+    for frame in frames:
+        frame.image[0, 0, 0] = frame.index
+    estimator = PreparingEstimator()
+    switch = sys.getswitchinterval()
+    with PosesBeside(frames, estimator, skip=lambda f: f.index >= 10) as beside:
+        assert sys.getswitchinterval() <= GIL_SWITCH_S
+        for _ in beside.frames():
+            pass
+    assert sys.getswitchinterval() == switch
+    assert [index for index, _ in estimator.prepared_on] == list(range(10))
+    assert {name for _, name in estimator.prepared_on} == {"frames-ahead"}
+    assert estimator.given == [("input", k) for k in range(10)]
+    assert {name for _, name in estimator.calls} == {"poses-beside"}

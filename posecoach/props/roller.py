@@ -311,10 +311,14 @@ ShapeResult = tuple[RollerDetection, RollerColorModel]
 
 # Work units of the shape search's steps (one unit ≈ one circle fit, see props.budget),
 # from their measured costs on the 640×480 samples: clustering the box ≈ 4 fits (~2 ms),
-# assigning its pixels to the clusters ≈ 1, building and cleaning one candidate mask ≈ 1,
-# learning the colour model of the winner (its 64³ look-up table) ≈ 4.
+# assigning LABEL_PIXELS of its pixels to the clusters ≈ 1, building and cleaning one
+# candidate mask ≈ 1, learning the colour model of the winner (its 64³ look-up table) ≈ 4.
 WORK_CLUSTER = 4
 WORK_LABELS = 1
+#: Pixels given their nearest cluster in one step (one work unit): the whole box at once
+#: (~75 000 pixels under a large person) cost up to ~13 ms, and a matrix product this size
+#: stays on one thread in OpenBLAS (whose idle threads otherwise spin on the model's core).
+LABEL_PIXELS = 8192
 WORK_MODEL = 4
 WORK_MASK = 1
 WORK_FIT = 1
@@ -387,11 +391,13 @@ def _shape_in_box(roi: np.ndarray, hint: BodyHint, box: tuple[int, int, int, int
     cv2.setRNGSeed(seed)  # OpenCV's own RNG (k-means++ seeding): repeatable results
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 15, 1.0)
     _, _, centres = cv2.kmeans(sample, _KMEANS_K, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
-    yield WORK_LABELS
-    # Nearest centre by |p − c|² = |p|² − 2 p·c + |c|² (|p|² is the same for every c): one
-    # matrix product instead of an (n, k, 3) array, ~10× faster.
-    dist = (centres ** 2).sum(axis=1)[None, :] - 2.0 * (pixels @ centres.T)
-    labels = dist.argmin(axis=1).reshape(lab.shape[:2])
+    labels = np.empty(lab.shape[:2], np.intp)
+    rows = max(1, LABEL_PIXELS // lab.shape[1])
+    for top in range(0, lab.shape[0], rows):  # one step per band of LABEL_PIXELS or fewer
+        yield WORK_LABELS
+        labels[top:top + rows] = nearest_centre(
+            pixels[top * lab.shape[1]:(top + rows) * lab.shape[1]], centres
+        ).reshape(-1, lab.shape[1])
     offset = np.array([x0, y0], np.float64)
     best: tuple[CircleFit, np.ndarray, float] | None = None
     best_set: tuple[int, ...] = ()
@@ -433,6 +439,13 @@ def _shape_in_box(roi: np.ndarray, hint: BodyHint, box: tuple[int, int, int, int
     others = np.delete(centres, list(best_set), axis=0)
     model = RollerColorModel.from_pixels(roi[disc & np.isin(labels, keep)], others_lab=others)
     return _detection(fit, center, score, hint, RollerMethod.SHAPE), model
+
+
+def nearest_centre(pixels: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """(n,) index of the nearest of ``centres`` (k, 3) for each of ``pixels`` (n, 3)."""
+    # |p − c|² = |p|² − 2 p·c + |c|² (|p|² is the same for every c): one matrix product
+    # instead of an (n, k, 3) array, ~10× faster.
+    return ((centres ** 2).sum(axis=1)[None, :] - 2.0 * (pixels @ centres.T)).argmin(axis=1)
 
 
 def roller_from_body(hint: BodyHint) -> RollerDetection | None:
@@ -515,9 +528,10 @@ class RollerTracker:
         full_every: while tracked, one colour search under the whole trunk per this many
             frames, >= 1.
         contact_every: while tracked, one measurement of the contact per this many frames,
-            >= 1. 1 by default: the contact of an oblique roller can flip between the cap's
-            and the axis's (~8 cm along the spine) on a centre change of 0.2 px, so a held
-            contact may keep the wrong one for a few frames.
+            >= 1. A contact that jumps to a less certain one (an oblique roller's can switch
+            from its axis's to its cap's, ~8 cm along the spine, on a centre change of
+            0.2 px) is taken only when the next frame's measurement confirms it
+            (HeldOffset).
 
     Raises:
         ValueError: a parameter is out of range.
@@ -526,7 +540,7 @@ class RollerTracker:
     def __init__(self, model: RollerColorModel | None = None, max_misses: int = 5,
                  shape_interval_s: float = 0.5, time_constant_s: float = 0.1,
                  recheck_interval_s: float = 2.0, work_budget: int | None = 4,
-                 full_every: int = 8, contact_every: int = 1) -> None:
+                 full_every: int = 8, contact_every: int = 3) -> None:
         if max_misses < 0:
             raise ValueError(f"max_misses must be >= 0, got {max_misses}")
         if shape_interval_s < 0:
@@ -663,16 +677,18 @@ class RollerTracker:
             self._misses = 0
             center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
 
-            def measure() -> np.ndarray | None:
+            def measure() -> tuple[np.ndarray | None, float]:
                 estimate = self.consensus.update(
                     t_s, center, radius, hint,
                     roller_contact_estimate(frame_bgr, center, radius, hint, self.model))
-                self._contact_sigma_cm = (END_ON_SIGMA_CM if estimate is None
-                                          else estimate.sigma_cm)
-                return None if estimate is None else estimate.point
+                return (None, math.inf) if estimate is None else (estimate.point,
+                                                                   estimate.sigma_cm)
 
             contact = self.contact.point(center, radius, hint.hip_px, hint.shoulder_px,
                                          measure)
+            # The along-spine uncertainty of the contact held (none told: as an end cap's).
+            sigma = self.contact.uncertainty
+            self._contact_sigma_cm = sigma if math.isfinite(sigma) else END_ON_SIGMA_CM
             self._last = RollerDetection(center, radius, contact, found.confidence,
                                          found.method, self._contact_sigma_cm)
             return self._last

@@ -104,6 +104,9 @@ class SearchCadence:
         self.full_searches += 1
 
 
+Measured = tuple[np.ndarray | None, float]
+
+
 class HeldOffset:
     """A costly point on a tracked prop (the roller's contact with the back), measured every
     few frames and carried along with the prop's centre in between.
@@ -111,49 +114,105 @@ class HeldOffset:
     The point is measured again when ``every`` frames have passed, or when the centre, the
     radius or the body (hip, shoulder) moved more than ``max_shift_radii`` radii since the
     last measurement: while the person holds still or rolls slowly the point keeps its place
-    on the prop, and anything faster is measured on that frame.
+    on the prop, and anything faster is measured on that frame. The first ``every`` frames
+    after :meth:`reset` are all measured: a new track's centre is still settling.
+
+    Each measurement comes with its uncertainty (any unit, smaller is better). One that
+    jumps from the held point by more than ``jump_radii`` radii is taken at once when it is
+    more certain than the held one, else only once ``confirm`` measurements in a row agree
+    on it; until then the held point is kept and the next frame measures again. A point
+    that cannot be told (None) is taken at once: "unknown" is never a confident wrong
+    answer, while a held point could be. A measurement that
+    switches between two ways of placing the point on a sub-pixel change (an oblique
+    roller's contact from its axis, or from its end cap when the axis drops out, ~8 cm
+    apart along the spine) would otherwise jump back and forth, and a held point would keep
+    the odd one for several frames.
 
     Args:
         every: frames per measurement, >= 1 (1: every frame).
         max_shift_radii: movement, in prop radii, that forces a measurement, > 0.
+        jump_radii: change of the point, in prop radii, that needs confirming, > 0.
+        confirm: measurements in a row that must agree on a less certain jump, >= 1
+            (1: take every measurement at once).
 
     Attributes:
         measured: frames on which the point was measured (tests, benchmarks).
+        unconfirmed: measurements not taken (a jump not, or not yet, confirmed).
+        uncertainty: that of the point held (of the last measurement taken).
 
     Raises:
         ValueError: a parameter is out of range.
     """
 
-    def __init__(self, every: int = 3, max_shift_radii: float = 0.25) -> None:
+    def __init__(self, every: int = 3, max_shift_radii: float = 0.25,
+                 jump_radii: float = 0.5, confirm: int = 2) -> None:
         if every < 1:
             raise ValueError(f"every must be >= 1, got {every}")
         if not max_shift_radii > 0:
             raise ValueError(f"max_shift_radii must be > 0, got {max_shift_radii}")
+        if not jump_radii > 0:
+            raise ValueError(f"jump_radii must be > 0, got {jump_radii}")
+        if confirm < 1:
+            raise ValueError(f"confirm must be >= 1, got {confirm}")
         self.every = every
         self.max_shift_radii = max_shift_radii
+        self.jump_radii = jump_radii
+        self.confirm = confirm
         self.measured = 0
+        self.unconfirmed = 0
         self.reset()
 
     def reset(self) -> None:
-        """Forget the last measurement: the next frame measures."""
+        """Forget the last measurement: the next frames measure (the first is taken as
+        it is)."""
         self._anchor: np.ndarray | None = None  # centre, hip, shoulder stacked, (3, 2)
         self._radius = 0.0
         self._offset: np.ndarray | None = None
+        self.uncertainty = math.inf
         self._age = 0
+        self._since_reset = 0  # measurements since the reset
+        # A jump seen but not yet confirmed: its offset and how many measurements agree.
+        self._candidate: np.ndarray | None = None
+        self._votes = 0
+
+    def _agree(self, a: np.ndarray | None, b: np.ndarray | None, radius_px: float) -> bool:
+        if a is None or b is None:
+            return a is None and b is None
+        return float(np.hypot(*(a - b))) <= self.jump_radii * max(radius_px, 1.0)
+
+    def _held(self, centre: np.ndarray) -> np.ndarray | None:
+        return None if self._offset is None else centre + self._offset
 
     def point(self, center_px: np.ndarray, radius_px: float, hip_px: np.ndarray,
-              shoulder_px: np.ndarray, measure: Callable[[], np.ndarray | None]
-              ) -> np.ndarray | None:
-        """The point for this frame: ``measure()`` or the held one moved with the centre."""
+              shoulder_px: np.ndarray, measure: Callable[[], Measured]) -> np.ndarray | None:
+        """The point for this frame: ``measure()``'s (point, uncertainty), or the held point
+        moved with the centre."""
         anchor = np.array([center_px, hip_px, shoulder_px], dtype=np.float64)
-        if self._anchor is not None and self._age + 1 < self.every:
+        if (self._anchor is not None and self._votes == 0 and self._since_reset >= self.every
+                and self._age + 1 < self.every):
             limit = self.max_shift_radii * max(radius_px, 1.0)
             shift = float(np.hypot(*(anchor - self._anchor).T).max())
             if shift <= limit and abs(radius_px - self._radius) <= limit:
                 self._age += 1
-                return None if self._offset is None else anchor[0] + self._offset
-        found = measure()
+                return self._held(anchor[0])
+        found, uncertainty = measure()
+        if found is None:
+            uncertainty = math.inf
         self.measured += 1
+        self._since_reset += 1
+        offset = None if found is None else np.asarray(found, np.float64) - anchor[0]
+        fresh = self._anchor is None
         self._anchor, self._radius, self._age = anchor, float(radius_px), 0
-        self._offset = None if found is None else np.asarray(found, np.float64) - anchor[0]
-        return found
+        if (not fresh and offset is not None and not self._agree(offset, self._offset, radius_px)
+                and not uncertainty < self.uncertainty):
+            if self._votes and self._agree(offset, self._candidate, radius_px):
+                self._votes += 1
+            else:
+                self._votes = 1
+            self._candidate = offset
+            if self._votes < self.confirm:
+                self.unconfirmed += 1
+                return self._held(anchor[0])
+        self._offset, self.uncertainty = offset, float(uncertainty)
+        self._candidate, self._votes = None, 0
+        return self._held(anchor[0])

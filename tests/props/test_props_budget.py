@@ -14,11 +14,14 @@ import pytest
 
 from posecoach.evaluation.truth import load_truth
 from posecoach.geometry import body_geometry
+from posecoach.props import roller
 from posecoach.props.budget import BudgetedSearch
 from posecoach.props.roller import (
+    LABEL_PIXELS,
     WORK_CLUSTER,
     RollerTracker,
     find_roller_by_shape,
+    search_box,
     shape_search,
 )
 from posecoach.sources.video import VideoFileSource
@@ -64,6 +67,36 @@ def test_a_sliced_search_keeps_its_budget_and_finds_what_the_whole_search_finds(
         assert search.result is not None
         np.testing.assert_allclose(search.result[0].center_px, whole[0].center_px)
         assert search.result[0].radius_px == pytest.approx(whole[0].radius_px)
+
+
+@pytest.mark.parametrize("name", ["ball_floor", "roller_thoracic_ok"])
+def test_a_sliced_search_labels_a_bounded_number_of_pixels_per_frame(name, monkeypatch) -> None:
+    """Giving every pixel of the box its colour cluster is spread over frames too: no step
+    labels more than LABEL_PIXELS and no frame more than its budget's worth, while the
+    box holds several times that (one step for the whole box cost up to ~13 ms)."""
+    image, hint, _, _ = _frames(name, 90, 1)[0]
+    box = search_box(hint, image.shape)
+    assert box is not None
+    box_pixels = (box[2] - box[0]) * (box[3] - box[1])
+    assert box_pixels > 2 * LABEL_PIXELS
+    calls: list[int] = []
+    original = roller.nearest_centre
+
+    def spy(pixels, centres):
+        calls.append(len(pixels))
+        return original(pixels, centres)
+
+    monkeypatch.setattr(roller, "nearest_centre", spy)
+    search = shape_search(image, hint)
+    per_frame = []
+    while not search.advance(BUDGET):
+        per_frame.append(sum(calls))
+        calls.clear()
+        assert len(per_frame) < 200, "the search never ends"
+    per_frame.append(sum(calls))
+    assert max(per_frame) <= BUDGET * LABEL_PIXELS
+    # Every pixel of the box, then of its short part (nearest the floor) when searched.
+    assert sum(per_frame) >= box_pixels
 
 
 def _track(frames, budget: int | None) -> tuple[list[float], list[int], int]:

@@ -19,10 +19,12 @@ from hypothesis import strategies as st
 from posecoach.props import ball_spot
 from posecoach.props.ball import BallTracker
 from posecoach.props.colour import RollerColorModel
+from posecoach.props.geometry import spine_coords
 from posecoach.props.roller import TRACK_WINDOW_RADII, RollerTracker
+from posecoach.props.roller_axis import roller_contact_estimate
 from posecoach.props.schedule import HeldOffset, SearchCadence, intersect, window_around
 
-from .synth import ball_at_wall, roller_lying
+from .synth import ball_at_wall, roller_lying, roller_oblique
 from .test_props_budget import _frames
 
 
@@ -65,24 +67,80 @@ def test_held_offset_measures_every_nth_frame_and_at_once_when_things_move() -> 
     hip, shoulder = np.array([0.0, 0.0]), np.array([100.0, 0.0])
     calls = []
 
-    def measure() -> np.ndarray:
+    def measure() -> tuple[np.ndarray, float]:
         calls.append(1)
-        return np.array([55.0, 10.0])
+        return np.array([55.0, 10.0]), 1.0
 
     points = [held.point(np.array([50.0 + 0.5 * k, 20.0]), 20.0, hip, shoulder, measure)
-              for k in range(6)]
-    assert len(calls) == 2  # frames 0 and 3
+              for k in range(9)]
+    assert len(calls) == 5  # the first 3 frames (a new track settles), then 5 and 8
     # Between measurements the point moves with the centre.
-    np.testing.assert_allclose(points[1], [55.5, 10.0])
-    np.testing.assert_allclose(points[2], [56.0, 10.0])
+    np.testing.assert_allclose(points[3], [55.5, 10.0])
+    np.testing.assert_allclose(points[4], [56.0, 10.0])
     # The body moved by more than a quarter radius: measured on that very frame.
-    held.point(np.array([52.5, 20.0]), 20.0, hip + 6.0, shoulder, measure)
-    assert len(calls) == 3
+    held.point(np.array([54.5, 20.0]), 20.0, hip + 6.0, shoulder, measure)
+    assert len(calls) == 6
     held.reset()
     held.point(np.array([52.5, 20.0]), 20.0, hip + 6.0, shoulder, measure)
-    assert len(calls) == 4 and held.measured == 4
+    assert len(calls) == 7 and held.measured == 7
     with pytest.raises(ValueError, match="every"):
         HeldOffset(every=0)
+    with pytest.raises(ValueError, match="confirm"):
+        HeldOffset(confirm=0)
+
+
+def test_held_offset_takes_a_less_certain_jump_only_when_the_next_measurement_confirms_it(
+        ) -> None:
+    held = HeldOffset(every=1, jump_radii=0.5, confirm=2)
+    hip, shoulder, centre = np.array([0.0, 0.0]), np.array([100.0, 0.0]), np.array([50.0, 20.0])
+    readings = iter([(50.0, 2.0), (62.0, 2.0), (50.5, 2.0), (62.0, 3.0), (62.5, 3.0), None,
+                     (62.0, 3.0), None, None, (50.0, 2.0), (62.0, 1.0)])
+
+    def measure() -> tuple[np.ndarray | None, float]:
+        reading = next(readings)
+        return (None, np.inf) if reading is None else (np.array([reading[0], 0.0]), reading[1])
+
+    xs = [None if p is None else float(p[0])
+          for p in (held.point(centre, 20.0, hip, shoulder, measure) for _ in range(11))]
+    # 12 px (over half a radius) away once: kept; twice in a row: taken; a lost point at
+    # once, and a point after it; a more certain one at once.
+    assert xs == [50.0, 50.0, 50.5, 50.5, 62.5, None, 62.0, None, None, 50.0, 62.0]
+    assert held.unconfirmed == 2 and held.uncertainty == 1.0
+
+
+def test_oblique_roller_contact_held_every_third_frame_does_not_flip_on_a_sub_pixel_jitter(
+        ) -> None:
+    """A roller seen ~16° off the side view whose contact is read from its end cap at one
+    centre and from its axis 0.2 px away (~8 cm apart along the spine): with the centre
+    jittering between the two, the held contact stays put (no zone border between them
+    can flip), while measured alone the contact jumps."""
+    scene = roller_oblique(16.0, seed=2, kind="orange", roll_fraction=0.95)
+    hint = scene.scene.hint
+    tracker = RollerTracker(work_budget=None)
+    for i in range(3):
+        found = tracker.update(scene.scene.image, hint, 0.1 * i)
+    assert found is not None and tracker.model is not None
+    centres = [found.center_px + [0.0, 0.0], found.center_px + [0.0, 0.2]]
+
+    def along_cm(point: np.ndarray) -> float:
+        return float(spine_coords(point, hint.hip_px, hint.shoulder_px,
+                                  hint.px_per_cm).fraction[0]) * 47.0
+
+    def measure(centre: np.ndarray):
+        def measured():
+            estimate = roller_contact_estimate(scene.scene.image, centre, found.radius_px,
+                                               hint, tracker.model)
+            assert estimate is not None
+            return estimate.point, estimate.sigma_cm
+        return measured
+
+    raw = [along_cm(measure(c)()[0]) for c in centres]
+    assert abs(raw[0] - raw[1]) > 5.0  # the jitter flips the measurement itself
+    held = HeldOffset(every=3)
+    points = [held.point(centres[k % 2], found.radius_px, hint.hip_px, hint.shoulder_px,
+                         measure(centres[k % 2])) for k in range(24)]
+    along = [along_cm(p) for p in points[2:]]  # once both have been seen
+    assert max(along) - min(along) < 1.0
 
 
 class PixelSpy:

@@ -316,9 +316,13 @@ ShapeResult = tuple[RollerDetection, RollerColorModel]
 WORK_CLUSTER = 4
 WORK_LABELS = 1
 #: Pixels given their nearest cluster in one step (one work unit): the whole box at once
-#: (~75 000 pixels under a large person) cost up to ~13 ms, and a matrix product this size
-#: stays on one thread in OpenBLAS (whose idle threads otherwise spin on the model's core).
-LABEL_PIXELS = 8192
+#: (~75 000 pixels under a large person) cost up to ~13 ms. 16 384 pixels take ~0.5 ms (8 192
+#: measured 0.24 ms median), the cost of the unit, one circle fit; a smaller step only makes
+#: the search span more frames, and its result is then relocated by colour on a later frame,
+#: which can fail (a val roller clip lost the roller for good with 8 192). A matrix product
+#: this size stays on one thread in OpenBLAS (whose idle threads otherwise spin on the
+#: model's core).
+LABEL_PIXELS = 16384
 WORK_MODEL = 4
 WORK_MASK = 1
 WORK_FIT = 1

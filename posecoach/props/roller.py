@@ -509,7 +509,7 @@ class RollerTracker:
     TRACK_WINDOW_RADII of its last centre, and every ``full_every``-th frame (and any frame
     where it is not found there) under the whole trunk
     (:class:`~posecoach.props.schedule.SearchCadence`). Its contact with the back (the
-    roller's axis, :func:`~posecoach.props.roller_axis.roller_contact`) can be measured
+    roller's axis, :func:`~posecoach.props.roller_axis.roller_contact_estimate`) can be measured
     every ``contact_every`` frames only and carried with the roller in between, or at once
     when the roller or the body moved (:class:`~posecoach.props.schedule.HeldOffset`).
 
@@ -566,8 +566,6 @@ class RollerTracker:
         #: Each measured contact checked against the recent ones (a less certain reading
         #: does not overrule a better-supported one: props.roller_consensus).
         self.consensus = ContactConsensus()
-        # The along-spine uncertainty of the last measured contact (a held one keeps it).
-        self._contact_sigma_cm = END_ON_SIGMA_CM
         #: The window the colour search looked in on the last frame (None: everywhere).
         self.last_window: tuple[int, int, int, int] | None = None
         self.searches_started = 0
@@ -692,9 +690,9 @@ class RollerTracker:
                                          measure)
             # The along-spine uncertainty of the contact held (none told: as an end cap's).
             sigma = self.contact.uncertainty
-            self._contact_sigma_cm = sigma if math.isfinite(sigma) else END_ON_SIGMA_CM
             self._last = RollerDetection(center, radius, contact, found.confidence,
-                                         found.method, self._contact_sigma_cm)
+                                         found.method,
+                                         sigma if math.isfinite(sigma) else END_ON_SIGMA_CM)
             return self._last
         self._misses += 1
         if self._last is not None and self._misses <= self.max_misses:

@@ -479,13 +479,6 @@ def band_axis(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
     return RollerAxis(dirs[best], math.inf, run, 0.0)
 
 
-def roller_contact(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
-                   hint: BodyHint, model: RollerColorModel | None) -> np.ndarray | None:
-    """The contact point of :func:`roller_contact_estimate`, or None."""
-    found = roller_contact_estimate(frame_bgr, center_px, radius_px, hint, model)
-    return None if found is None else found.point
-
-
 def roller_contact_estimate(frame_bgr: np.ndarray, center_px: np.ndarray, radius_px: float,
                             hint: BodyHint, model: RollerColorModel | None
                             ) -> ContactEstimate | None:

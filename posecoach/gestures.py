@@ -280,7 +280,6 @@ class GestureTracker:
                     GestureReading(None, held, needed, recognised=fired))
         return state, GestureReading(state.holding, held, needed)
 
-
     def _moved(self, anchor: Point | None, at: Point | None) -> bool:
         if anchor is None or at is None:
             return False

@@ -291,8 +291,8 @@ class RollerAnalyzer:
                                  px_per_cm=geometry.px_per_cm,
                                  checks=self._checks(pose, geometry, (None, None), speed,
                                                      0.0))
-        fraction = self._along_spine_cm(geometry, contact_px) / self.shoulder_hip_cm
-        position = fraction * self.shoulder_hip_cm
+        position = self._along_spine_cm(geometry, contact_px)
+        fraction = position / self.shoulder_hip_cm
         if speed is not None and speed < HOLD_SPEED_CM_S:
             self._hold_since = t if self._hold_since is None else self._hold_since
         else:

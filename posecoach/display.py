@@ -1,7 +1,8 @@
 """Is there a screen to open a window on?
 
-With no usable X display, OpenCV's Qt backend aborts the whole process (exit 134, no Python
-exception: docs/engineering.md §2.2), so this must be asked before any window is created.
+With no usable X display a window cannot open (and OpenCV's Qt backend, should anything call
+it, aborts the whole process: docs/engineering.md §2.2), so this is asked before any window is
+created, to say so in one line.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ No domain logic lives here. Analyzers and the coach are :class:`Stage` objects t
 frame's result so far and return it enriched. Drawing and encoding run beside the loop, in a
 sink process for replays that write files and on a worker thread otherwise, so they overlap
 with inference, which keeps one core busy by itself (docs/engineering.md §1.3, §5); the window,
-which Qt needs on the main thread, is drawn there.
+which SDL needs on the main thread, is drawn there.
 """
 
 from __future__ import annotations

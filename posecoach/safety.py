@@ -30,7 +30,8 @@ SAFETY_NOTE_LINES = (
     "Stop if it hurts. Press space to close.",
 )
 PROP_EXERCISES = (Exercise.ROLLER.value, Exercise.BALL.value)
-#: Keys that dismiss the note (space, Enter as Qt/OpenCV report them).
+#: Keys that dismiss the note (space, Enter as the window reports them: carriage return or
+#: line feed).
 DISMISS_KEYS = (32, 13, 10)
 
 

@@ -2,7 +2,7 @@
 
 Each clip is played by the paced camera (:class:`~posecoach.sources.PacedFileCamera`, the same
 ``CameraSource`` code path as a webcam: capture thread, newest frame wins) into a live session
-with its window: model, stages, coach, overlay, ``imshow``. Every frame carries the monotonic
+with its window: model, stages, coach, overlay, the window. Every frame carries the monotonic
 time the source read it; :class:`~posecoach.pipeline.LatencyMeter` takes the time again once
 the annotated picture with its cue went to the window. The table gives, per clip, the median
 and 95th percentile of that latency minus the model's own time on the same frame (issue 12

@@ -23,6 +23,9 @@ call (the replay's loop includes it): the bare run has no warm-up outside its ti
 Run (takes a few minutes)::
 
     python bench/bench_exercises.py
+    # on a machine shared with other jobs: a session of its own whose autogroup gets the
+    # cores first (root; see docs/engineering.md §5.8)
+    setsid bash -c 'echo -20 > /proc/self/autogroup; python bench/bench_exercises.py'
     python bench/bench_exercises.py --clip "far=samples/generalisation/x.mp4@2-12"
 
 A clip is ``label=path`` with an optional ``@start-end`` in seconds.

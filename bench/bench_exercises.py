@@ -14,9 +14,18 @@ measures on those same frames:
    (its own loop, start-up excluded) ÷ bare fps, wall-clock fps including start-up, and the
    peak RSS of every process of the replay.
 
+The replays' ratios are interleaved with bare runs (bare, single, bare, single, …, bare,
+``--out``, bare): each replay is divided by the mean of the bare runs just before and after
+it, so a load that drifts during the run moves both; ``--repeats`` single-process replays
+give the median ratio and its spread (lowest–highest). Both sides time the model's first
+call (the replay's loop includes it): the bare run has no warm-up outside its timing.
+
 Run (takes a few minutes)::
 
     python bench/bench_exercises.py
+    # on a machine shared with other jobs: a session of its own whose autogroup gets the
+    # cores first (root; see docs/engineering.md §5.8)
+    setsid bash -c 'echo -20 > /proc/self/autogroup; python bench/bench_exercises.py'
     python bench/bench_exercises.py --clip "far=samples/generalisation/x.mp4@2-12"
 
 A clip is ``label=path`` with an optional ``@start-end`` in seconds.
@@ -105,11 +114,11 @@ def load_frames(clip: Clip, count: int) -> tuple[list[Frame], float]:
 def bench_bare(frames: list[Frame], settings: Settings
                ) -> tuple[float, float, list[list[Pose]]]:
     """(fps of bare inference, its CPU ms per frame (all of MediaPipe's threads), the poses
-    of every frame)."""
+    of every frame). The model's first call (~50 ms more than the others) is timed, as in
+    a replay's loop."""
     model = resolve_model(settings.model.path or None)
     poses = []
     with PoseEstimator(model, settings.model) as estimator:
-        estimator(frames[0].image, -1.0)  # warm-up outside the timing
         started, cpu = time.perf_counter(), time.process_time()
         for frame in frames:
             poses.append(estimator(frame.image, frame.t))
@@ -235,8 +244,36 @@ def replay(clip_file: Path, out_dir: Path, *extra: str) -> Replay:
     return run
 
 
-def _cell(run: Replay, bare: float) -> str:
-    return f"{run.fps:5.1f} ({run.wall_fps:4.1f}) {run.fps / bare:4.2f}x"
+@dataclass
+class Interleaved:
+    """Replays of one kind, each divided by the mean fps of the bare runs just before and
+    after it (the load of the moment moves both)."""
+
+    runs: list[Replay] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)
+
+    def add(self, run: Replay, bare_before: float, bare_after: float) -> None:
+        self.runs.append(run)
+        self.ratios.append(run.fps / ((bare_before + bare_after) / 2.0))
+
+    @property
+    def median_run(self) -> Replay:
+        """The run whose ratio is the median (the lower middle one of an even count)."""
+        if not self.runs:
+            return Replay()
+        order = np.argsort(self.ratios)
+        return self.runs[int(order[(len(order) - 1) // 2])]
+
+
+def _cell(runs: Interleaved) -> str:
+    """fps (wall-clock fps) ratio [lowest-highest ratio] of the median run."""
+    if not runs.runs:
+        return "-"
+    run, ratios = runs.median_run, runs.ratios
+    cell = f"{run.fps:5.1f} ({run.wall_fps:4.1f}) {float(np.median(ratios)):4.2f}x"
+    if len(ratios) > 1:
+        cell += f" [{min(ratios):.2f}-{max(ratios):.2f}]"
+    return cell
 
 
 def _procs(run: Replay, frames: int) -> str:
@@ -252,13 +289,22 @@ def _stats(ms: np.ndarray) -> str:
     return f"{np.median(ms):5.2f} {np.percentile(ms, 99):6.2f} {ms.max():6.1f}"
 
 
+def _load() -> str:
+    return "load average " + " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clip", action="append", dest="clips",
                         help="label=path[@start-end] (repeatable); default: every exercise")
     parser.add_argument("--frames", type=int, default=450, help="least frames per clip")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="single-process replays per clip, each between two bare runs")
     parser.add_argument("--no-replay", action="store_true", help="skip the replay runs")
+    parser.add_argument("--no-out", action="store_true", help="skip the --out --log replay")
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be >= 1, got {args.repeats}")
     clips = [Clip.parse(text) for text in (args.clips or DEFAULT_CLIPS)]
     settings = Settings()
     rows = []
@@ -268,35 +314,47 @@ def main(argv: list[str] | None = None) -> int:
         steps = bench_stages(frames, poses, settings)
         print(f"\n{clip.label}: {clip.path.name} {clip.start_s:g}-{clip.end_s or 'end'} s, "
               f"{len(frames)} frames, bare {bare:.1f} fps ({bare_cpu:.1f} CPU ms per frame); "
-              "CPU ms per frame outside the model:")
+              f"{_load()}; CPU ms per frame outside the model:")
         print(f"  {'step':<12} {'median':>6} {'p99':>6} {'max':>6}")
         for name, ms in steps.items():
             print(f"  {name:<12} {_stats(ms)}")
-        single = double = Replay()
+        single, double = Interleaved(), Interleaved()
+        bares = [bare]
         if not args.no_replay:
             with tempfile.TemporaryDirectory() as tmp:
                 folder = Path(tmp)
                 clip_file = write_clip(frames, fps, folder / "clip.mp4")
-                single = replay(clip_file, folder, "--single-process")
-                double = replay(clip_file, folder, "--out", str(folder / "out.mp4"),
-                                "--log", str(folder / "log.jsonl"), "--verbose")
-        rows.append((clip.label, len(frames), bare, bare_cpu, steps["TOTAL"], single, double))
+                for _ in range(args.repeats):
+                    run = replay(clip_file, folder, "--single-process")
+                    bares.append(bench_bare(frames, settings)[0])
+                    single.add(run, bares[-2], bares[-1])
+                if not args.no_out:
+                    run = replay(clip_file, folder, "--out", str(folder / "out.mp4"),
+                                 "--log", str(folder / "log.jsonl"), "--verbose")
+                    bares.append(bench_bare(frames, settings)[0])
+                    double.add(run, bares[-2], bares[-1])
+            print(f"  bare fps {' '.join(f'{b:.1f}' for b in bares)}; single ÷ bare "
+                  f"{' '.join(f'{r:.3f}' for r in single.ratios)}; {_load()}")
+        rows.append((clip.label, len(frames), float(np.median(bares)), bare_cpu,
+                     steps["TOTAL"], single, double, _load()))
         del frames, poses
 
-    print("\nfps: bare inference; replays as they report it (their loop; wall-clock fps "
-          "with start-up in brackets) and ÷ bare")
+    print("\nfps: bare inference (median of the bare runs); replays as they report it (their "
+          "loop; wall-clock fps with start-up in brackets) and ÷ the bare runs beside each "
+          f"(median [lowest-highest] of {args.repeats} single-process replays)")
     print(f"{'clip':<12} {'frames':>6} {'bare':>6} {'non-model CPU ms p50/p99/max':>28} "
-          f"{'single, no out':>22} {'--out --log':>22}")
-    for label, count, bare, _, total, single, double in rows:
+          f"{'single, no out':>32} {'--out --log':>22}")
+    for label, count, bare, _, total, single, double, load in rows:
         print(f"{label:<12} {count:6d} {bare:6.1f} {_stats(total):>28} "
-              f"{_cell(single, bare):>22} {_cell(double, bare):>22}")
+              f"{_cell(single):>32} {_cell(double):>22}  {load}")
     print("\nper process: peak RSS, CPU ms per frame with start-up (largest process first); "
           "bare inference's CPU ms per frame for comparison")
-    for label, count, _, bare_cpu, _, single, double in rows:
+    for label, count, _, bare_cpu, _, single, double, _ in rows:
         print(f"{label:<12} bare:   {bare_cpu:.0f} ms")
-        print(f"{'':<12} single: {_procs(single, count)}")
-        print(f"{'':<12} --out:  {_procs(double, count)}; waited {double.waited_s:.2f} s "
-              "for the pose worker")
+        print(f"{'':<12} single: {_procs(single.median_run, count)}")
+        if double.runs:
+            print(f"{'':<12} --out:  {_procs(double.median_run, count)}; waited "
+                  f"{double.median_run.waited_s:.2f} s for the pose worker")
     return 0
 
 

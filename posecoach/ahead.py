@@ -28,8 +28,10 @@ from posecoach.model import ModelFile
 from posecoach.types import Frame, Pose
 
 #: Python's thread switch interval while poses are estimated beside the analysis (see
-#: PosesBeside), seconds.
-GIL_SWITCH_S = 0.001
+#: PosesBeside), seconds: 0.2 ms gave the model thread its GIL back soonest (replay ÷ bare
+#: on the roller clip 0.84 at 1 ms, 0.87 at 5 ms, 0.90 at 0.1-0.2 ms, 0.86 at 0.05 ms,
+#: docs/engineering.md §5.7).
+GIL_SWITCH_S = 0.0002
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +266,8 @@ class PosesBeside:
     def __enter__(self) -> PosesBeside:
         # When the model returns, its thread waits for the GIL until the analysis thread
         # lets go of it: by default up to 5 ms (sys.getswitchinterval), a quarter of a
-        # frame's model time. A shorter interval, while this runs, keeps that wait short.
+        # frame's model time. A shorter interval, while this runs, keeps that wait short;
+        # the analysis is made to let go only when another thread asks for the GIL.
         self._switch_s = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_s, GIL_SWITCH_S))
         self._thread.start()

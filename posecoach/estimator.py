@@ -8,11 +8,12 @@ IMAGE mode (docs/engineering.md §1.2). VIDEO mode needs strictly increasing mil
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 
 import cv2
@@ -43,6 +44,7 @@ class PoseEstimator:
     def __init__(self, model: ModelFile, settings: ModelSettings | None = None) -> None:
         self.model = model
         self._landmarker = self._create(settings or ModelSettings())
+        self._detect = _detect_for_video(self._landmarker)
         self._last_ms = -1
         self._calls = 0
         self.last_inference_ms = 0.0
@@ -54,6 +56,7 @@ class PoseEstimator:
         again from the model bytes (~0.4 s, against ~2.4 s for the first one in a process)."""
         self.close()
         self._landmarker = self._create(settings or ModelSettings())
+        self._detect = _detect_for_video(self._landmarker)
         self._last_ms = -1
         self._calls = 0
 
@@ -122,9 +125,9 @@ class PoseEstimator:
         if self._calls == 0:
             # The first call prints one-time native warnings (memory alignment, ROI notes).
             with quiet_native_stderr():
-                result = self._landmarker.detect_for_video(image, timestamp_ms)
+                result = self._detect(image, timestamp_ms)
         else:
-            result = self._landmarker.detect_for_video(image, timestamp_ms)
+            result = self._detect(image, timestamp_ms)
         self.last_inference_ms = (time.perf_counter() - started) * 1000.0
         self._calls += 1
         height, width = image_bgr.shape[:2]
@@ -133,6 +136,52 @@ class PoseEstimator:
             _to_pose(landmarks, worlds[i] if i < len(worlds) else None, width, height)
             for i, landmarks in enumerate(result.pose_landmarks or [])
         ]
+
+
+def _detect_for_video(landmarker) -> Callable[[object, int], object]:
+    """``landmarker.detect_for_video``, called on the caller's thread.
+
+    MediaPipe's Python wrapper runs each native call on a one-thread executor of its own and
+    waits for the result; the detection and the release of its result are two such trips,
+    each handing Python's GIL between three threads (the caller, the executor, and the
+    analysis running beside the model). With the analysis holding the GIL, each hand-over
+    waits up to the switch interval: ~0.5-1 ms a frame on the model thread, measured
+    (docs/engineering.md §5.7). The native function is the same ``ctypes`` function the
+    executor calls (ctypes lets go of the GIL while it runs); calls stay one at a time, as
+    one estimator is used by one thread at a time. Falls back to the public method when the
+    wrapper's internals are not as in the pinned mediapipe (0.10.33)."""
+    try:
+        from mediapipe.tasks.python.core import mediapipe_c_utils
+        from mediapipe.tasks.python.vision import pose_landmarker
+
+        raw = landmarker._lib._lib  # the ctypes.CDLL behind the serial dispatcher
+        detect = raw.MpPoseLandmarkerDetectForVideo
+        close = raw.MpPoseLandmarkerCloseResult
+        free_error = raw.MpErrorFree
+        handle = landmarker._handle
+        result_type = pose_landmarker.PoseLandmarkerResult
+        result_c_type = pose_landmarker.PoseLandmarkerResultC
+        handle_status = mediapipe_c_utils.handle_status
+    except (AttributeError, ImportError):
+        log.debug("mediapipe internals differ: detection through the public method")
+        return landmarker.detect_for_video
+
+    def detect_for_video(image, timestamp_ms: int):
+        result_c = result_c_type()
+        error = ctypes.c_char_p()
+        status = detect(handle, image._image_ptr, None, timestamp_ms,
+                        ctypes.byref(result_c), ctypes.byref(error))
+        try:
+            handle_status(status, error)
+        finally:
+            if error.value is not None:
+                free_error(error)
+        try:
+            return result_type.from_ctypes(result_c)
+        finally:
+            close(ctypes.byref(result_c))
+
+    return detect_for_video
 
 
 @contextlib.contextmanager

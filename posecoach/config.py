@@ -417,11 +417,18 @@ class Settings:
     @property
     def shoulder_hip_cm(self) -> float:
         """The user's shoulder–hip length (cm) from the settings, or the adult average."""
+        given = self.user_shoulder_hip_cm
+        return 47.5 if given is None else given
+
+    @property
+    def user_shoulder_hip_cm(self) -> float | None:
+        """The shoulder–hip length (cm) the user gave (directly or by their height), or None:
+        then the session learns it from the ball (posecoach.scale)."""
         if self.exercise.shoulder_hip_cm:
             return self.exercise.shoulder_hip_cm
         if self.posture.height_cm:
             return 0.28 * self.posture.height_cm
-        return 47.5
+        return None
 
     def validate(self) -> Settings:
         for section in dataclasses.fields(self):

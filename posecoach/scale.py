@@ -81,6 +81,14 @@ class TrunkScale:
         return f"scale: {self.source} (trunk {self.trunk_cm:.0f} cm)"
 
 
+def scale_totals(scale: TrunkScale) -> dict[str, float]:
+    """The session totals for a trunk length the ball measured (empty otherwise): the length
+    (cm) and the ball's own reading, for the end-of-session summary."""
+    if scale.source is not ScaleSource.BALL or scale.ball_cm is None:
+        return {}
+    return {"scale.trunk_cm": scale.trunk_cm, "scale.ball_cm": scale.ball_cm}
+
+
 def combine(ball_cm: float, default_cm: float = DEFAULT_SHOULDER_HIP_CM) -> float:
     """The ball's reading and the average trunk, each weighted by the inverse of its spread
     (log scale): the ball counts ≈ 64 %, so a reading off by the measure's own error is

@@ -45,7 +45,7 @@ from posecoach.props.ball import BallTracker
 from posecoach.props.roller import RollerTracker
 from posecoach.routine import RoutineStage
 from posecoach.safety import SafetyNoteStage, default_marker_path
-from posecoach.scale import TrunkRuler
+from posecoach.scale import TrunkRuler, scale_totals
 from posecoach.selector import Exercise, ExerciseSelector
 from posecoach.sink_workers import ProcessSinkWorker, ThreadSinkWorker
 from posecoach.sinks import JsonlSink, VideoFileSink, WindowSink
@@ -351,6 +351,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         for stage in stages:
             if isinstance(stage, CoachStage):
                 stats.totals.update(stage.summary())
+            if isinstance(stage, (BallStage, RollerStage)):  # one ruler: the same totals
+                stats.totals.update(scale_totals(stage.analyzer.ruler.scale))
             if isinstance(stage, RoutineStage):
                 stats.totals.update(stage.finish())
         stats.baselines.extend(recorded)

@@ -22,6 +22,7 @@ from posecoach.scale import (
     MIN_SPAN_S,
     ScaleSource,
     TrunkRuler,
+    TrunkScale,
     combine,
 )
 from tests.test_ball import FPS, bad, ball_at, standing_at_wall
@@ -202,3 +203,30 @@ def test_combine_weights_the_ball_by_the_spreads():
     big = combine(64.0)
     assert 47.5 < big < 64.0
     assert math.log(big / 47.5) / math.log(64.0 / 47.5) == pytest.approx(0.64, abs=0.01)
+
+
+def test_the_hud_and_the_summary_say_where_the_scale_came_from():
+    from posecoach.exercises.ball import BallReading, BallState
+    from posecoach.overlay.hud import exercise_line
+    from posecoach.record.summary import summarise_rows
+    from posecoach.selector import Exercise, ExerciseDecision
+    from posecoach.stages import scale_metrics
+    from tests.factories import make_pose, make_result
+
+    measured = TrunkScale(56.4, ScaleSource.BALL, 61.0)
+    result = make_result(pose=make_pose(),
+                         selection=ExerciseDecision(Exercise.BALL, "ball at the back"),
+                         ball=BallReading(BallState.IN_CONTACT, scale=measured))
+    assert exercise_line(result).endswith("scale: ball (trunk 56 cm)")
+    before = make_result(pose=make_pose(),
+                         selection=ExerciseDecision(Exercise.BALL, "ball at the back"),
+                         ball=BallReading(BallState.IN_CONTACT,
+                                          scale=TrunkScale(47.5, ScaleSource.DEFAULT)))
+    assert exercise_line(before).endswith("scale: default trunk (trunk 48 cm)")
+    rows = [{"t": i / FPS, "person": True, "exercise": "ball",
+             "metrics": scale_metrics(TrunkScale(47.5, ScaleSource.DEFAULT) if i < 5
+                                      else measured)} for i in range(10)]
+    assert summarise_rows(rows)["body"] == {"trunk_cm": 56.4, "trunk_source": "ball"}
+    assert summarise_rows(rows[:3])["body"] == {"trunk_cm": 47.5,
+                                                "trunk_source": "default trunk"}
+    assert summarise_rows([{"t": 0.0, "person": True, "metrics": {}}])["body"] is None

@@ -37,9 +37,12 @@ logger = logging.getLogger(__name__)
 #: A tennis ball is 6.54–6.86 cm across (ITF Rules of Tennis, Appendix I), lacrosse and most
 #: massage balls 6.3–7 cm (docs/coaching.md §4): 6.6 cm within ±4 %.
 BALL_DIAMETER_CM = 6.6
-#: Spread (1 sd, log) of the trunk measured with the ball: the balls' sizes (±4 %) and the
-#: measured diameter, which on the dev split of the samples (issue 10) read 0.81–1.07 of
-#: the true one by clip (median 0.96; 1 sd ≈ 8 %).
+#: Spread (1 sd, log) of the trunk measured with the ball, against the body's BODY_SPREAD:
+#: on the 17 dev ball clips of the samples (issue 10) where the ball was measured, the
+#: measured diameter read 0.71–1.08 of the true one by clip (median 0.93, worst at 320×240
+#: with a ball 2–3 px in radius) and the trunk read with it was off by 12 % rms, where the
+#: average trunk was off by 16 % on the same bodies; in proportion to the body's ±12 %
+#: (docs/coaching.md §3.2) that is ±9 %.
 BALL_SPREAD = 0.09
 #: Spread (1 sd, log) of adult trunks around the average (docs/coaching.md §3.2: 42–65 cm).
 BODY_SPREAD = 0.12

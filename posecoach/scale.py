@@ -59,7 +59,7 @@ OUTLIER_SHARE = 0.2
 class ScaleSource(StrEnum):
     """Where the session's trunk length comes from."""
 
-    USER = "your height"
+    USER = "your settings"
     BALL = "ball"
     DEFAULT = "default trunk"
 

@@ -37,13 +37,17 @@ logger = logging.getLogger(__name__)
 #: A tennis ball is 6.54–6.86 cm across (ITF Rules of Tennis, Appendix I), lacrosse and most
 #: massage balls 6.3–7 cm (docs/coaching.md §4): 6.6 cm within ±4 %.
 BALL_DIAMETER_CM = 6.6
+#: A ball measured smaller than this across (px) teaches nothing: its edges cannot be placed
+#: better than ~0.5 px (webcam blur of ~1 px, colour stored at half resolution), which at a
+#: 3.5 px radius is 14 %, no better than the average trunk's ±12 %. On the dev split of the
+#: samples (issue 10) the balls of 2–3 px radius (320×240) read 0.71–1.67 of their true size.
+MIN_BALL_DIAMETER_PX = 7.0
 #: Spread (1 sd, log) of the trunk measured with the ball, against the body's BODY_SPREAD:
-#: on the 17 dev ball clips of the samples (issue 10) where the ball was measured, the
-#: measured diameter read 0.71–1.08 of the true one by clip (median 0.93, worst at 320×240
-#: with a ball 2–3 px in radius) and the trunk read with it was off by 12 % rms, where the
-#: average trunk was off by 16 % on the same bodies; in proportion to the body's ±12 %
-#: (docs/coaching.md §3.2) that is ±9 %.
-BALL_SPREAD = 0.09
+#: on the 13 dev ball clips with a ball of at least that size (all 6.6 cm balls) the trunk
+#: read with it was off by 9 % rms where the average trunk was off by 19 % on the same
+#: bodies; in proportion to the body's ±12 % (docs/coaching.md §3.2) that is ±6 %, and the
+#: balls' own sizes (±4 %) add to it: ±7 %.
+BALL_SPREAD = 0.07
 #: Spread (1 sd, log) of adult trunks around the average (docs/coaching.md §3.2: 42–65 cm).
 BODY_SPREAD = 0.12
 #: The ball's measure is settled after this many frames measured over at least this long (s):
@@ -94,7 +98,7 @@ def scale_totals(scale: TrunkScale) -> dict[str, float]:
 
 def combine(ball_cm: float, default_cm: float = DEFAULT_SHOULDER_HIP_CM) -> float:
     """The ball's reading and the average trunk, each weighted by the inverse of its spread
-    (log scale): the ball counts ≈ 64 %, so a reading off by the measure's own error is
+    (log scale): the ball counts ≈ 75 %, so a reading off by the measure's own error is
     pulled toward the average rather than taken at face value."""
     w = BODY_SPREAD ** 2 / (BODY_SPREAD ** 2 + BALL_SPREAD ** 2)
     return math.exp(w * math.log(ball_cm) + (1.0 - w) * math.log(default_cm))
@@ -133,11 +137,12 @@ class TrunkRuler:
 
     def observe_ball(self, t: float, torso_px: float, ball_diameter_px: float) -> TrunkScale:
         """One frame with the ball at the back: the trunk's length (px) and the ball's
-        measured diameter (px). Returns the scale in use after it."""
+        measured diameter (px; a ball under MIN_BALL_DIAMETER_PX is not counted). Returns
+        the scale in use after it."""
         if not (torso_px > 0 and ball_diameter_px > 0):
             raise ValueError(f"torso_px and ball_diameter_px must be > 0, got {torso_px}, "
                              f"{ball_diameter_px}")
-        if self.settled:
+        if self.settled or ball_diameter_px < MIN_BALL_DIAMETER_PX:
             return self._scale
         self._samples.append((t, torso_px * BALL_DIAMETER_CM / ball_diameter_px))
         span = t - self._samples[0][0]

@@ -18,6 +18,9 @@ from posecoach.geometry import DEFAULT_SHOULDER_HIP_CM, body_geometry
 from posecoach.prop_size import disc_radius_px
 from posecoach.scale import (
     BALL_DIAMETER_CM,
+    BALL_SPREAD,
+    BODY_SPREAD,
+    MIN_BALL_DIAMETER_PX,
     MIN_SAMPLES,
     MIN_SPAN_S,
     ScaleSource,
@@ -37,7 +40,7 @@ def feed(ruler: TrunkRuler, trunk_cm: float, px_per_cm: float, frames: int,
 
 
 @settings(max_examples=60, deadline=None)
-@given(trunk_cm=st.floats(38.0, 68.0), px_per_cm=st.floats(0.6, 8.0),
+@given(trunk_cm=st.floats(38.0, 68.0), px_per_cm=st.floats(1.15, 8.0),
        jitter=st.lists(st.floats(0.97, 1.03), min_size=5, max_size=20),
        hidden=st.floats(0.4, 0.8), hidden_every=st.integers(5, 10))
 def test_the_learned_trunk_is_the_body_s_own_at_any_size_and_distance(
@@ -202,7 +205,18 @@ def test_combine_weights_the_ball_by_the_spreads():
     assert combine(DEFAULT_SHOULDER_HIP_CM) == pytest.approx(DEFAULT_SHOULDER_HIP_CM)
     big = combine(64.0)
     assert 47.5 < big < 64.0
-    assert math.log(big / 47.5) / math.log(64.0 / 47.5) == pytest.approx(0.64, abs=0.01)
+    weight = BODY_SPREAD ** 2 / (BODY_SPREAD ** 2 + BALL_SPREAD ** 2)
+    assert math.log(big / 47.5) / math.log(64.0 / 47.5) == pytest.approx(weight)
+    assert 0.5 < weight < 1.0  # the ball is the better ruler, the average still counts
+
+
+def test_a_ball_too_small_in_the_picture_teaches_nothing():
+    """A ball 5 px across (a 320×240 webcam at 3 m) cannot be measured better than the
+    average trunk: the scale stays the average."""
+    ruler = TrunkRuler()
+    px_per_cm = 0.9 * MIN_BALL_DIAMETER_PX / BALL_DIAMETER_CM
+    feed(ruler, 64.0, px_per_cm, 3 * MIN_SAMPLES)
+    assert ruler.scale.source is ScaleSource.DEFAULT
 
 
 def test_the_hud_and_the_summary_say_where_the_scale_came_from():

@@ -120,6 +120,11 @@ def _summary(stats: SessionStats, outputs: list[tuple[str, Path | None]]) -> Non
         out.print(f"Routine: {t['routine.phases_completed']:.0f} of {t['routine.phases']:.0f} "
                   f"phases completed, {t['routine.phases_skipped']:.0f} skipped, "
                   f"{t['routine.holds']:.0f} holds counted.")
+    if "scale.trunk_cm" in stats.totals:
+        trunk = stats.totals["scale.trunk_cm"]
+        out.print(f"Trunk length measured with the ball: {trunk:.0f} cm (speeds and the hip "
+                  f"lift used it). To start with it next time, put shoulder_hip_cm = "
+                  f"{trunk:.0f} under [exercise] in your profile.")
     for cue, count in sorted(stats.cue_counts.items()):
         out.print(f"  cue {cue}: shown {count}×")
     for label, path in outputs:

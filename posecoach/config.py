@@ -239,7 +239,8 @@ class PostureSettings:
             seconds of sitting in view (said on screen). 0 turns learning off: a side view then
             uses published absolute limits and a front view waits for a calibration.
         baseline: a baseline file; empty means the one saved for this camera by calibrate.
-        height_cm: your height, for cm measurements; 0 means an adult average trunk length.
+        height_cm: your height, for cm measurements; 0 means the trunk length the ball measures
+            in the session (posecoach.scale), an adult average until then.
     """
 
     sensitivity: str = "medium"
@@ -362,8 +363,10 @@ class ExerciseSettings:
             a ball is between your back and the wall or floor, posture when you sit, and no
             coach when you stand or walk (:mod:`posecoach.selector`); ``posture``,
             ``roller`` or ``ball`` force one.
-        shoulder_hip_cm: your shoulder-to-hip length for cm speeds and positions; 0 means an
-            adult average (47.5 cm) or 0.28 × posture.height_cm when that is set.
+        shoulder_hip_cm: your shoulder-to-hip length for cm speeds and positions; 0 means
+            0.28 × posture.height_cm when that is set, else the length the ball measures in
+            the session (posecoach.scale; the end of a session says it), the adult average
+            (47.5 cm) until then.
     """
 
     mode: str = "auto"
@@ -417,11 +420,18 @@ class Settings:
     @property
     def shoulder_hip_cm(self) -> float:
         """The user's shoulder–hip length (cm) from the settings, or the adult average."""
+        given = self.user_shoulder_hip_cm
+        return 47.5 if given is None else given
+
+    @property
+    def user_shoulder_hip_cm(self) -> float | None:
+        """The shoulder–hip length (cm) the user gave (directly or by their height), or None:
+        then the session learns it from the ball (posecoach.scale)."""
         if self.exercise.shoulder_hip_cm:
             return self.exercise.shoulder_hip_cm
         if self.posture.height_cm:
             return 0.28 * self.posture.height_cm
-        return 47.5
+        return None
 
     def validate(self) -> Settings:
         for section in dataclasses.fields(self):

@@ -7,7 +7,7 @@ world coordinates are not (docs/coaching.md §6), so nothing here uses them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 import numpy as np
@@ -93,6 +93,13 @@ class BodyGeometry:
 
     def to_cm(self, pixels: float) -> float:
         return pixels / self.px_per_cm
+
+    def with_trunk_cm(self, trunk_cm: float) -> BodyGeometry:
+        """The same body measured at the scale of a trunk (mid-hip → mid-shoulder) of
+        ``trunk_cm``: the user's, or one learned from a prop (:mod:`posecoach.scale`)."""
+        if not trunk_cm > 0:
+            raise ValueError(f"trunk_cm must be > 0, got {trunk_cm}")
+        return replace(self, px_per_cm=self.torso_px / trunk_cm)
 
     def side_point(self, left: L, right: L, pose: Pose) -> np.ndarray:
         """The near side's landmark of a left/right pair, (2,) px."""

@@ -45,6 +45,7 @@ from posecoach.props.ball import BallTracker
 from posecoach.props.roller import RollerTracker
 from posecoach.routine import RoutineStage
 from posecoach.safety import SafetyNoteStage, default_marker_path
+from posecoach.scale import TrunkRuler, scale_totals
 from posecoach.selector import Exercise, ExerciseSelector
 from posecoach.sink_workers import ProcessSinkWorker, ThreadSinkWorker
 from posecoach.sinks import JsonlSink, VideoFileSink, WindowSink
@@ -156,10 +157,12 @@ def build_stages(settings: Settings, source_name: str = "",
                       BallTracker() if mode in ("auto", "ball") else None,
                       ExerciseSelector(forced)),
     ]
+    # One ruler for the session: the trunk length the ball measures serves the roller too.
+    ruler = TrunkRuler(settings.user_shoulder_hip_cm)
     if mode in ("auto", "roller"):
-        stages.append(RollerStage(RollerAnalyzer(settings.shoulder_hip_cm)))
+        stages.append(RollerStage(RollerAnalyzer(ruler=ruler)))
     if mode in ("auto", "ball"):
-        stages.append(BallStage(BallAnalyzer(settings.shoulder_hip_cm)))
+        stages.append(BallStage(BallAnalyzer(ruler=ruler)))
     if mode in ("auto", "posture"):
         stages.append(PostureStage(posture))
     stages.append(GuidanceStage())  # set-up guidance (information cues) for the coach
@@ -348,6 +351,8 @@ def run_session(source: FrameSource, settings: Settings, outputs: Outputs,
         for stage in stages:
             if isinstance(stage, CoachStage):
                 stats.totals.update(stage.summary())
+            if isinstance(stage, (BallStage, RollerStage)):  # one ruler: the same totals
+                stats.totals.update(scale_totals(stage.analyzer.ruler.scale))
             if isinstance(stage, RoutineStage):
                 stats.totals.update(stage.finish())
         stats.baselines.extend(recorded)

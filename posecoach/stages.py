@@ -19,9 +19,11 @@ from posecoach.exercises.posture import PostureAnalyzer
 from posecoach.exercises.roller import RollerAnalyzer, RollState
 from posecoach.geometry import BodyGeometry, BodyPosture, body_geometry
 from posecoach.landmarks import Landmark as L
+from posecoach.prop_size import disc_radius_px
 from posecoach.props.ball import BallDetection, BallTracker
 from posecoach.props.hints import BodyHint
 from posecoach.props.roller import RollerTracker
+from posecoach.scale import ScaleSource, TrunkScale
 from posecoach.selector import (
     Evidence,
     Exercise,
@@ -220,8 +222,18 @@ class RollerStage:
             if value is not None:
                 metrics[f"roller.{name}"] = float(value)
         metrics["roller.passes"] = float(reading.passes)
+        metrics.update(scale_metrics(reading.scale))
         return replace(result, metrics=metrics, checks=(*result.checks, *reading.checks),
                        roller=reading, prop=prop, status=result.status or reading.state.value)
+
+
+def scale_metrics(scale: TrunkScale | None) -> dict[str, float]:
+    """The trunk length the cm values of a frame are measured with, and its source (the
+    index in :class:`ScaleSource`), for the log and the session summary."""
+    if scale is None:
+        return {}
+    return {"scale.trunk_cm": scale.trunk_cm,
+            "scale.source": float(list(ScaleSource).index(scale.source))}
 
 
 #: See :class:`BallStage`: as long as a new placement takes (posecoach.exercises.ball).
@@ -269,7 +281,11 @@ class BallStage:
         pose = result.pose
         geometry = frame_geometry(result)
         center = detection.center_px if detection is not None else None
-        reading = self.analyzer.update(pose, geometry, center, seen, frame.t)
+        radius = None
+        if seen and detection is not None and not self.analyzer.ruler.settled:
+            # The ball as a ruler (posecoach.scale): measured until the session's scale is set.
+            radius = disc_radius_px(frame.image, detection.center_px, detection.radius_px)
+        reading = self.analyzer.update(pose, geometry, center, seen, frame.t, radius_px=radius)
         if warming:
             return result
         prop = None
@@ -280,6 +296,7 @@ class BallStage:
             value = getattr(reading, name)
             if value is not None:
                 metrics[f"ball.{name}"] = float(value)
+        metrics.update(scale_metrics(reading.scale))
         return replace(result, metrics=metrics, checks=(*result.checks, *reading.checks),
                        ball=reading, prop=prop, status=result.status or reading.state.value)
 

@@ -40,6 +40,7 @@ from posecoach.exercises.roller import (
 )
 from posecoach.geometry import BodyGeometry, BodyPosture, angle_from_vertical_deg
 from posecoach.landmarks import Landmark as L
+from posecoach.scale import TrunkRuler, TrunkScale
 from posecoach.types import Check, Cue, Pose, Severity
 
 FAST_CM_S = 10.0
@@ -144,6 +145,7 @@ class BallReading:
         speed_cm_s: movement along the spine (cm/s).
         spot_s: time on the current spot (s); spots: spots worked so far.
         pressure: the proxy's rise over the start (° of lean, or cm of hip lift), or None.
+        scale: the trunk length the cm values are measured with, and where it came from.
         checks: thresholds applied this frame.
     """
 
@@ -158,15 +160,31 @@ class BallReading:
     pressure: float | None = None
     center_px: np.ndarray | None = None
     px_per_cm: float | None = None
+    scale: TrunkScale | None = None
     checks: tuple[Check, ...] = field(default_factory=tuple)
 
 
 class BallAnalyzer:
-    """Zone, dwell, pace and pressure of a ball at the back (see module docstring)."""
+    """Zone, dwell, pace and pressure of a ball at the back (see module docstring).
 
-    def __init__(self, shoulder_hip_cm: float = 47.5) -> None:
-        self.shoulder_hip_cm = shoulder_hip_cm
+    Args:
+        shoulder_hip_cm: the user's trunk length (mid-hip → mid-shoulder, cm), or None to
+            learn it from the ball (:class:`posecoach.scale.TrunkRuler`).
+        ruler: the session's ruler, shared with the roller analyzer; one is made from
+            ``shoulder_hip_cm`` when None.
+    """
+
+    def __init__(self, shoulder_hip_cm: float | None = None,
+                 ruler: TrunkRuler | None = None) -> None:
+        self.ruler = ruler if ruler is not None else TrunkRuler(shoulder_hip_cm)
+        #: The trunk length the positions kept so far are in (cm).
+        self._trunk_cm = self.ruler.scale.trunk_cm
         self.reset()
+
+    @property
+    def shoulder_hip_cm(self) -> float:
+        """The trunk length in use (cm)."""
+        return self._trunk_cm
 
     def reset(self) -> None:
         """Forget the ball: a new session starts from setting up."""
@@ -192,13 +210,17 @@ class BallAnalyzer:
         self._last_t = 0.0
 
     def update(self, pose: Pose | None, geometry: BodyGeometry | None,
-               center_px: np.ndarray | None, seen: bool, t: float) -> BallReading:
+               center_px: np.ndarray | None, seen: bool, t: float,
+               radius_px: float | None = None) -> BallReading:
         """One frame. ``center_px``: the ball's centre, ``seen``: found in this frame (not a
-        held-over position)."""
+        held-over position). ``radius_px``: the ball's radius measured in this frame's
+        pixels (:func:`posecoach.prop_size.disc_radius_px`), or None: while the ball is at
+        the back it teaches the session's ruler the trunk length."""
         self._last_t = t
         if pose is None or geometry is None:
             return BallReading(self._gone_state() if self._was_in_contact
                                else BallState.SETTING_UP)
+        geometry = self._follow_scale(geometry)
         surface = Surface.FLOOR if geometry.posture is BodyPosture.LYING else Surface.WALL
         if center_px is None:
             return self._no_contact(surface, t)
@@ -211,6 +233,9 @@ class BallAnalyzer:
         if not touching:
             return self._no_contact(surface, t, fraction=fraction, offset_cm=offset_cm,
                                     seen_off_back=seen)
+        if seen and radius_px is not None and radius_px > 0 and not self.ruler.settled:
+            self.ruler.observe_ball(t, geometry.torso_px, 2.0 * radius_px)
+        geometry = self._follow_scale(geometry)
         if self._contact_since is None:
             self._contact_since = t
         if self._off_since is not None and t - self._off_since >= NEW_PLACEMENT_S:
@@ -227,7 +252,8 @@ class BallAnalyzer:
             back = _back_on_checks() if self._was_in_contact else ()
             return BallReading(BallState.SETTING_UP, surface, fraction, zone_of(fraction),
                                offset_cm, center_px=np.asarray(center_px),
-                               px_per_cm=geometry.px_per_cm, checks=back)
+                               px_per_cm=geometry.px_per_cm, scale=self.ruler.scale,
+                               checks=back)
         self._was_in_contact = True
         position = fraction * self.shoulder_hip_cm
         # A held-over position (the ball not found this frame) is no movement: the last pace
@@ -268,7 +294,29 @@ class BallAnalyzer:
         return BallReading(BallState.IN_CONTACT, surface, fraction, zone_of(fraction),
                            offset_cm, speed, spot_s, self._spots, pressure,
                            center_px=np.asarray(center_px), px_per_cm=geometry.px_per_cm,
-                           checks=checks)
+                           scale=self.ruler.scale, checks=checks)
+
+    def _follow_scale(self, geometry: BodyGeometry) -> BodyGeometry:
+        """Carry on at the ruler's trunk length once it changed (it changes once, when the
+        ball's measure settles): what was kept in cm is multiplied over to it, so the pace,
+        the spot and the hip lift do not read the change as movement."""
+        trunk_cm = self.ruler.scale.trunk_cm
+        if trunk_cm == self._trunk_cm:
+            return geometry.with_trunk_cm(trunk_cm)
+        factor = trunk_cm / self._trunk_cm
+        self._trunk_cm = trunk_cm
+        self._motion.rescale(factor)
+        self._recent = deque((t, p * factor) for t, p in self._recent)
+        self._on_back = deque((t, p * factor) for t, p in self._on_back)
+        if self._spot_anchor is not None:
+            self._spot_anchor *= factor
+        if self._pressure_surface is Surface.FLOOR:  # the hip lift is in cm (°: unchanged)
+            self._pressure_recent = deque((t, v * factor) for t, v in self._pressure_recent)
+            if self._pressure_start is not None:
+                self._pressure_start *= factor
+            if self._floor is not None:
+                self._floor = (self._floor[0], self._floor[1] / factor)
+        return geometry.with_trunk_cm(trunk_cm)
 
     def _transfer_direction(self) -> int:
         """+1 (toward the shoulders) or -1 (toward the hips) when the ball went one way to

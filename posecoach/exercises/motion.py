@@ -91,6 +91,19 @@ class SpineMotion:
         self._direction = 0
         self._extreme = None
 
+    def rescale(self, factor: float) -> None:
+        """The centimetre changed size (a learned trunk length replaced the average): the
+        positions and speeds so far are multiplied by ``factor``, so the pace carries on at
+        the new scale instead of reading a jump as movement."""
+        if not factor > 0:
+            raise ValueError(f"factor must be > 0, got {factor}")
+        self._positions = deque((t, p * factor) for t, p in self._positions)
+        self._speeds = deque((t, v * factor) for t, v in self._speeds)
+        if self._pace is not None:
+            self._pace *= factor
+        if self._extreme is not None:
+            self._extreme *= factor
+
     def hold(self, t: float) -> float | None:
         """A frame at ``t`` (s) without a position: the last pace while it is at most
         ``max_gap_s`` old, else None."""

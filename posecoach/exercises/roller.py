@@ -32,6 +32,7 @@ from posecoach.exercises.motion import SpineMotion
 from posecoach.geometry import BodyGeometry, BodyPosture
 from posecoach.landmarks import Landmark as L
 from posecoach.props.methods import ROLLER_SEEN_METHODS
+from posecoach.scale import TrunkRuler, TrunkScale
 from posecoach.types import Check, Cue, Pose, Severity
 
 T12_FRACTION = 0.52
@@ -208,6 +209,7 @@ class RollerReading:
         set_s: time rolling in this set (s); sets: sets started.
         hold_s: time still on the current spot (s).
         method: how the roller was found (colour, shape, hold, body_pivot).
+        scale: the trunk length the cm values are measured with, and where it came from.
         checks: thresholds applied this frame.
     """
 
@@ -224,14 +226,26 @@ class RollerReading:
     method: str = ""
     contact_px: np.ndarray | None = None
     px_per_cm: float | None = None
+    scale: TrunkScale | None = None
     checks: tuple[Check, ...] = field(default_factory=tuple)
 
 
 class RollerAnalyzer:
-    """Zone, pace, dose and form over time (see module docstring)."""
+    """Zone, pace, dose and form over time (see module docstring).
 
-    def __init__(self, shoulder_hip_cm: float = 47.5) -> None:
-        self.shoulder_hip_cm = shoulder_hip_cm
+    Args:
+        shoulder_hip_cm: the user's trunk length (mid-hip → mid-shoulder, cm), or None for
+            the session's ruler's (the average trunk until a ball measured it: the roller
+            itself is no ruler, :mod:`posecoach.scale`).
+        ruler: the session's ruler, shared with the ball analyzer; one is made from
+            ``shoulder_hip_cm`` when None.
+    """
+
+    def __init__(self, shoulder_hip_cm: float | None = None,
+                 ruler: TrunkRuler | None = None) -> None:
+        self.ruler = ruler if ruler is not None else TrunkRuler(shoulder_hip_cm)
+        #: The trunk length the positions kept so far are in (cm).
+        self._trunk_cm = self.ruler.scale.trunk_cm
         # A turn at the end of a short pass is not a slow-down: movement both ways faster
         # than holding still (HOLD_SPEED_CM_S) keeps the pace from before the turn.
         self._motion = SpineMotion(reversal_cm_s=HOLD_SPEED_CM_S)
@@ -260,6 +274,7 @@ class RollerAnalyzer:
         dt = 0.0 if self._last_t is None else max(0.0, min(t - self._last_t, 0.5))
         self._last_t = t
         self._t = t
+        geometry = None if geometry is None else self._follow_scale(geometry)
         lying = geometry is not None and geometry.posture is BodyPosture.LYING
         unsure = contact_px is None and method in ROLLER_SEEN_METHODS
         if pose is None or geometry is None or not lying or (contact_px is None and not unsure):
@@ -288,7 +303,7 @@ class RollerAnalyzer:
             return RollerReading(state=RollState.UNSEEN, on_roller=True, speed_cm_s=speed,
                                  passes=self._motion.passes, set_s=self._set_s,
                                  sets=self._sets, method=method,
-                                 px_per_cm=geometry.px_per_cm,
+                                 px_per_cm=geometry.px_per_cm, scale=self.ruler.scale,
                                  checks=self._checks(pose, geometry, (None, None), speed,
                                                      0.0))
         position = self._along_spine_cm(geometry, contact_px)
@@ -313,7 +328,25 @@ class RollerAnalyzer:
                              passes=self._motion.passes, set_s=self._set_s,
                              sets=self._sets, hold_s=hold_s, method=method,
                              contact_px=np.asarray(contact_px),
-                             px_per_cm=geometry.px_per_cm, checks=checks)
+                             px_per_cm=geometry.px_per_cm, scale=self.ruler.scale,
+                             checks=checks)
+
+    @property
+    def shoulder_hip_cm(self) -> float:
+        """The trunk length in use (cm)."""
+        return self._trunk_cm
+
+    def _follow_scale(self, geometry: BodyGeometry) -> BodyGeometry:
+        """The geometry at the ruler's trunk length; when that changed (a ball measured it),
+        the positions kept in cm are multiplied over to it so the pace reads no jump."""
+        trunk_cm = self.ruler.scale.trunk_cm
+        if trunk_cm != self._trunk_cm:
+            factor = trunk_cm / self._trunk_cm
+            self._trunk_cm = trunk_cm
+            self._motion.rescale(factor)
+            if self._last_position is not None:
+                self._last_position = (self._last_position[0], self._last_position[1] * factor)
+        return geometry.with_trunk_cm(trunk_cm)
 
     def observe_head(self, pose: Pose, geometry: BodyGeometry, t: float) -> None:
         """Learn the resting head (HEAD_REFERENCE_WINDOW_S) from a frame of someone lying
@@ -328,6 +361,7 @@ class RollerAnalyzer:
         still weighing the roller), so the pace is known from the first coached frame
         instead of after a warm-up (docs/coaching.md §3.2). ``seen``: the detector saw the
         roller this frame (a held-over position is no movement)."""
+        geometry = self._follow_scale(geometry)
         if geometry.posture is not BodyPosture.LYING:
             self._motion.break_track()
         elif seen:

@@ -55,5 +55,9 @@ def exercise_line(result: FrameResult) -> str:
     if selection is None:
         return ""
     exercise = selection.exercise.value
-    return f"exercise: {exercise} — {selection.reason}" if selection.reason \
+    line = f"exercise: {exercise} — {selection.reason}" if selection.reason \
         else f"exercise: {exercise}"
+    # Where the cm of the paces come from (posecoach.scale): "scale: ball (trunk 55 cm)".
+    reading = result.ball if result.ball is not None else result.roller
+    scale = getattr(reading, "scale", None)
+    return f"{line} · {scale.label}" if scale is not None else line

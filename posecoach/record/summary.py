@@ -25,6 +25,7 @@ from posecoach.exercises.roller import (
     T12_FRACTION,
     TOO_FAST_CM_S,
 )
+from posecoach.scale import ScaleSource
 
 FORMAT = "posecoach-session/1"
 #: Longest time one row may stand for (s): longer gaps are a paused or stalled camera.
@@ -198,6 +199,9 @@ class SummaryBuilder:
         self.cues: list[dict[str, Any]] = []
         self.routine: list[dict[str, Any]] = []
         self.gestures: list[dict[str, Any]] = []
+        #: The trunk length the prop's cm values were measured with, last logged, and its
+        #: source (posecoach.scale): a report can say "measured with the ball: 55 cm".
+        self.body: dict[str, Any] | None = None
         self._previous: dict[str, Any] | None = None
         self._last_dt = 0.0
         self._last_cue: str | None = None
@@ -229,6 +233,10 @@ class SummaryBuilder:
         phase = metrics.get("routine.phase_index")
         if phase is not None and (not self.routine or self.routine[-1]["phase"] != int(phase)):
             self.routine.append({"phase": int(phase), "t": t})
+        trunk, source = metrics.get("scale.trunk_cm"), metrics.get("scale.source")
+        if trunk is not None and source is not None and 0 <= int(source) < len(ScaleSource):
+            self.body = {"trunk_cm": round(float(trunk), 1),
+                         "trunk_source": list(ScaleSource)[int(source)].value}
         for key, value in metrics.items():
             if key.startswith("gesture.") and value:
                 self.gestures.append({"t": t, "gesture": key.removeprefix("gesture.")})
@@ -286,6 +294,7 @@ class SummaryBuilder:
             },
             "problem_s": {k: round(v, 3) for k, v in sorted(self.problem_s.items())},
             **{name: prop.as_dict() for name, prop in self.props.items()},
+            "body": self.body,
             "cues": self.cues,
             "routine": self.routine,
             "gestures": self.gestures,

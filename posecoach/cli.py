@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -124,7 +125,7 @@ def _summary(stats: SessionStats, outputs: list[tuple[str, Path | None]]) -> Non
         trunk = stats.totals["scale.trunk_cm"]
         out.print(f"Trunk length measured with the ball: {trunk:.0f} cm (speeds and the hip "
                   f"lift used it). To start with it next time, put shoulder_hip_cm = "
-                  f"{trunk:.0f} under [exercise] in your profile.")
+                  f"{trunk:.0f} under {escape('[exercise]')} in your profile.")
     for cue, count in sorted(stats.cue_counts.items()):
         out.print(f"  cue {cue}: shown {count}×")
     for label, path in outputs:

@@ -244,3 +244,19 @@ def test_the_hud_and_the_summary_say_where_the_scale_came_from():
     assert summarise_rows(rows[:3])["body"] == {"trunk_cm": 47.5,
                                                 "trunk_source": "default trunk"}
     assert summarise_rows([{"t": 0.0, "person": True, "metrics": {}}])["body"] is None
+
+
+def test_the_end_of_session_line_names_the_profile_section_to_put_the_length_in(
+        monkeypatch: pytest.MonkeyPatch):
+    from rich.console import Console
+
+    from posecoach import cli
+    from posecoach.pipeline import SessionStats
+
+    console = Console(record=True, width=200)
+    monkeypatch.setattr(cli, "out", console)
+    stats = SessionStats()
+    stats.totals["scale.trunk_cm"] = 53.2
+    cli._summary(stats, [])
+    text = console.export_text()
+    assert "shoulder_hip_cm = 53 under [exercise] in your profile" in text

@@ -1,9 +1,9 @@
 """The on-screen window (SDL2, through pygame-ce). Keys: q or Esc quits.
 
 Not OpenCV's window: its Qt backend (the only GUI in the opencv-python wheels) stopped handling
-X events for good in about one live session in ten on a loaded machine (Xvfb, measured over
-~150 sessions: the window mapped and 640×480, but Qt never painted it and never saw a key),
-whatever the order of creating, showing and sizing the window (docs/engineering.md §2.2).
+X events for good in about one live session in ten on a loaded machine (Xvfb, 3 of 29 sessions
+as it was; the window mapped and 640×480, but Qt never painted it and never saw a key), and
+no order of creating, showing and sizing it helped (docs/engineering.md §2.2).
 SDL reads its events on the thread that draws, one call per frame, and draws what it is given.
 """
 

@@ -418,12 +418,6 @@ class Settings:
     routine: RoutineSettings = field(default_factory=RoutineSettings)
 
     @property
-    def shoulder_hip_cm(self) -> float:
-        """The user's shoulder–hip length (cm) from the settings, or the adult average."""
-        given = self.user_shoulder_hip_cm
-        return 47.5 if given is None else given
-
-    @property
     def user_shoulder_hip_cm(self) -> float | None:
         """The shoulder–hip length (cm) the user gave (directly or by their height), or None:
         then the session learns it from the ball (posecoach.scale)."""

@@ -233,9 +233,9 @@ class BallAnalyzer:
         if not touching:
             return self._no_contact(surface, t, fraction=fraction, offset_cm=offset_cm,
                                     seen_off_back=seen)
-        if seen and radius_px is not None and radius_px > 0 and not self.ruler.settled:
+        if seen and radius_px is not None and radius_px > 0:
             self.ruler.observe_ball(t, geometry.torso_px, 2.0 * radius_px)
-        geometry = self._follow_scale(geometry)
+            geometry = self._follow_scale(geometry)  # the measure may have settled
         if self._contact_since is None:
             self._contact_since = t
         if self._off_since is not None and t - self._off_since >= NEW_PLACEMENT_S:

@@ -51,6 +51,8 @@ MIN_EMPTY_RADII = 2.0
 #: tennis ball under the back only ~6.5 cm (0.87 radii), and its filled run would otherwise
 #: pass for a small roller's end.
 MIN_LIFT_RADII = 1.2
+#: The columns read reach this far (in hip → shoulder lengths) past the stretch searched.
+SCAN_MARGIN = 0.3
 #: The stretch of the hip → shoulder axis whose rows give the background: past the head and
 #: down to the knees, so that the roller stays a minority of every row.
 REFERENCE_FRACTIONS = (-0.8, 2.3)
@@ -115,7 +117,10 @@ def find_gap_run(frame_bgr: np.ndarray, hint: BodyHint, radius_cm: float, back_d
         back_depth_cm: hip/shoulder joint line to the back surface, cm.
         fractions: the stretch of the hip → shoulder axis searched (0 hips, 1 shoulders).
     """
-    cols = column_fill(frame_bgr, hint, radius_cm, back_depth_cm, fractions)
+    # The run may reach past the stretch searched (an oblique roller at the neck shows its
+    # end disc beyond it): read a wider one, keep runs centred in the stretch.
+    wide = (fractions[0] - SCAN_MARGIN, fractions[1] + SCAN_MARGIN)
+    cols = column_fill(frame_bgr, hint, radius_cm, back_depth_cm, wide)
     if cols is None:
         return None
     xs, readable, fill, differs, y0 = cols.xs, cols.readable, cols.fill, cols.differs, cols.y0
@@ -127,6 +132,9 @@ def find_gap_run(frame_bgr: np.ndarray, hint: BodyHint, radius_cm: float, back_d
     for a, b in _runs(filled):
         width = b - a + 1
         if not WIDTH_RADII[0] * r <= width <= WIDTH_RADII[1] * r:
+            continue
+        f = (0.5 * (xs[a] + xs[b]) - hint.hip_px[0]) / (hint.shoulder_px[0] - hint.hip_px[0])
+        if not fractions[0] <= f <= fractions[1]:
             continue
         if empty.sum() - 0 < MIN_EMPTY_RADII * r:
             continue

@@ -24,7 +24,8 @@ from the end disc to the back (the circle fit lets the blob continue on that sid
 blob is re-checked by the shape search at growing intervals.
 
 Known limits: a roller the colour of the clothing or floor next to it, or a grey roller in an
-over-exposed grey room, is not separable by colour; a two-tone end (ring round a hollow core)
+over-exposed grey room, is not separable by colour (the gap search then finds a roller the
+colour of the clothes, but not one the colour of the floor or wall behind it); a two-tone end (ring round a hollow core)
 whose radius is under ~20 px and is 40 % hidden loses its thin visible ring in cleaning; the
 end face and the side of a light roller in different shades can make the circle ride up the
 side by up to half a radius.
@@ -527,8 +528,8 @@ def detect_roller_gap(frame_bgr: np.ndarray, hint: BodyHint) -> RollerDetection 
     else:
         # The end disc is at the run's lower end; the roller's middle (under the spine)
         # lies along its side, the far part of which is hidden behind the body or rises
-        # out of the gap: measured on the dev renders at 0.6–1.0 of the visible side plus
-        # a radius from the disc's centre (docs/engineering.md, the roller's gap search).
+        # out of the gap: measured on the dev renders at 0.5–1.0 of the visible side plus
+        # a radius from the disc's centre (docs/engineering.md §1.8).
         far = -run.near_end
         cap_x = (run.x0 + radius) if run.near_end < 0 else (run.x1 - radius)
         contact_x = cap_x + far * GAP_SIDE_SHARE * (side + radius)

@@ -1,5 +1,7 @@
 """Find the roller as the thing that holds the back off the floor (no colour model needed).
 
+Measurements and the dev-render numbers behind its constants: docs/engineering.md §1.8.
+
 Lying on a roller, the back is raised about one roller diameter above the floor. Between the
 back and the floor line the camera then sees the background (wall, mat, floor) everywhere
 along the trunk except where the roller is. So, column by column along the trunk, the lower

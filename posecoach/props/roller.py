@@ -25,10 +25,10 @@ blob is re-checked by the shape search at growing intervals.
 
 Known limits: a roller the colour of the clothing or floor next to it, or a grey roller in an
 over-exposed grey room, is not separable by colour (the gap search then finds a roller the
-colour of the clothes, but not one the colour of the floor or wall behind it); a two-tone end (ring round a hollow core)
-whose radius is under ~20 px and is 40 % hidden loses its thin visible ring in cleaning; the
-end face and the side of a light roller in different shades can make the circle ride up the
-side by up to half a radius.
+colour of the clothes, but not one the colour of the floor or wall behind it); a two-tone
+end (ring round a hollow core) whose radius is under ~20 px and is 40 % hidden loses its
+thin visible ring in cleaning; the end face and the side of a light roller in different
+shades can make the circle ride up the side by up to half a radius.
 """
 
 from __future__ import annotations

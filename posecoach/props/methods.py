@@ -13,13 +13,14 @@ class RollerMethod(StrEnum):
 
     COLOUR = "colour"  # the roller's learned colour model matched
     SHAPE = "shape"  # a round end or side band under the trunk, any colour
+    GAP = "gap"  # what fills the gap between the raised back and the floor, any colour
     BODY_PIVOT = "body_pivot"  # nothing visible: the contact inferred from the trunk
     HOLD = "hold"  # not seen on this frame: the last position, fading
 
     @property
     def seen(self) -> bool:
         """Found in this frame's pixels (not inferred or held)."""
-        return self in (RollerMethod.COLOUR, RollerMethod.SHAPE)
+        return self in (RollerMethod.COLOUR, RollerMethod.SHAPE, RollerMethod.GAP)
 
 
 class BallMethod(StrEnum):

@@ -1,7 +1,7 @@
 """Foam roller detection under a person lying on it (side view).
 
 Seen from the side the roller is usually end-on: a disc of radius ≈ 7.5 cm at the body's
-scale, its top hidden by or pressed against the back. Three ways to place it, best first:
+scale, its top hidden by or pressed against the back. Four ways to place it, best first:
 
 * ``"colour"``: a colour model (calibrated by the user with
   :meth:`RollerColorModel.from_region`, or learned automatically, below) gives a mask in the
@@ -9,6 +9,9 @@ scale, its top hidden by or pressed against the back. Three ways to place it, be
 * ``"shape"``: no model yet, or it stopped matching: the region under the trunk is split
   into colour clusters (k-means in Lab) and the cluster blob that is a disc of the right size
   in the right place wins; its colour becomes the model for the next frames.
+* ``"gap"``: neither colour nor shape finds it (a roller the colour of the clothes): the
+  run of the gap between the raised back and the floor that is not background
+  (:mod:`roller_gap`); no outline, so its contact is less certain.
 * ``"body_pivot"``: nothing visible: the contact is inferred from the trunk — the point of
   the back whose height above the floor is one roller diameter — or nothing at all when the
   trunk does not pin it down (no floor line, a level back).
@@ -21,10 +24,11 @@ from the end disc to the back (the circle fit lets the blob continue on that sid
 blob is re-checked by the shape search at growing intervals.
 
 Known limits: a roller the colour of the clothing or floor next to it, or a grey roller in an
-over-exposed grey room, is not separable by colour; a two-tone end (ring round a hollow core)
-whose radius is under ~20 px and is 40 % hidden loses its thin visible ring in cleaning; the
-end face and the side of a light roller in different shades can make the circle ride up the
-side by up to half a radius.
+over-exposed grey room, is not separable by colour (the gap search then finds a roller the
+colour of the clothes, but not one the colour of the floor or wall behind it); a two-tone
+end (ring round a hollow core) whose radius is under ~20 px and is 40 % hidden loses its
+thin visible ring in cleaning; the end face and the side of a light roller in different
+shades can make the circle ride up the side by up to half a radius.
 """
 
 from __future__ import annotations
@@ -42,8 +46,14 @@ from posecoach.props.colour import RollerColorModel
 from posecoach.props.geometry import axis_frame, band_box, floorward_normal, spine_coords
 from posecoach.props.hints import BodyHint
 from posecoach.props.methods import RollerMethod
-from posecoach.props.roller_axis import END_ON_SIGMA_CM, roller_contact_estimate
+from posecoach.props.roller_axis import (
+    END_ON_SIGMA_CM,
+    ContactEstimate,
+    cap_contact,
+    roller_contact_estimate,
+)
 from posecoach.props.roller_consensus import ContactConsensus
+from posecoach.props.roller_gap import find_gap_run
 from posecoach.props.schedule import HeldOffset, SearchCadence, intersect, window_around
 from posecoach.props.tracking import CircleSmoother
 
@@ -481,6 +491,54 @@ def roller_from_body(hint: BodyHint) -> RollerDetection | None:
     return RollerDetection(contact + r * n, r, contact, PIVOT_CONFIDENCE, RollerMethod.BODY_PIVOT)
 
 
+#: Confidence of a roller found only as what fills the gap under the back: seen, but with
+#: no outline to fit (below a shape search's learned colour, MIN_SHAPE_CONFIDENCE).
+GAP_CONFIDENCE = 0.4
+#: Where the roller's middle lies along the visible side of an oblique roller found by the
+#: gap, as a share of that side plus a radius, from the end disc's centre (see
+#: :func:`detect_roller_gap`).
+GAP_SIDE_SHARE = 0.7
+
+
+def detect_roller_gap(frame_bgr: np.ndarray, hint: BodyHint) -> RollerDetection | None:
+    """Find the roller as what holds the back off the floor (:mod:`roller_gap`), any colour.
+
+    The disc (of the expected size) rests on the run's lowest filled row. Seen end-on, it
+    is at the run's middle, and so is the contact (its point facing the spine line). Seen
+    off the side view, the run is the end disc nearer the camera (its lower end) and part
+    of the roller's side: the contact lies along that side, so its uncertainty along the
+    spine grows with it (the coach does not judge a zone border that close,
+    :mod:`posecoach.exercises.roller`). None when the gap cannot be read or holds no roller.
+
+    Raises:
+        ValueError: the frame is not (H, W, 3) uint8.
+    """
+    _check_frame(frame_bgr)
+    run = find_gap_run(frame_bgr, hint, ROLLER_RADIUS_CM, BACK_DEPTH_CM, SEARCH_FRACTIONS)
+    if run is None:
+        return None
+    s = hint.px_per_cm
+    # The run is the chord below the back (the back hides the roller's top), not a
+    # diameter: the disc has the size expected at the body's scale.
+    radius = ROLLER_RADIUS_CM * s
+    side = max(0.0, run.width - 2.0 * radius)  # the roller's side seen beyond its end disc
+    if run.near_end == 0 or side < 0.5 * radius:  # end-on, or the end not told: the middle
+        cap_x = contact_x = run.center_x
+        sigma = math.hypot(END_ON_SIGMA_CM, 0.5 * side / s)
+    else:
+        # The end disc is at the run's lower end; the roller's middle (under the spine)
+        # lies along its side, the far part of which is hidden behind the body or rises
+        # out of the gap: measured on the dev renders at 0.5–1.0 of the visible side plus
+        # a radius from the disc's centre (docs/engineering.md §1.8).
+        far = -run.near_end
+        cap_x = (run.x0 + radius) if run.near_end < 0 else (run.x1 - radius)
+        contact_x = cap_x + far * GAP_SIDE_SHARE * (side + radius)
+        sigma = math.hypot(END_ON_SIGMA_CM, 0.4 * (side + radius) / s)
+    center = np.array([cap_x, run.bottom_y - radius])
+    contact = cap_contact(np.array([contact_x, center[1]]), radius, hint)
+    return RollerDetection(center, radius, contact, GAP_CONFIDENCE, RollerMethod.GAP, sigma)
+
+
 def _relocate(shaped: ShapeResult, frame_bgr: np.ndarray, hint: BodyHint
               ) -> ShapeResult | None:
     """A shape search's result, found on an earlier frame, moved to where its learned colour
@@ -536,6 +594,8 @@ class RollerTracker:
             from its axis's to its cap's, ~8 cm along the spine, on a centre change of
             0.2 px) is taken only when the next frame's measurement confirms it
             (HeldOffset).
+        gap_fallback: when colour and shape find nothing, look for what fills the gap
+            between the raised back and the floor (:func:`detect_roller_gap`, method "gap").
 
     Raises:
         ValueError: a parameter is out of range.
@@ -544,7 +604,8 @@ class RollerTracker:
     def __init__(self, model: RollerColorModel | None = None, max_misses: int = 5,
                  shape_interval_s: float = 0.5, time_constant_s: float = 0.1,
                  recheck_interval_s: float = 2.0, work_budget: int | None = 4,
-                 full_every: int = 8, contact_every: int = 3) -> None:
+                 full_every: int = 8, contact_every: int = 3,
+                 gap_fallback: bool = True) -> None:
         if max_misses < 0:
             raise ValueError(f"max_misses must be >= 0, got {max_misses}")
         if shape_interval_s < 0:
@@ -555,6 +616,7 @@ class RollerTracker:
             raise ValueError(f"work_budget must be >= {WORK_CLUSTER} (one clustering step) "
                              f"or None, got {work_budget}")
         self.recheck_interval_s = recheck_interval_s
+        self.gap_fallback = gap_fallback
         self.model = model
         self._calibrated = model is not None
         self.max_misses = max_misses
@@ -603,6 +665,15 @@ class RollerTracker:
 
     def _visual(self, frame_bgr: np.ndarray, hint: BodyHint, t_s: float
                 ) -> RollerDetection | None:
+        found = self._coloured(frame_bgr, hint, t_s)
+        if found is None and self.gap_fallback:
+            # Colour and shape found nothing (a roller the colour of the clothes): what
+            # fills the gap under the raised back, with no colour model.
+            found = detect_roller_gap(frame_bgr, hint)
+        return found
+
+    def _coloured(self, frame_bgr: np.ndarray, hint: BodyHint, t_s: float
+                  ) -> RollerDetection | None:
         self.last_work = 0
         self.last_window = None
         found = None
@@ -680,9 +751,14 @@ class RollerTracker:
             center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
 
             def measure() -> tuple[np.ndarray | None, float]:
-                estimate = self.consensus.update(
-                    t_s, center, radius, hint,
-                    roller_contact_estimate(frame_bgr, center, radius, hint, self.model))
+                if found.method is RollerMethod.GAP and found.contact_px is not None:
+                    # No outline to find an axis in: the gap's own contact, moved with the
+                    # smoothed disc.
+                    raw = ContactEstimate(found.contact_px + (center - found.center_px),
+                                          found.contact_sigma_cm)
+                else:
+                    raw = roller_contact_estimate(frame_bgr, center, radius, hint, self.model)
+                estimate = self.consensus.update(t_s, center, radius, hint, raw)
                 return (None, math.inf) if estimate is None else (estimate.point,
                                                                    estimate.sigma_cm)
 

@@ -20,8 +20,10 @@ the roller near the back, which tilts the silhouette's principal direction). Whe
 crosses that line flatly the floor line from the feet (the roller's middle rests on it) is
 added as a second line.
 
-When the silhouette shows no long direction the roller is seen end-on and the cap is right,
-unless the short silhouette still runs along the spine line (an end of a roller seen
+A silhouette too short for an axis (a roller seen nearly end-on, or mostly hidden by the body)
+still leans the way the roller does: its rougher direction gives the crossing when that is
+precise enough (the contact then claims no more than the end cap would). Otherwise, with no
+long direction, the roller is seen end-on and the cap is right, unless the short silhouette still runs along the spine line (an end of a roller seen
 obliquely from near the floor). When the crossing's along-spine uncertainty is large (the
 axis nearly parallel to the spine in the image: a camera near the floor) or it lands
 outside the silhouette, the middle of the silhouette's run is taken instead, when that run
@@ -68,6 +70,9 @@ LINE_SIGMA_CM = 2.0
 DIRECTION_SIGMA_DEG = 3.0
 #: How much of a silhouette's minor second moment its blur and the body hiding its top
 #: disturb (see direction_sigma_deg): a few pixels of the edge of a roller 5–15 px across.
+#: With it a silhouette 1.2 long gives its direction to ~23°, 1.5 to ~8°: the drawn end-on
+#: rollers of the tests (tests/props/synth) leaned 20–34° off their axis at 1.13–1.23, and
+#: on the dev split (issue 10) silhouettes 1.2–1.5 long were 7–9° off at the median.
 SHORT_MOMENT_NOISE = 0.18
 #: How far the fitted cap centre may lie from the roller's axis, in radii (a circle fitted to
 #: the blurred arc of a disc 5–15 px across; props.roller, circlefit): the crossing starts
@@ -364,10 +369,10 @@ def axis_contact_estimate(center_px: np.ndarray, radius_px: float, hint: BodyHin
 
 def _crossing(center: np.ndarray, radius_px: float, hint: BodyHint, axis: RollerAxis,
               drop: float, direction_sigma_deg: float) -> tuple[float, float] | None:
-    """(t, spread): the distance in px from the cap along the image axis to where it
-    reaches the axis height below the spine line (``drop`` px below the cap), and that
-    crossing's along-spine uncertainty in cm for a direction known to
-    ``direction_sigma_deg``; the cap's ``radius_px``; None when the axis does not climb toward the spine steeply
+    """(t, spread): the distance in px from the cap (radius ``radius_px``) along the image
+    axis to where it reaches the axis height below the spine line (``drop`` px below the
+    cap), and that crossing's along-spine uncertainty in cm for a direction known to
+    ``direction_sigma_deg``; None when the axis does not climb toward the spine steeply
     enough (MIN_CROSSING_DEG)."""
     down = floorward_normal(hint.hip_px, hint.shoulder_px)
     # The distance t from the cap along the image axis to the roller's middle: it reaches
@@ -402,12 +407,12 @@ def _crossing(center: np.ndarray, radius_px: float, hint: BodyHint, axis: Roller
 def direction_sigma_deg(elongation: float) -> float:
     """How well a silhouette of this elongation gives the roller's direction, degrees.
 
-    The principal direction of second moments λ1 > λ2 turns by about m / (λ1/λ2 − 1)
-    radians when the off-diagonal moment is disturbed by m × λ2 (Hu 1962's moment
-    orientation; a first-order rotation of the moment matrix). A blurred, partly hidden
-    silhouette of a roller a few pixels across is disturbed by SHORT_MOMENT_NOISE of its
-    minor moment, so a short silhouette (a roller seen nearly end-on) gives its direction
-    only roughly, a long one to DIRECTION_SIGMA_DEG.
+    The principal direction of a silhouette's second moments λ1 > λ2 (the orientation
+    ½·atan2(2μ11, μ20 − μ02)) turns, to first order, by m / (λ1/λ2 − 1) radians when its
+    off-diagonal moment is disturbed by m × λ2; λ1/λ2 is the elongation squared. A blurred,
+    partly hidden silhouette of a roller a few pixels across is disturbed by
+    SHORT_MOMENT_NOISE of its minor moment, so a short silhouette (a roller seen nearly
+    end-on) gives its direction only roughly, a long one to DIRECTION_SIGMA_DEG.
     """
     ratio = elongation ** 2 - 1.0
     if ratio <= 0:
@@ -423,8 +428,8 @@ def _short_crossing(center: np.ndarray, radius_px: float, hint: BodyHint,
     Seen end-on from a camera above the floor the roller's axis runs up the image from the
     near cap to its middle under the spine, ``drop`` px higher; a camera turned off the side
     view tilts it, and the middle then lies drop · tan(tilt) along the spine from the cap
-    (5–7 cm on the dev split with the silhouette 1.2–1.6 long and its direction 35–55° off
-    the vertical). The cap's own contact assumes no tilt; the direction of even a short
+    (5–7 cm on four clips of the dev split, the silhouette 1.2–1.6 long and the roller's
+    image axis 30–55° off the vertical). The cap's own contact assumes no tilt; the direction of even a short
     silhouette tells it, with the rougher direction_sigma_deg. The middle lies beyond the
     visible part (the body hides the rest), so t is not bounded by the silhouette's run.
     """

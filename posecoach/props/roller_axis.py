@@ -23,10 +23,10 @@ added as a second line.
 A silhouette too short for an axis (a roller seen nearly end-on, or mostly hidden by the body)
 still leans the way the roller does: its rougher direction gives the crossing when that is
 precise enough (the contact then claims no more than the end cap would). Otherwise, with no
-long direction, the roller is seen end-on and the cap is right, unless the short silhouette still runs along the spine line (an end of a roller seen
-obliquely from near the floor). When the crossing's along-spine uncertainty is large (the
-axis nearly parallel to the spine in the image: a camera near the floor) or it lands
-outside the silhouette, the middle of the silhouette's run is taken instead, when that run
+long direction, the roller is seen end-on and the cap is right, unless the short silhouette
+still runs along the spine line (an end of a roller seen obliquely from near the floor).
+When the crossing's along-spine uncertainty is large (the axis nearly parallel to the
+spine in the image: a camera near the floor) or it lands outside the silhouette, the middle of the silhouette's run is taken instead, when that run
 is a whole roller (long enough, its middle at the axis height under the trunk). Otherwise,
 or when no direction can be had while the cap sits well below where an end-on roller's
 would, the contact is unknown (None): a guess from the cap would be a confident wrong zone.
@@ -429,9 +429,10 @@ def _short_crossing(center: np.ndarray, radius_px: float, hint: BodyHint,
     near cap to its middle under the spine, ``drop`` px higher; a camera turned off the side
     view tilts it, and the middle then lies drop · tan(tilt) along the spine from the cap
     (5–7 cm on four clips of the dev split, the silhouette 1.2–1.6 long and the roller's
-    image axis 30–55° off the vertical). The cap's own contact assumes no tilt; the direction of even a short
-    silhouette tells it, with the rougher direction_sigma_deg. The middle lies beyond the
-    visible part (the body hides the rest), so t is not bounded by the silhouette's run.
+    image axis 30–55° off the vertical). The cap's own contact assumes no tilt; the
+    direction of even a short silhouette tells it, with the rougher direction_sigma_deg.
+    The middle lies beyond the visible part (the body hides the rest), so t is not bounded
+    by the silhouette's run.
     """
     if axis is None or axis.elongation < MIN_SHORT_ELONGATION:
         return None

@@ -26,8 +26,8 @@ precise enough (the contact then claims no more than the end cap would). Otherwi
 long direction, the roller is seen end-on and the cap is right, unless the short silhouette
 still runs along the spine line (an end of a roller seen obliquely from near the floor).
 When the crossing's along-spine uncertainty is large (the axis nearly parallel to the
-spine in the image: a camera near the floor) or it lands outside the silhouette, the middle of the silhouette's run is taken instead, when that run
-is a whole roller (long enough, its middle at the axis height under the trunk). Otherwise,
+spine in the image: a camera near the floor) or it lands outside the silhouette, the
+middle of the silhouette's run is taken instead, when that run is a whole roller (long enough, its middle at the axis height under the trunk). Otherwise,
 or when no direction can be had while the cap sits well below where an end-on roller's
 would, the contact is unknown (None): a guess from the cap would be a confident wrong zone.
 

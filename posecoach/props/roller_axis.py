@@ -29,7 +29,8 @@ When the crossing's along-spine uncertainty is large (the axis nearly parallel t
 spine in the image: a camera near the floor) or it lands outside the silhouette, the
 middle of the silhouette's run is taken instead, when that run is a whole roller (long
 enough, its middle at the axis height under the trunk). Otherwise, or when no direction
-can be had while the cap sits well below where an end-on roller's would, the contact is unknown (None): a guess from the cap would be a confident wrong zone.
+can be had while the cap sits well below where an end-on roller's would, the contact is
+unknown (None): a guess from the cap would be a confident wrong zone.
 
 Known limits: the side of a grey or black roller is not separable by colour from a pale
 wall or dark clothing next to it; with the near end toward the hips the image axis runs

@@ -20,14 +20,17 @@ the roller near the back, which tilts the silhouette's principal direction). Whe
 crosses that line flatly the floor line from the feet (the roller's middle rests on it) is
 added as a second line.
 
-When the silhouette shows no long direction the roller is seen end-on and the cap is right,
-unless the short silhouette still runs along the spine line (an end of a roller seen
-obliquely from near the floor). When the crossing's along-spine uncertainty is large (the
-axis nearly parallel to the spine in the image: a camera near the floor) or it lands
-outside the silhouette, the middle of the silhouette's run is taken instead, when that run
-is a whole roller (long enough, its middle at the axis height under the trunk). Otherwise,
-or when no direction can be had while the cap sits well below where an end-on roller's
-would, the contact is unknown (None): a guess from the cap would be a confident wrong zone.
+A silhouette too short for an axis (a roller seen nearly end-on, or mostly hidden by the body)
+still leans the way the roller does: its rougher direction gives the crossing when that is
+precise enough (the contact then claims no more than the end cap would). Otherwise, with no
+long direction, the roller is seen end-on and the cap is right, unless the short silhouette
+still runs along the spine line (an end of a roller seen obliquely from near the floor).
+When the crossing's along-spine uncertainty is large (the axis nearly parallel to the
+spine in the image: a camera near the floor) or it lands outside the silhouette, the
+middle of the silhouette's run is taken instead, when that run is a whole roller (long
+enough, its middle at the axis height under the trunk). Otherwise, or when no direction
+can be had while the cap sits well below where an end-on roller's would, the contact is
+unknown (None): a guess from the cap would be a confident wrong zone.
 
 Known limits: the side of a grey or black roller is not separable by colour from a pale
 wall or dark clothing next to it; with the near end toward the hips the image axis runs
@@ -66,6 +69,18 @@ LINE_SIGMA_CM = 2.0
 #: How well the silhouette's edge gives the axis direction, degrees (measured on drawn
 #: rollers: 1–4° off).
 DIRECTION_SIGMA_DEG = 3.0
+#: How much of a silhouette's minor second moment its blur and the body hiding its top
+#: disturb (see direction_sigma_deg): a few pixels of the edge of a roller 5–15 px across.
+#: With it a silhouette 1.2 long gives its direction to ~23°, 1.5 to ~8°: the drawn end-on
+#: rollers of the tests (tests/props/synth) leaned 20–34° off their axis at 1.13–1.23, and
+#: on the dev split (issue 10) silhouettes 1.2–1.5 long were 7–9° off at the median.
+SHORT_MOMENT_NOISE = 0.18
+#: How far the fitted cap centre may lie from the roller's axis, in radii (a circle fitted to
+#: the blurred arc of a disc 5–15 px across; props.roller, circlefit): the crossing starts
+#: from it.
+CENTRE_SIGMA_RADII = 0.2
+#: Below this elongation a silhouette has no direction worth a crossing (a disc).
+MIN_SHORT_ELONGATION = 1.2
 #: The largest along-spine uncertainty accepted, cm: the zone borders' hysteresis
 #: (exercises.roller ZONE_CLEAR_MARGIN) is ~2 cm, and issue 11 asks for ≤ 3 cm median.
 MAX_SPREAD_CM = 4.0
@@ -328,6 +343,9 @@ def axis_contact_estimate(center_px: np.ndarray, radius_px: float, hint: BodyHin
     target = BACK_DEPTH_CM * hint.px_per_cm + radius_px
     drop = float((center - hint.hip_px) @ down) - target  # > 0: cap below that height
     if axis is None or axis.elongation < MIN_ELONGATION:
+        short = _short_crossing(center, radius_px, hint, axis, drop)
+        if short is not None:
+            return short
         # A short silhouette is a roller seen nearly end-on; none at all (merged with a
         # same-coloured wall, floor or clothing) tells nothing, so the cap must then sit
         # almost where an end-on roller's would.
@@ -337,6 +355,27 @@ def axis_contact_estimate(center_px: np.ndarray, radius_px: float, hint: BodyHin
         if axis is not None and _runs_along_spine(axis, hint):
             return None  # an end of a roller seen from the side of the hips or the head
         return ContactEstimate(cap_contact(center, radius_px, hint), END_ON_SIGMA_CM)
+    found = _crossing(center, radius_px, hint, axis, drop, DIRECTION_SIGMA_DEG)
+    if found is None:
+        return _midpoint_contact(center, radius_px, hint, axis)
+    t, spread_cm = found
+    if spread_cm > MAX_SPREAD_CM:
+        return _midpoint_contact(center, radius_px, hint, axis)
+    if t < -radius_px or t > axis.extent_px + 2 * radius_px:
+        # The crossing lies off the visible roller: the axis is not trusted.
+        return _midpoint_contact(center, radius_px, hint, axis)
+    middle = center + min(max(t, 0.0), axis.extent_px) * axis.direction
+    return ContactEstimate(middle - radius_px * down, spread_cm)
+
+
+def _crossing(center: np.ndarray, radius_px: float, hint: BodyHint, axis: RollerAxis,
+              drop: float, direction_sigma_deg: float) -> tuple[float, float] | None:
+    """(t, spread): the distance in px from the cap (radius ``radius_px``) along the image
+    axis to where it reaches the axis height below the spine line (``drop`` px below the
+    cap), and that crossing's along-spine uncertainty in cm for a direction known to
+    ``direction_sigma_deg``; None when the axis does not climb toward the spine steeply
+    enough (MIN_CROSSING_DEG)."""
+    down = floorward_normal(hint.hip_px, hint.shoulder_px)
     # The distance t from the cap along the image axis to the roller's middle: it reaches
     # the axis height below the spine line (``climb`` px toward the spine per px along the
     # axis). When the axis crosses that line too flatly, a second line helps: the middle
@@ -350,7 +389,7 @@ def axis_contact_estimate(center_px: np.ndarray, radius_px: float, hint: BodyHin
     c = np.array([row[0] for row in rows])
     b = np.array([row[1] for row in rows])
     if float(np.hypot.reduce(c)) < steep or c[0] <= 0:
-        return _midpoint_contact(center, radius_px, hint, axis)
+        return None
     t = float(c @ b / (c @ c))
     # Each line's height is known to about LINE_SIGMA_CM, which along the spine becomes
     # sigma · |axis · spine| / |c|; a direction error turns the crossing by about
@@ -358,14 +397,59 @@ def axis_contact_estimate(center_px: np.ndarray, radius_px: float, hint: BodyHin
     u = np.array([-down[1], down[0]])
     norm = float(np.hypot.reduce(c))
     spread_cm = math.hypot(LINE_SIGMA_CM * abs(float(axis.direction @ u)) / norm,
-                           abs(t) * math.radians(DIRECTION_SIGMA_DEG) / norm / hint.px_per_cm)
-    if spread_cm > MAX_SPREAD_CM:
-        return _midpoint_contact(center, radius_px, hint, axis)
-    if t < -radius_px or t > axis.extent_px + 2 * radius_px:
-        # The crossing lies off the visible roller: the axis is not trusted.
-        return _midpoint_contact(center, radius_px, hint, axis)
-    middle = center + min(max(t, 0.0), axis.extent_px) * axis.direction
-    return ContactEstimate(middle - radius_px * down, spread_cm)
+                           abs(t) * math.radians(direction_sigma_deg) / norm / hint.px_per_cm)
+    # The crossing starts from the cap's centre: a circle fitted to the blurred arc of a
+    # disc a few pixels across is off by a fraction of its radius across the axis, which
+    # for an axis seen end-on is along the spine.
+    across_cm = CENTRE_SIGMA_RADII * radius_px / hint.px_per_cm * abs(float(axis.direction @ down))
+    return t, math.hypot(spread_cm, across_cm)
+
+
+def direction_sigma_deg(elongation: float) -> float:
+    """How well a silhouette of this elongation gives the roller's direction, degrees.
+
+    The principal direction of a silhouette's second moments λ1 > λ2 (the orientation
+    ½·atan2(2μ11, μ20 − μ02)) turns, to first order, by m / (λ1/λ2 − 1) radians when its
+    off-diagonal moment is disturbed by m × λ2; λ1/λ2 is the elongation squared. A blurred,
+    partly hidden silhouette of a roller a few pixels across is disturbed by
+    SHORT_MOMENT_NOISE of its minor moment, so a short silhouette (a roller seen nearly
+    end-on) gives its direction only roughly, a long one to DIRECTION_SIGMA_DEG.
+    """
+    ratio = elongation ** 2 - 1.0
+    if ratio <= 0:
+        return 90.0
+    return max(DIRECTION_SIGMA_DEG, min(90.0, math.degrees(SHORT_MOMENT_NOISE / ratio)))
+
+
+def _short_crossing(center: np.ndarray, radius_px: float, hint: BodyHint,
+                    axis: RollerAxis | None, drop: float) -> ContactEstimate | None:
+    """The crossing of a short silhouette's direction (a roller seen nearly end-on, whose
+    side shows over less than MIN_ELONGATION), or None when that direction is too rough.
+
+    Seen end-on from a camera above the floor the roller's axis runs up the image from the
+    near cap to its middle under the spine, ``drop`` px higher; a camera turned off the side
+    view tilts it, and the middle then lies drop · tan(tilt) along the spine from the cap
+    (5–7 cm on four clips of the dev split, the silhouette 1.2–1.6 long and the roller's
+    image axis 30–55° off the vertical). The cap's own contact assumes no tilt; the
+    direction of even a short silhouette tells it, with the rougher direction_sigma_deg.
+    The middle lies beyond the visible part (the body hides the rest), so t is not bounded
+    by the silhouette's run.
+    """
+    if axis is None or axis.elongation < MIN_SHORT_ELONGATION:
+        return None
+    found = _crossing(center, radius_px, hint, axis, drop,
+                      direction_sigma_deg(axis.elongation))
+    if found is None:
+        return None
+    t, spread_cm = found
+    if spread_cm > MAX_SPREAD_CM or t < -radius_px or t > MAX_HALF_LENGTH_CM * hint.px_per_cm:
+        return None
+    down = floorward_normal(hint.hip_px, hint.shoulder_px)
+    # It claims no more than the end cap it replaces (END_ON_SIGMA_CM): on the dev split
+    # such crossings were 3–5 cm off by clip (the axis line's height, which the pose and the
+    # body's back depth set, is off by 2–3 cm there, and a steep short axis multiplies it).
+    return ContactEstimate(center + max(t, 0.0) * axis.direction - radius_px * down,
+                           max(spread_cm, END_ON_SIGMA_CM))
 
 
 def _runs_along_spine(axis: RollerAxis, hint: BodyHint) -> bool:

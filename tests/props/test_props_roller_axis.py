@@ -299,3 +299,36 @@ def test_middle_of_a_run_whose_far_end_the_body_hides_claims_an_honest_uncertain
     error_cm = abs(found.point[0] - middle[0]) / hint.px_per_cm
     assert error_cm > 3.0  # the run's middle really is off here
     assert error_cm <= found.sigma_cm + 1.0, (error_cm, found.sigma_cm)
+
+
+@pytest.mark.parametrize("kind", ["blue", "orange"])
+@pytest.mark.parametrize(("azimuth", "length_cm", "elevation"),
+                         [(8.0, 90.0, 12.0), (12.0, 60.0, 20.0)])
+def test_short_silhouette_tilted_off_the_vertical_moves_the_contact_off_the_cap(
+        azimuth: float, length_cm: float, elevation: float, kind: str) -> None:
+    # Issue 11: a roller 8-12° off the side view shows only a short silhouette (elongation
+    # 1.4-1.5, below an axis's MIN_ELONGATION), yet that silhouette leans off the vertical
+    # as the roller does; taking the cap for the cross-section put the contact 4 cm off
+    # along the spine (dev split: 5-7 cm on four clips), its direction puts it closer.
+    scene = roller_oblique(azimuth, seed=1, kind=kind, length_cm=length_cm,
+                           elevation_deg=elevation)
+    hint = scene.scene.hint
+    tracker = RollerTracker(work_budget=None)
+    for i in range(3):
+        found = tracker.update(scene.scene.image, hint, 0.1 * i)
+    assert found is not None and found.contact_px is not None
+    truth = _along_cm(scene.contact, hint)
+    cap_err = abs(_along_cm(contact_point(found.center_px, found.radius_px, hint), hint) - truth)
+    assert cap_err > 3.8, cap_err  # the end cap's contact is well off here
+    assert abs(_along_cm(found.contact_px, hint) - truth) <= 2.5
+    # ... and it claims no more certainty than the end cap did.
+    assert found.contact_sigma_cm >= END_ON_SIGMA_CM
+
+
+def test_direction_of_a_shorter_silhouette_is_known_more_roughly() -> None:
+    from posecoach.props.roller_axis import DIRECTION_SIGMA_DEG, direction_sigma_deg
+
+    assert direction_sigma_deg(1.0) == 90.0
+    rough = [direction_sigma_deg(e) for e in (1.2, 1.35, 1.5, 2.0, 4.0)]
+    assert rough == sorted(rough, reverse=True)
+    assert rough[0] > 15.0 and rough[-1] == DIRECTION_SIGMA_DEG

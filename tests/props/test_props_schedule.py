@@ -110,8 +110,9 @@ def test_held_offset_takes_a_less_certain_jump_only_when_the_next_measurement_co
 
 def test_oblique_roller_contact_held_every_third_frame_does_not_flip_on_a_sub_pixel_jitter(
         ) -> None:
-    """A roller seen ~16° off the side view whose contact is read from its end cap at one
-    centre and from its axis 0.2 px away (~8 cm apart along the spine): with the centre
+    """A roller seen ~16° off the side view whose contact is read two ways at two centres
+    0.2 px apart (its long axis at one, the short silhouette's rougher direction at the
+    other: ~4 cm apart along the spine; its end cap, before, ~8 cm): with the centre
     jittering between the two, the held contact stays put (no zone border between them
     can flip), while measured alone the contact jumps."""
     scene = roller_oblique(16.0, seed=2, kind="orange", roll_fraction=0.95)
@@ -135,7 +136,7 @@ def test_oblique_roller_contact_held_every_third_frame_does_not_flip_on_a_sub_pi
         return measured
 
     raw = [along_cm(measure(c)()[0]) for c in centres]
-    assert abs(raw[0] - raw[1]) > 5.0  # the jitter flips the measurement itself
+    assert abs(raw[0] - raw[1]) > 3.0  # the jitter flips the measurement itself
     held = HeldOffset(every=3)
     points = [held.point(centres[k % 2], found.radius_px, hint.hip_px, hint.shoulder_px,
                          measure(centres[k % 2])) for k in range(24)]

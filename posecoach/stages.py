@@ -103,6 +103,8 @@ class ExerciseStage:
     every ``idle_interval_s`` only, and only for someone standing or lying: pose estimation
     needs the CPU. The search looks only behind the back (a few ms), so the interval is short:
     a session of a few seconds at the wall must not wait long for its first sighting.
+    While a faint spot waits for its place to recur (the tracker's ``pending``), every frame
+    is searched too.
     """
 
     name = "exercise"
@@ -166,6 +168,8 @@ class ExerciseStage:
             return True
         if posture not in (BodyPosture.STANDING, BodyPosture.LYING):
             return False  # the ball is used at a wall or on the floor, not at the desk
+        if self.ball is not None and self.ball.pending:
+            return True  # a faint spot is being confirmed (posecoach.props.ball_acquire)
         if (self._last_ball_search_t is not None
                 and t - self._last_ball_search_t < self._idle_interval_s):
             return False

@@ -105,3 +105,18 @@ def test_a_ball_too_faint_for_one_frame_starts_the_ball_coach_once_it_stays_put(
               if r.ball is not None and r.ball.center_px is not None]
     assert placed
     assert max(float(np.hypot(*(c - scene.center))) for c in placed) <= 3.3
+
+
+def test_a_faint_spot_is_looked_for_on_every_frame_until_it_is_settled() -> None:
+    """Away from the ball coach the ball is looked for every 0.2 s only; while a faint spot
+    waits for its place to recur, on every frame, so the second of evidence it needs is not
+    three times as long. With nothing behind the back the idle pace stays."""
+    faint, pose = small_wall_scene((140, 150, 160), px_per_cm=1.0)
+    empty, _ = small_wall_scene(None, px_per_cm=1.0)
+    span = slice(int(0.3 * FPS), int(1.0 * FPS))
+    searched = [r.ball_searched for r in run(build_stages(Settings()),
+                                             [(faint.image, pose, 1.0)])[span]]
+    idle = [r.ball_searched for r in run(build_stages(Settings()),
+                                         [(empty.image, pose, 1.0)])[span]]
+    assert all(searched)
+    assert sum(idle) <= len(idle) / 2

@@ -142,7 +142,10 @@ class ExerciseStage:
         ball_detection, at_back = None, None
         searched = self.ball is not None and self._search_ball(mode, posture, pose, frame.t)
         if searched:
-            ball_detection = self.ball.update(frame.image, hint, frame.t)
+            # Lying on a roller, the roller's end is a faint disc behind the back: a ball too
+            # faint for one frame is not taken while a roller is tracked.
+            ball_detection = self.ball.update(frame.image, hint, frame.t,
+                                              faint=roller_detection is None)
             at_back = self._ball_at_back(ball_detection, pose, geometry)
         evidence = Evidence(person=pose is not None, posture=posture,
                             walking=self.walking.update(geometry, frame.t),

@@ -368,8 +368,11 @@ class BallTracker:
         return self.model
 
     def update(self, frame_bgr: np.ndarray, hint: BodyHint | None,
-               t_s: float) -> BallDetection | None:
-        """Detect in one frame at time ``t_s`` (s); None once the ball is lost."""
+               t_s: float, faint: bool = True) -> BallDetection | None:
+        """Detect in one frame at time ``t_s`` (s); None once the ball is lost.
+
+        ``faint``: a ball too faint for one frame may be taken on evidence over time (False
+        while something else ball-like may be behind the back, e.g. a roller's end)."""
         prior = None if self._last is None else (self._last.center_px, self._last.radius_px)
         window = None
         if hint is not None and hint.back_normal is not None:
@@ -386,7 +389,10 @@ class BallTracker:
             found = detect_ball(frame_bgr, hint, self.model, prior, None, keep)
         if hint is not None and hint.back_normal is not None:
             if self._last is None:
-                found = self._acquire(frame_bgr, hint, t_s) if found is None else found
+                if found is None and faint:
+                    found = self._acquire(frame_bgr, hint, t_s)
+                elif found is None:
+                    self._evidence.reset()
             elif self._weak and self._upkeep(found, hint, t_s):
                 self.reset()
                 return None

@@ -170,3 +170,17 @@ def test_body_point_is_along_the_trunk_and_behind_the_back() -> None:
     assert body_point(np.array([80.0, 90.0]), hint) == pytest.approx([30.0, 10.0])
     with pytest.raises(ValueError):
         body_point(np.zeros(2), dataclasses.replace(hint, back_normal=None))
+
+
+def test_no_faint_ball_is_taken_while_told_not_to() -> None:
+    """Lying on a tracked roller (the exercise stage says so), the roller's end is a faint disc
+    behind the back: the steady faint ball is not taken then, and is once allowed again."""
+    scene, hint = faint_scene()
+    rng = np.random.default_rng(7)
+    tracker = BallTracker()
+    n = int(3 * FPS)
+    held = [tracker.update(noisy(scene.image, rng), hint, k / FPS, faint=False)
+            for k in range(n)]
+    assert all(d is None for d in held)
+    freed = [tracker.update(noisy(scene.image, rng), hint, (n + k) / FPS) for k in range(n)]
+    assert any(d is not None for d in freed)

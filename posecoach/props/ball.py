@@ -368,11 +368,14 @@ class BallTracker:
         return self.model
 
     def update(self, frame_bgr: np.ndarray, hint: BodyHint | None,
-               t_s: float, faint: bool = True) -> BallDetection | None:
+               t_s: float, faint_fractions: tuple[float, float] | None = (-math.inf, math.inf)
+               ) -> BallDetection | None:
         """Detect in one frame at time ``t_s`` (s); None once the ball is lost.
 
-        ``faint``: a ball too faint for one frame may be taken on evidence over time (False
-        while something else ball-like may be behind the back, e.g. a roller's end)."""
+        ``faint_fractions``: where along mid-hip → mid-shoulder (0 hips, 1 shoulders) a ball
+        too faint for one frame may be taken on evidence over time (default: anywhere in the
+        band), or None: nowhere (something else ball-like may be behind the back, e.g. a
+        roller's end)."""
         prior = None if self._last is None else (self._last.center_px, self._last.radius_px)
         window = None
         if hint is not None and hint.back_normal is not None:
@@ -389,8 +392,8 @@ class BallTracker:
             found = detect_ball(frame_bgr, hint, self.model, prior, None, keep)
         if hint is not None and hint.back_normal is not None:
             if self._last is None:
-                if found is None and faint:
-                    found = self._acquire(frame_bgr, hint, t_s)
+                if found is None and faint_fractions is not None:
+                    found = self._acquire(frame_bgr, hint, t_s, faint_fractions)
                 elif found is None:
                     self._evidence.reset()
             elif self._weak and self._upkeep(found, hint, t_s):
@@ -414,15 +417,19 @@ class BallTracker:
         self._last = BallDetection(center, radius, found.confidence, found.method)
         return self._last
 
-    def _acquire(self, frame_bgr: np.ndarray, hint: BodyHint, t_s: float
-                 ) -> BallDetection | None:
-        """No ball tracked and none stands out: the weakest spot still worth keeping, taken
-        for the ball once its place recurs (:class:`WeakSpotEvidence`)."""
+    def _acquire(self, frame_bgr: np.ndarray, hint: BodyHint, t_s: float,
+                 fractions: tuple[float, float]) -> BallDetection | None:
+        """No ball tracked and none stands out: the weakest spot still worth keeping (between
+        ``fractions`` along the trunk), taken for the ball once its place recurs
+        (:class:`WeakSpotEvidence`)."""
         assert hint.back_normal is not None
         spot = find_spot(frame_bgr, hint, hint.back_normal, None, WEAK_SPOT_CONTRAST)
         point = None
         if spot is not None and spot.contrast >= WEAK_SPOT_CONTRAST:
             point = body_point(spot.center_px, hint)
+            along = point[0] * hint.px_per_cm / hint.trunk_length_px
+            if not fractions[0] <= along <= fractions[1]:
+                point = None
         self._evidence.observe(t_s, point)
         if spot is None or point is None or not self._evidence.recurs(point):
             return None

@@ -179,8 +179,30 @@ def test_no_faint_ball_is_taken_while_told_not_to() -> None:
     rng = np.random.default_rng(7)
     tracker = BallTracker()
     n = int(3 * FPS)
-    held = [tracker.update(noisy(scene.image, rng), hint, k / FPS, faint=False)
+    held = [tracker.update(noisy(scene.image, rng), hint, k / FPS, faint_fractions=None)
             for k in range(n)]
     assert all(d is None for d in held)
     freed = [tracker.update(noisy(scene.image, rng), hint, (n + k) / FPS) for k in range(n)]
     assert any(d is not None for d in freed)
+
+
+def test_a_faint_ball_is_taken_only_where_it_is_told_to_look() -> None:
+    """The exercise stage lets a faint ball be taken on the upper back only (a steady faint spot
+    at the small of the back or the nape is as often the back's own outline): the same faint
+    mark is taken there and not low on the back."""
+    scene = ball_at_wall(seed=3, px_per_cm=PX_PER_CM, hidden=0.25, ball=False)
+    hint = with_back(scene.hint)
+    upper = (0.52, 1.09)
+    rng = np.random.default_rng(8)
+
+    def taken(along_cm: float, fractions=upper) -> bool:
+        mark = band_point(hint, along_cm, 22.0)  # on the wall, clear of the lower back
+        tracker = BallTracker()
+        return any(tracker.update(noisy(paint(scene.image, mark, 3.3 * PX_PER_CM), rng), hint,
+                                  k / FPS, faint_fractions=fractions) is not None
+                   for k in range(int(3 * FPS)))
+
+    trunk_cm = hint.trunk_length_px / hint.px_per_cm
+    assert taken(0.77 * trunk_cm)
+    assert not taken(0.3 * trunk_cm)
+    assert taken(0.3 * trunk_cm, (0.0, 1.5))  # the low mark is ball-like: the zone left it out

@@ -14,7 +14,10 @@ band), and a place counts as the ball once it recurs on most of the searches of 
 window. The limit of the idea: a fixed mark on the wall behind someone who does not move at
 all is steady in body coordinates too, and is taken as a ball once it is ball-like (small,
 even, not a blend of its surroundings); it stops being one when the person shifts along the
-wall, since the mark then moves in body coordinates.
+wall, since the mark then moves in body coordinates. A faint notch of the back's own outline
+(a shirt's hem against the wall at the small of the back, the nape) is as steady; the exercise
+stage lets a faint ball be taken on the upper back only, where a ball is placed
+(posecoach.stages.ExerciseStage).
 """
 
 from __future__ import annotations

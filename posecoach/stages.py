@@ -16,13 +16,18 @@ from posecoach.coach import Coach, CoachState
 from posecoach.config import CoachSettings
 from posecoach.exercises.ball import NEW_PLACEMENT_S, BallAnalyzer, BallState
 from posecoach.exercises.posture import PostureAnalyzer
-from posecoach.exercises.roller import RollerAnalyzer, RollState
+from posecoach.exercises.roller import (
+    LOWER_BACK_LIMIT_FRACTION,
+    NECK_LIMIT_FRACTION,
+    RollerAnalyzer,
+    RollState,
+)
 from posecoach.geometry import BodyGeometry, BodyPosture, body_geometry
 from posecoach.landmarks import Landmark as L
 from posecoach.prop_size import disc_radius_px
 from posecoach.props.ball import BallDetection, BallTracker
 from posecoach.props.hints import BodyHint
-from posecoach.props.roller import RollerTracker
+from posecoach.props.roller import RollerDetection, RollerTracker
 from posecoach.scale import ScaleSource, TrunkScale
 from posecoach.selector import (
     Evidence,
@@ -103,6 +108,8 @@ class ExerciseStage:
     every ``idle_interval_s`` only, and only for someone standing or lying: pose estimation
     needs the CPU. The search looks only behind the back (a few ms), so the interval is short:
     a session of a few seconds at the wall must not wait long for its first sighting.
+    While a faint spot waits for its place to recur (the tracker's ``pending``), every frame
+    is searched too.
     """
 
     name = "exercise"
@@ -140,7 +147,9 @@ class ExerciseStage:
         ball_detection, at_back = None, None
         searched = self.ball is not None and self._search_ball(mode, posture, pose, frame.t)
         if searched:
-            ball_detection = self.ball.update(frame.image, hint, frame.t)
+            ball_detection = self.ball.update(frame.image, hint, frame.t,
+                                              faint_fractions=self._faint_ball_zone(
+                                                  roller_detection))
             at_back = self._ball_at_back(ball_detection, pose, geometry)
         evidence = Evidence(person=pose is not None, posture=posture,
                             walking=self.walking.update(geometry, frame.t),
@@ -166,11 +175,25 @@ class ExerciseStage:
             return True
         if posture not in (BodyPosture.STANDING, BodyPosture.LYING):
             return False  # the ball is used at a wall or on the floor, not at the desk
+        if self.ball is not None and self.ball.pending:
+            return True  # a faint spot is being confirmed (posecoach.props.ball_acquire)
         if (self._last_ball_search_t is not None
                 and t - self._last_ball_search_t < self._idle_interval_s):
             return False
         self._last_ball_search_t = t
         return True
+
+    @staticmethod
+    def _faint_ball_zone(roller: RollerDetection | None) -> tuple[float, float] | None:
+        """Where a ball too faint for one frame may be taken (posecoach.props.ball_acquire):
+        on the upper back, between the lower-back and neck borders, where a ball is placed
+        (docs/coaching.md §4); once tracked it is followed anywhere. A faint steady spot at the
+        small of the back or the nape is as often a notch of the back's own outline (the
+        shirt's hem against the wall, the neck against the hair). None (nowhere) while a roller
+        is tracked: its end is a faint disc behind the back."""
+        if roller is not None:
+            return None
+        return (LOWER_BACK_LIMIT_FRACTION, NECK_LIMIT_FRACTION)
 
     @staticmethod
     def _ball_at_back(detection: BallDetection | None, pose: Pose | None,

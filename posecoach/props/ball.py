@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from posecoach.props.ball_spot import TRACK_FREE_RADII, find_spot
+from posecoach.props.ball_acquire import WEAK_SPOT_CONTRAST, WeakSpotEvidence, body_point
+from posecoach.props.ball_spot import FULL_CONTRAST, TRACK_FREE_RADII, find_spot
 from posecoach.props.circlefit import CircleFit, circles_in_mask
 from posecoach.props.colour import BallColorModel
 from posecoach.props.geometry import band_box
@@ -200,12 +201,13 @@ def _coarse_windows(frame_bgr: np.ndarray, model: BallColorModel,
 def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
                 model: BallColorModel | None = None,
                 prior: tuple[np.ndarray, float] | None = None,
-                window: tuple[int, int, int, int] | None = None) -> BallDetection | None:
+                window: tuple[int, int, int, int] | None = None,
+                keep_contrast: float = KEEP_SPOT_CONTRAST) -> BallDetection | None:
     """Find the ball in one frame.
 
     With a hint that knows the back side, the most ball-like spot behind the back
     (:func:`posecoach.props.ball_spot.find_spot`, any colour; ``model`` is not used), at
-    MIN_SPOT_CONTRAST, or KEEP_SPOT_CONTRAST near ``prior`` (a tracked ball).
+    MIN_SPOT_CONTRAST, or ``keep_contrast`` near ``prior`` (a tracked ball).
     Otherwise by colour: a window around ``prior`` first, then a band around the hip →
     shoulder axis, then windows around the ball-coloured blobs of the whole frame (found at
     half resolution).
@@ -217,6 +219,9 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
         prior: ((2,) centre, radius) in pixels from the previous frame, or None.
         window: (x0, y0, x1, y1) frame pixels to look behind the back in, or None (the
             whole band; see :class:`BallTracker`). The colour search ignores it.
+        keep_contrast: the least contrast (ΔE) of a spot near ``prior`` that keeps the track:
+            KEEP_SPOT_CONTRAST, or less for a ball taken on evidence over time
+            (:mod:`posecoach.props.ball_acquire`).
 
     Returns:
         The best detection with confidence >= MIN_CONFIDENCE, or None.
@@ -226,7 +231,7 @@ def detect_ball(frame_bgr: np.ndarray, hint: BodyHint | None,
     """
     _check_frame(frame_bgr)
     if hint is not None and hint.back_normal is not None:
-        least = MIN_SPOT_CONTRAST if prior is None else KEEP_SPOT_CONTRAST
+        least = MIN_SPOT_CONTRAST if prior is None else min(keep_contrast, MIN_SPOT_CONTRAST)
         spot = find_spot(frame_bgr, hint, hint.back_normal,
                          None if prior is None else prior[0], least, window)
         if spot is None or spot.contrast < least:
@@ -298,6 +303,12 @@ class BallTracker:
     A detection far from the track (JUMP_RADII) is held back until it is confirmed
     (JUMP_CONFIRM_FRAMES); meanwhile the last position is held.
 
+    A ball too faint for one frame (a dark ball a few pixels across in dim light) is taken
+    when its spot recurs at one place relative to the back over a short window
+    (:mod:`posecoach.props.ball_acquire`); such a track keeps on spots down to
+    WEAK_SPOT_CONTRAST near it, and ends when most of the window's searches miss it, or
+    becomes an ordinary track once it stands out (MIN_SPOT_CONTRAST).
+
     While the ball is tracked, most frames look behind the back only within
     SPOT_WINDOW_RADII of it (:class:`~posecoach.props.schedule.SearchCadence`); every
     ``full_every``-th frame, every frame a jump waits for confirmation, and any frame whose
@@ -315,6 +326,7 @@ class BallTracker:
         self.max_misses = max_misses
         self._smoother = CircleSmoother(time_constant_s)
         self.cadence = SearchCadence(full_every)
+        self._evidence = WeakSpotEvidence()
         #: The window looked in on the last frame (None: the whole band), for tests.
         self.last_window: tuple[int, int, int, int] | None = None
         self.reset()
@@ -325,7 +337,15 @@ class BallTracker:
         self._last: BallDetection | None = None
         self._misses = 0
         self._jump: tuple[np.ndarray, int] | None = None  # (where, frames seen there)
+        self._weak = False  # the track was taken on evidence over time, not one frame
+        self._evidence.reset()
         self.cadence.reset()
+
+    @property
+    def pending(self) -> bool:
+        """No ball is tracked, but a faint spot was found behind the back lately: searching
+        on every frame gathers the evidence sooner (:mod:`posecoach.props.ball_acquire`)."""
+        return self._last is None and self._evidence.pending
 
     @property
     def lost(self) -> bool:
@@ -348,8 +368,14 @@ class BallTracker:
         return self.model
 
     def update(self, frame_bgr: np.ndarray, hint: BodyHint | None,
-               t_s: float) -> BallDetection | None:
-        """Detect in one frame at time ``t_s`` (s); None once the ball is lost."""
+               t_s: float, faint_fractions: tuple[float, float] | None = (-math.inf, math.inf)
+               ) -> BallDetection | None:
+        """Detect in one frame at time ``t_s`` (s); None once the ball is lost.
+
+        ``faint_fractions``: where along mid-hip → mid-shoulder (0 hips, 1 shoulders) a ball
+        too faint for one frame may be taken on evidence over time (default: anywhere in the
+        band), or None: nowhere (something else ball-like may be behind the back, e.g. a
+        roller's end)."""
         prior = None if self._last is None else (self._last.center_px, self._last.radius_px)
         window = None
         if hint is not None and hint.back_normal is not None:
@@ -358,16 +384,28 @@ class BallTracker:
                 window = window_around(prior[0], SPOT_WINDOW_RADII * max(prior[1], 1.0),
                                        frame_bgr.shape)
         self.last_window = window
-        found = detect_ball(frame_bgr, hint, self.model, prior, window)
+        keep = WEAK_SPOT_CONTRAST if self._weak else KEEP_SPOT_CONTRAST
+        found = detect_ball(frame_bgr, hint, self.model, prior, window, keep)
         if found is None and window is not None:  # not where it was: look everywhere now
             self.cadence.missed_locally()
             self.last_window = None
-            found = detect_ball(frame_bgr, hint, self.model, prior)
+            found = detect_ball(frame_bgr, hint, self.model, prior, None, keep)
+        if hint is not None and hint.back_normal is not None:
+            if self._last is None:
+                if found is None and faint_fractions is not None:
+                    found = self._acquire(frame_bgr, hint, t_s, faint_fractions)
+                elif found is None:
+                    self._evidence.reset()
+            elif self._weak and self._upkeep(found, hint, t_s):
+                self.reset()
+                return None
         if found is not None and self._jumped(found):
             found = None
         if found is None:
+            if self._last is None:
+                return None  # nothing tracked, nothing to hold; the faint spots' evidence stays
             self._misses += 1
-            if self._last is None or self._misses > self.max_misses:
+            if self._misses > self.max_misses:
                 self.reset()
                 return None
             fade = 1.0 - self._misses / (self.max_misses + 1)
@@ -378,6 +416,36 @@ class BallTracker:
         center, radius = self._smoother.update(found.center_px, found.radius_px, t_s)
         self._last = BallDetection(center, radius, found.confidence, found.method)
         return self._last
+
+    def _acquire(self, frame_bgr: np.ndarray, hint: BodyHint, t_s: float,
+                 fractions: tuple[float, float]) -> BallDetection | None:
+        """No ball tracked and none stands out: the weakest spot still worth keeping (between
+        ``fractions`` along the trunk), taken for the ball once its place recurs
+        (:class:`WeakSpotEvidence`)."""
+        assert hint.back_normal is not None
+        spot = find_spot(frame_bgr, hint, hint.back_normal, None, WEAK_SPOT_CONTRAST)
+        point = None
+        if spot is not None and spot.contrast >= WEAK_SPOT_CONTRAST:
+            point = body_point(spot.center_px, hint)
+            along = point[0] * hint.px_per_cm / hint.trunk_length_px
+            if not fractions[0] <= along <= fractions[1]:
+                point = None
+        self._evidence.observe(t_s, point)
+        if spot is None or point is None or not self._evidence.recurs(point):
+            return None
+        logger.debug("faint ball taken on recurrence at %s cm (%.1f ΔE)", point, spot.contrast)
+        self._weak = True
+        return BallDetection(spot.center_px, spot.radius_px, spot.confidence, BallMethod.SPOT)
+
+    def _upkeep(self, found: BallDetection | None, hint: BodyHint, t_s: float) -> bool:
+        """A track taken on evidence: True when it should end (most searches miss it)."""
+        if found is not None and found.confidence * FULL_CONTRAST >= MIN_SPOT_CONTRAST:
+            self._weak = False  # it stands out now: an ordinary track
+            self._evidence.reset()
+            return False
+        seen = found is not None and found.method.seen
+        self._evidence.observe(t_s, body_point(found.center_px, hint) if seen else None)
+        return self._evidence.fading()
 
     def _jumped(self, found: BallDetection) -> bool:
         """True while ``found`` is a jump away from the track that is not yet confirmed."""

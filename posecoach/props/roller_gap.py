@@ -130,6 +130,8 @@ def find_gap_run(frame_bgr: np.ndarray, hint: BodyHint, radius_cm: float, back_d
     filled = readable & (fill >= FILLED)
     filled = _close(filled, max(1, int(round(0.2 * r))))
     empty = readable & ~filled
+    if empty.sum() < MIN_EMPTY_RADII * r:
+        return None  # too little background read beside any run to call it background
     best: GapRun | None = None
     for a, b in _runs(filled):
         width = b - a + 1
@@ -137,8 +139,6 @@ def find_gap_run(frame_bgr: np.ndarray, hint: BodyHint, radius_cm: float, back_d
             continue
         f = (0.5 * (xs[a] + xs[b]) - hint.hip_px[0]) / (hint.shoulder_px[0] - hint.hip_px[0])
         if not fractions[0] <= f <= fractions[1]:
-            continue
-        if empty.sum() - 0 < MIN_EMPTY_RADII * r:
             continue
         # Background read right beside the run on one side at least: the run stands in the
         # gap (on the other side the back may come down to the floor, or the head).

@@ -169,7 +169,6 @@ class GapColumns:
         fill: (n,) share of the column's judged rows unlike their row's background.
         differs: (m, n) bool, per judged row (from ``y0`` down) and column: unlike it.
         y0: image row of ``differs``' first row.
-        head: (n,) bool, the column is not read because the head reaches into its gap.
     """
 
     xs: np.ndarray
@@ -177,7 +176,6 @@ class GapColumns:
     fill: np.ndarray
     differs: np.ndarray
     y0: int
-    head: np.ndarray
 
 
 def column_fill(frame_bgr: np.ndarray, hint: BodyHint, radius_cm: float, back_depth_cm: float,
@@ -201,11 +199,9 @@ def column_fill(frame_bgr: np.ndarray, hint: BodyHint, radius_cm: float, back_de
     top = lowest - LOWER_SHARE * (lowest - top)
     judged_bottom = np.minimum(floor, lowest)
     readable = (lowest - back) >= MIN_GAP_RADII * r
-    head = np.zeros(len(xs), bool)
     if hint.head_px is not None:  # the head, where it reaches down into the judged rows
-        head = ((np.abs(xs - hint.head_px[0]) <= HEAD_RADIUS_CM * s)
-                & (hint.head_px[1] + HEAD_RADIUS_CM * s >= top))
-        readable &= ~head
+        readable &= ~((np.abs(xs - hint.head_px[0]) <= HEAD_RADIUS_CM * s)
+                      & (hint.head_px[1] + HEAD_RADIUS_CM * s >= top))
     y0 = int(np.floor(max(top[readable].min() if readable.any() else h, 0)))
     y1 = int(np.ceil(lowest.max()))
     if not readable.any() or y1 - y0 < 3:
@@ -236,7 +232,7 @@ def column_fill(frame_bgr: np.ndarray, hint: BodyHint, radius_cm: float, back_de
     in_gap = below & (rows <= judged_bottom[None, :])
     n_rows = in_gap.sum(axis=0)
     fill = np.where(n_rows > 0, (differs & in_gap).sum(axis=0) / np.maximum(n_rows, 1), 0.0)
-    return GapColumns(xs, readable, fill, differs, y0, head)
+    return GapColumns(xs, readable, fill, differs, y0)
 
 
 def _near_end(differs: np.ndarray) -> int:

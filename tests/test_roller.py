@@ -393,6 +393,18 @@ def test_the_resting_head_is_learned_while_lying_before_the_roller_is_coached():
 
 # Pace that holds on unseen footage (issue 11): judged while the roller is tracked, prompt.
 
+def test_scene_neck_roller_missed_for_a_frame_now_and_then_is_still_cued_in_time():
+    """Dev roller-plain-932704: the roller at the base of the neck, its contact unreadable on
+    one frame (an orange roller under an orange shirt), after which the tracker held that
+    unreadable roller for a frame ("hold" with no contact). The held frame was taken for a
+    lost roller, which withdrew the neck problem and restarted its evidence, so the cue came
+    1.7 s late. A new scene of that kind: every 0.5 s one unreadable and one held frame."""
+    fault = [(0.5, 1.22, "colour"), (1 / FPS, None, "colour"), (1 / FPS, None, "hold")]
+    frames = coach_scene([(2.0, 0.8, "colour"), *fault * 6])
+    neck = [t for t, key in frames if key == "roller.cervical"]
+    assert neck and neck[0] - 2.0 <= 1.5, f"neck cue at {neck[:1]} (fault from 2.0 s)"
+
+
 def pace_scene(segments, trunk_cm=47.5, hold_every=0):
     """The roller analyzer (``trunk_cm`` hip–shoulder length) and the default coach over
     ``(seconds, cm_per_s)`` segments of back-and-forth rolling between 0.6 and 1.0 of the

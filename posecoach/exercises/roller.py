@@ -31,7 +31,7 @@ import numpy as np
 from posecoach.exercises.motion import SpineMotion
 from posecoach.geometry import BodyGeometry, BodyPosture
 from posecoach.landmarks import Landmark as L
-from posecoach.props.methods import ROLLER_SEEN_METHODS
+from posecoach.props.methods import ROLLER_SEEN_METHODS, RollerMethod
 from posecoach.scale import TrunkRuler, TrunkScale
 from posecoach.types import Check, Cue, Pose, Severity
 
@@ -276,7 +276,11 @@ class RollerAnalyzer:
         self._t = t
         geometry = None if geometry is None else self._follow_scale(geometry)
         lying = geometry is not None and geometry.posture is BodyPosture.LYING
-        unsure = contact_px is None and method in ROLLER_SEEN_METHODS
+        # No contact from a roller that is seen, or held over a missed frame (the tracker's
+        # "hold" of a roller whose contact could not be told): unsure, not lost. Taking a
+        # held frame for a lost roller withdrew its problems and restarted their evidence.
+        unsure = contact_px is None and (method in ROLLER_SEEN_METHODS
+                                         or method == RollerMethod.HOLD)
         if pose is None or geometry is None or not lying or (contact_px is None and not unsure):
             lost = contact_px is None and not unsure
             # Lying in roller mode with the roller out of sight for a moment (an arm or the

@@ -294,15 +294,19 @@ class BallStage:
             self._considered_t = frame.t
         warming = not coaching and self._considered_t is not None and (
             frame.t - self._considered_t <= WARM_GAP_S)
+        geometry = frame_geometry(result)
         if not (coaching or warming):
             if self._considered_t is not None:
                 self.analyzer.reset()
                 self._considered_t = None
+            if geometry is not None:
+                self.analyzer.watch(geometry, frame.t)  # where the body rests before a ball
             return result
         if warming and not result.ball_searched:
+            if geometry is not None:
+                self.analyzer.watch(geometry, frame.t)
             return result  # not looked for this frame (the idle search interval): no news
         pose = result.pose
-        geometry = frame_geometry(result)
         center = detection.center_px if detection is not None else None
         radius = None
         if seen and detection is not None and not self.analyzer.ruler.settled:

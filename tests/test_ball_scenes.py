@@ -120,3 +120,55 @@ def test_a_faint_spot_is_looked_for_on_every_frame_until_it_is_settled() -> None
                                          [(empty.image, pose, 1.0)])[span]]
     assert all(searched)
     assert sum(idle) <= len(idle) / 2
+
+
+class _GapEveryOtherFrame:
+    """A roller tracker that reads something in the gap under the back on two frames of
+    three and holds it on the third (dev ball_floor-second_person-3000107: the hips resting on
+    the floor read as a roller there)."""
+
+    def __init__(self, pose) -> None:
+        self.frames = 0
+        hip = pose.xy[23:25].mean(axis=0)
+        self.center = hip + np.array([10.0, 20.0])
+
+    def update(self, image, hint, t):
+        from posecoach.props.methods import RollerMethod
+        from posecoach.props.roller import RollerDetection
+
+        self.frames += 1
+        method = RollerMethod.HOLD if self.frames % 3 == 0 else RollerMethod.GAP
+        return RollerDetection(self.center, 20.0, self.center - np.array([0.0, 20.0]), 0.5,
+                               method)
+
+    def reset(self) -> None:
+        self.frames = 0
+
+
+def test_a_tracked_ball_is_looked_for_on_every_frame_while_a_roller_is_weighed() -> None:
+    """Lying on a ball while something in the gap under the back reads as a roller now and
+    then: once the ball is tracked, it is looked for on every frame (not every 0.2 s), so its
+    sightings keep counting toward the ball coach, which starts."""
+    from posecoach.props.ball import BallTracker
+    from posecoach.selector import ExerciseSelector
+    from posecoach.stages import ExerciseStage
+    from tests.factories import make_lying_pose
+
+    pose = make_lying_pose(tilt_deg=5.0, hip=(200.0, 330.0))
+    image = np.full((synth.H, synth.W, 3), 110.0, np.float32)
+    hip, shoulder = pose.xy[23:25].mean(axis=0), pose.xy[11:13].mean(axis=0)
+    axis = shoulder - hip
+    floorward = np.array([-axis[1], axis[0]]) / np.linalg.norm(axis)
+    floorward = floorward if floorward[1] > 0 else -floorward
+    scale = np.linalg.norm(axis) / 48.0  # px per cm for a 48 cm trunk
+    center = hip + 0.8 * axis + 12.0 * scale * floorward
+    synth.draw_ball(image, np.random.default_rng(3), center, 3.3 * scale, BALLS["red"])
+    image = synth.camera(image, np.random.default_rng(4))
+    stages = build_stages(Settings())
+    stages[1] = ExerciseStage(_GapEveryOtherFrame(pose), BallTracker(), ExerciseSelector())
+    results = run(stages, [(image, pose, 4.0)])
+    tracked = [i for i, r in enumerate(results) if r.ball_detection is not None]
+    assert tracked
+    first_ball = next(i for i, r in enumerate(results) if exercise(r) == "ball")
+    assert all(r.ball_searched for r in results[tracked[0]:first_ball])
+    assert {exercise(r) for r in results[first_ball:]} == {"ball"}

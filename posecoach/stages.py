@@ -175,13 +175,8 @@ class ExerciseStage:
             return True
         if posture not in (BodyPosture.STANDING, BodyPosture.LYING):
             return False  # the ball is used at a wall or on the floor, not at the desk
-        if self.ball is not None and (self.ball.pending or not self.ball.lost):
-            # A faint spot is being confirmed (posecoach.props.ball_acquire), or a ball is
-            # tracked: followed frame to frame, so its sightings count on every frame while
-            # another mode is weighed too (dev ball_floor-second_person-3000107: the hips on
-            # the floor read as a roller in the gap under the back, and a tracked ball looked
-            # for every 0.2 s never outvoted it, so neither mode started).
-            return True
+        if self.ball is not None and self.ball.pending:
+            return True  # a faint spot is being confirmed (posecoach.props.ball_acquire)
         if (self._last_ball_search_t is not None
                 and t - self._last_ball_search_t < self._idle_interval_s):
             return False

@@ -295,17 +295,15 @@ class BallStage:
         warming = not coaching and self._considered_t is not None and (
             frame.t - self._considered_t <= WARM_GAP_S)
         geometry = frame_geometry(result)
-        if not (coaching or warming):
-            if self._considered_t is not None:
-                self.analyzer.reset()
-                self._considered_t = None
-            if geometry is not None:
-                self.analyzer.watch(geometry, frame.t)  # where the body rests before a ball
-            return result
-        if warming and not result.ball_searched:
+        if not (coaching or warming) and self._considered_t is not None:
+            self.analyzer.reset()
+            self._considered_t = None
+        if not coaching and not (warming and result.ball_searched):
+            # Not measured this frame (no ball mode, or not looked for on this frame by the
+            # idle search interval: no news); the analyzer still sees where the body rests.
             if geometry is not None:
                 self.analyzer.watch(geometry, frame.t)
-            return result  # not looked for this frame (the idle search interval): no news
+            return result
         pose = result.pose
         center = detection.center_px if detection is not None else None
         radius = None

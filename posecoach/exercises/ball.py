@@ -430,13 +430,8 @@ class BallAnalyzer:
         best = None
         window: deque[tuple[float, float]] = deque()
         for t, hip_y in self._lying:
-            window.append((t, (floor_y - hip_y) / px_per_cm))
-            while t - window[0][0] > PRESSURE_SMOOTH_S:
-                window.popleft()
-            values = [v for _, v in window]
-            if t - window[0][0] >= 0.8 * PRESSURE_SMOOTH_S and \
-                    max(values) - min(values) <= HIP_STEADY_CM:
-                smooth = float(np.median(values))
+            smooth, steady = _slide(window, t, (floor_y - hip_y) / px_per_cm, HIP_STEADY_CM)
+            if steady:
                 best = smooth if best is None else min(best, smooth)
         return best
 
@@ -471,20 +466,27 @@ class BallAnalyzer:
             return None
         if self._pressure_t0 is None:
             self._pressure_t0 = t
-        self._pressure_recent.append((t, value))
-        while t - self._pressure_recent[0][0] > PRESSURE_SMOOTH_S:
-            self._pressure_recent.popleft()
-        values = [v for _, v in self._pressure_recent]
-        smooth = float(np.median(values))
-        # Steady: a window that is (nearly) full, so the first frames alone are not "steady".
-        covered = t - self._pressure_recent[0][0] >= 0.8 * PRESSURE_SMOOTH_S
-        steady = covered and max(values) - min(values) <= (
-            LEAN_STEADY_DEG if surface is Surface.WALL else HIP_STEADY_CM)
+        smooth, steady = _slide(self._pressure_recent, t, value,
+                                LEAN_STEADY_DEG if surface is Surface.WALL else HIP_STEADY_CM)
         if steady and (self._pressure_start is None or smooth < self._pressure_start):
             self._pressure_start = smooth
         if t - self._pressure_t0 < PRESSURE_BASELINE_S or self._pressure_start is None:
             return None
         return smooth - self._pressure_start
+
+
+def _slide(window: deque[tuple[float, float]], t: float, value: float,
+           span: float) -> tuple[float, bool]:
+    """Adds ``(t, value)`` to a running window of PRESSURE_SMOOTH_S; returns its median and
+    whether it is steady: (nearly) full, so the first frames alone are not, and spanning at
+    most ``span``."""
+    window.append((t, value))
+    while t - window[0][0] > PRESSURE_SMOOTH_S:
+        window.popleft()
+    values = [v for _, v in window]
+    steady = (t - window[0][0] >= 0.8 * PRESSURE_SMOOTH_S
+              and max(values) - min(values) <= span)
+    return float(np.median(values)), steady
 
 
 def _contact_checks(fraction: float | None, speed: float | None, hold_s: float | None,
